@@ -1,0 +1,1 @@
+"""AI image generation for Discord through an OpenAI-compatible AI gateway."""

@@ -1,0 +1,1 @@
+"""OpenAI-compatible AI gateway client. Never imports discord."""

@@ -1,0 +1,136 @@
+"""Typed per-guild and per-channel settings (pydantic); defaults apply to unknown guilds.
+
+Only overrides are stored; a guild never configured reads as `GuildSettings()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ASPECT_RATIOS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+LOCKABLE_OPTIONS: tuple[str, ...] = ("model", "count", "aspect_ratio", "private")
+MAX_IMAGES_PER_REQUEST = 10
+MAX_TERMS = 200
+MAX_TERM_LENGTH = 100
+
+NsfwPolicy = Literal["never", "age_restricted"]
+ProviderOptions = dict[str, dict[str, Any]]
+
+
+def _clean_terms(values: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for raw in values:
+        term = " ".join(raw.split()).strip()
+        if not term:
+            continue
+        if len(term) > MAX_TERM_LENGTH:
+            raise ValueError(f"a term is longer than {MAX_TERM_LENGTH} characters")
+        seen.setdefault(term, None)
+    if len(seen) > MAX_TERMS:
+        raise ValueError(f"at most {MAX_TERMS} terms")
+    return list(seen)
+
+
+class GuildSettings(BaseModel):
+    """A guild's configuration. Every field has a default that applies when unset.
+
+    Attributes:
+        image_model: Default model for /imagine (None: global default).
+        chat_model: Default model for /chatimage (None: global default).
+        allowed_models: Models members may choose; empty means every image-capable model.
+        default_count: Images per /imagine when the member gives no count.
+        max_count: Most images a member may ask for.
+        aspect_ratio: Default aspect ratio (None: the model's default).
+        provider_options: Default `providerOptions` (per provider key), members cannot set these.
+        locked_options: Neutral options members cannot override (`model`, `count`, ...).
+        locked_provider_options: Provider options that always win, even over channel settings.
+        private_by_default: Results are ephemeral unless the member says otherwise.
+        nsfw_policy: `never`, or `age_restricted` (NSFW settings apply only in age-restricted channels).
+        nsfw_provider_options: Provider options applied only where NSFW content is allowed.
+        blocked_terms: Prompts containing one are refused.
+        flagged_terms: Prompts containing one are generated and reported to the log channel.
+        log_channel_id: Where reports and config changes are posted.
+        cooldown_seconds: Per-member cooldown between generations (0: none).
+        daily_quota: Generations per member per day (None: unlimited).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    image_model: str | None = None
+    chat_model: str | None = None
+    allowed_models: list[str] = Field(default_factory=list)
+    default_count: int = Field(default=1, ge=1, le=MAX_IMAGES_PER_REQUEST)
+    max_count: int = Field(default=4, ge=1, le=MAX_IMAGES_PER_REQUEST)
+    aspect_ratio: str | None = None
+    provider_options: ProviderOptions = Field(default_factory=dict)
+    locked_options: list[str] = Field(default_factory=list)
+    locked_provider_options: ProviderOptions = Field(default_factory=dict)
+    private_by_default: bool = False
+    nsfw_policy: NsfwPolicy = "never"
+    nsfw_provider_options: ProviderOptions = Field(default_factory=dict)
+    blocked_terms: list[str] = Field(default_factory=list)
+    flagged_terms: list[str] = Field(default_factory=list)
+    log_channel_id: int | None = None
+    cooldown_seconds: int = Field(default=0, ge=0, le=86400)
+    daily_quota: int | None = Field(default=None, ge=1, le=100000)
+
+    @field_validator("aspect_ratio")
+    @classmethod
+    def _known_ratio(cls, value: str | None) -> str | None:
+        if value is not None and value not in ASPECT_RATIOS:
+            raise ValueError(f"aspect ratio must be one of {', '.join(ASPECT_RATIOS)}")
+        return value
+
+    @field_validator("locked_options")
+    @classmethod
+    def _known_locks(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(LOCKABLE_OPTIONS))
+        if unknown:
+            raise ValueError(f"cannot lock {', '.join(unknown)}; lockable: {', '.join(LOCKABLE_OPTIONS)}")
+        return sorted(set(value))
+
+    @field_validator("blocked_terms", "flagged_terms")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        return _clean_terms(value)
+
+    @field_validator("allowed_models")
+    @classmethod
+    def _models(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+    @model_validator(mode="after")
+    def _count_within_cap(self) -> GuildSettings:
+        if self.default_count > self.max_count:
+            raise ValueError(f"default count {self.default_count} is above the maximum {self.max_count}")
+        return self
+
+    def overrides(self) -> dict[str, Any]:
+        """Only the fields that differ from the defaults (what storage keeps)."""
+        return self.model_dump(exclude_defaults=True)
+
+
+class ChannelSettings(BaseModel):
+    """Per-channel overrides; None means "inherit from the guild"."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    image_model: str | None = None
+    chat_model: str | None = None
+    default_count: int | None = Field(default=None, ge=1, le=MAX_IMAGES_PER_REQUEST)
+    aspect_ratio: str | None = None
+    private_by_default: bool | None = None
+    provider_options: ProviderOptions = Field(default_factory=dict)
+
+    @field_validator("aspect_ratio")
+    @classmethod
+    def _known_ratio(cls, value: str | None) -> str | None:
+        if value is not None and value not in ASPECT_RATIOS:
+            raise ValueError(f"aspect ratio must be one of {', '.join(ASPECT_RATIOS)}")
+        return value
+
+    def overrides(self) -> dict[str, Any]:
+        """Only the fields that are set."""
+        return self.model_dump(exclude_defaults=True)

@@ -1,0 +1,1 @@
+"""Discord rendering: pure builders of message payloads, buttons and modals."""

@@ -1,0 +1,1 @@
+"""Slash-command cogs, loaded by name from `bot.app.EXTENSIONS`."""
