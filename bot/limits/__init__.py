@@ -1,0 +1,49 @@
+"""Cooldowns, daily quotas, per-user pending caps and the fair job queue.
+
+`Limits` is one protocol with two backends: `InMemoryLimits` for a single process and
+`RedisLimits` when several processes (shards) must share the same counters. `JobQueue` bounds
+concurrent generations inside one process. Never imports discord.
+"""
+
+from __future__ import annotations
+
+from bot.limits._base import Limits, QuotaResult, day_window
+from bot.limits._memory import InMemoryLimits
+from bot.limits._queue import JobQueue, PositionCallback
+from bot.limits._redis import RedisLimits
+
+__all__ = [
+    "InMemoryLimits",
+    "JobQueue",
+    "Limits",
+    "PositionCallback",
+    "QuotaResult",
+    "RedisLimits",
+    "day_window",
+    "open_limits",
+]
+
+
+async def open_limits(redis_url: str | None, *, prefix: str = "imagebot") -> Limits:
+    """Build the limits backend the settings ask for.
+
+    Args:
+        redis_url: ``REDIS_URL``; ``None`` or empty keeps everything in this process.
+        prefix: Redis key namespace.
+
+    Returns:
+        A ready backend; call `close()` on shutdown.
+
+    Raises:
+        redis.RedisError: When Redis is configured but unreachable (fail at start-up, not on
+            the first command).
+    """
+    if not redis_url:
+        return InMemoryLimits()
+    limits = RedisLimits(redis_url, prefix)
+    try:
+        await limits.ping()
+    except BaseException:
+        await limits.close()
+        raise
+    return limits

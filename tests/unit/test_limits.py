@@ -1,0 +1,340 @@
+"""In-process limits (injected clocks) and the fair JobQueue."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from bot.limits import InMemoryLimits, JobQueue, QuotaResult, open_limits
+
+DAY = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
+MIDNIGHT = datetime(2030, 5, 2, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def limits(clock: FakeClock) -> InMemoryLimits:
+    return InMemoryLimits(clock=clock, utcnow=lambda: DAY)
+
+
+# --- cooldowns ------------------------------------------------------------------------------
+
+
+async def test_cooldown_starts_reports_remaining_and_expires(
+    limits: InMemoryLimits, clock: FakeClock
+) -> None:
+    assert await limits.hit_cooldown("u1", 10) is None
+    clock.now += 3
+    assert await limits.hit_cooldown("u1", 10) == pytest.approx(7)
+    # A refused hit does not restart the cooldown.
+    clock.now += 6.5
+    assert await limits.hit_cooldown("u1", 10) == pytest.approx(0.5)
+    assert await limits.hit_cooldown("u2", 10) is None
+    clock.now += 0.5
+    assert await limits.hit_cooldown("u1", 10) is None
+    assert await limits.hit_cooldown("u1", 10) == pytest.approx(10)
+
+
+async def test_cooldown_clear_and_zero_length(limits: InMemoryLimits) -> None:
+    assert await limits.hit_cooldown("u", 30) is None
+    await limits.clear_cooldown("u")
+    assert await limits.hit_cooldown("u", 30) is None
+    await limits.clear_cooldown("never-set")
+    assert await limits.hit_cooldown("z", 0) is None
+    assert await limits.hit_cooldown("z", 0) is None
+
+
+# --- quotas -----------------------------------------------------------------------------------
+
+
+async def test_quota_takes_refuses_without_consuming_and_refunds(limits: InMemoryLimits) -> None:
+    assert await limits.take_quota("q", 5, 3) == QuotaResult(True, 3, 2, MIDNIGHT)
+    assert await limits.take_quota("q", 5, 3) == QuotaResult(False, 3, 2, MIDNIGHT)
+    assert await limits.take_quota("q", 5, 2) == QuotaResult(True, 5, 0, MIDNIGHT)
+    assert await limits.take_quota("q", 5) == QuotaResult(False, 5, 0, MIDNIGHT)
+    assert await limits.refund_quota("q", 2) == 3
+    assert await limits.peek_quota("q", 5) == QuotaResult(True, 3, 2, MIDNIGHT)
+    assert await limits.refund_quota("q", 10) == 0
+    assert await limits.peek_quota("q", 5) == QuotaResult(True, 0, 5, MIDNIGHT)
+
+
+async def test_quota_rolls_over_at_utc_midnight(limits: InMemoryLimits) -> None:
+    before = datetime(2030, 5, 1, 23, 59, 59, tzinfo=UTC)
+    # 01:30 on the 2nd at UTC+2 is still 23:30 on the 1st in UTC.
+    same_day = datetime(2030, 5, 2, 1, 30, tzinfo=timezone(timedelta(hours=2)))
+    assert (await limits.take_quota("q", 2, 2, now=before)).allowed
+    assert not (await limits.take_quota("q", 2, now=same_day)).allowed
+    after = await limits.take_quota("q", 2, now=MIDNIGHT)
+    assert after == QuotaResult(True, 1, 1, MIDNIGHT + timedelta(days=1))
+    # A refund dated by the take time gives back yesterday's unit, not today's.
+    assert await limits.refund_quota("q", 1, now=before) == 1
+    assert (await limits.peek_quota("q", 2, now=MIDNIGHT)).used == 1
+
+
+async def test_quota_uses_injected_utcnow_by_default(clock: FakeClock) -> None:
+    now = [DAY]
+    limits = InMemoryLimits(clock=clock, utcnow=lambda: now[0])
+    assert (await limits.take_quota("q", 1)).allowed
+    assert not (await limits.take_quota("q", 1)).allowed
+    now[0] = DAY + timedelta(days=1)
+    assert (await limits.take_quota("q", 1)).allowed
+
+
+async def test_quota_rejects_bad_arguments(limits: InMemoryLimits) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await limits.take_quota("q", 5, now=datetime(2030, 5, 1))  # noqa: DTZ001
+    with pytest.raises(ValueError, match="amount"):
+        await limits.take_quota("q", 5, 0)
+    with pytest.raises(ValueError, match="limit"):
+        await limits.take_quota("q", -1)
+    with pytest.raises(ValueError, match="amount"):
+        await limits.refund_quota("q", -2)
+
+
+async def test_quota_zero_limit_refuses(limits: InMemoryLimits) -> None:
+    assert await limits.take_quota("q", 0) == QuotaResult(False, 0, 0, MIDNIGHT)
+
+
+async def test_concurrent_takes_never_exceed_limit(limits: InMemoryLimits) -> None:
+    results = await asyncio.gather(*(limits.take_quota("q", 20, now=DAY) for _ in range(50)))
+    assert sum(r.allowed for r in results) == 20
+    assert max(r.used for r in results) == 20
+    assert (await limits.peek_quota("q", 20)).used == 20
+
+
+# --- pending cap ------------------------------------------------------------------------------
+
+
+async def test_pending_cap_and_release(limits: InMemoryLimits) -> None:
+    assert await limits.acquire_pending("p", 2)
+    assert await limits.acquire_pending("p", 2)
+    assert not await limits.acquire_pending("p", 2)
+    assert await limits.acquire_pending("other", 2)
+    await limits.release_pending("p")
+    assert await limits.acquire_pending("p", 2)
+    assert not await limits.acquire_pending("p", 2)
+    await limits.release_pending("p")
+    await limits.release_pending("p")
+    await limits.release_pending("p")  # more releases than holds: no negative count
+    assert await limits.acquire_pending("p", 1)
+    assert not await limits.acquire_pending("p", 1)
+
+
+async def test_open_limits_without_redis_is_in_memory() -> None:
+    limits = await open_limits(None)
+    assert isinstance(limits, InMemoryLimits)
+    await limits.close()
+
+
+# --- JobQueue ---------------------------------------------------------------------------------
+
+
+class Harness:
+    """Jobs whose bodies wait on a gate; `started` tells the test which one got a slot."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+        self.started: asyncio.Queue[str] = asyncio.Queue()
+        self.gates: dict[str, asyncio.Event] = {}
+        self.positions: dict[str, list[int]] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.reported = asyncio.Condition()
+
+    async def _job(self, name: str, user: str, queued: asyncio.Event) -> None:
+        async def on_position(position: int) -> None:
+            self.positions[name].append(position)
+            queued.set()
+            async with self.reported:
+                self.reported.notify_all()
+
+        async with self.queue.slot(user, on_position):
+            self.started.put_nowait(name)
+            await self.gates[name].wait()
+
+    async def submit(self, name: str, user: str) -> None:
+        """Start a job and return once it is queued or running (its first position report)."""
+        self.gates[name] = asyncio.Event()
+        self.positions[name] = []
+        queued = asyncio.Event()
+        self.tasks[name] = asyncio.create_task(self._job(name, user, queued))
+        async with asyncio.timeout(2):
+            await queued.wait()
+
+    async def until_positions(self, expected: dict[str, int]) -> None:
+        """Wait until each named job's latest reported position is as expected."""
+
+        def settled() -> bool:
+            return all(self.positions[n] and self.positions[n][-1] == p for n, p in expected.items())
+
+        async with asyncio.timeout(2), self.reported:
+            await self.reported.wait_for(settled)
+
+    async def next_started(self) -> str:
+        async with asyncio.timeout(2):
+            return await self.started.get()
+
+    async def finish(self, name: str) -> None:
+        self.gates[name].set()
+        async with asyncio.timeout(2):
+            await self.tasks[name]
+
+
+async def test_queue_runs_immediately_under_capacity() -> None:
+    queue = JobQueue(2)
+    h = Harness(queue)
+    await h.submit("a", "u1")
+    await h.submit("b", "u1")
+    assert {await h.next_started(), await h.next_started()} == {"a", "b"}
+    assert (queue.running, queue.depth) == (2, 0)
+    assert h.positions == {"a": [0], "b": [0]}
+    await h.finish("a")
+    await h.finish("b")
+    assert (queue.running, queue.depth) == (0, 0)
+
+
+async def test_queue_is_round_robin_across_users_with_positions() -> None:
+    queue = JobQueue(1)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    assert await h.next_started() == "hold"
+    for name, user in [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B"), ("c1", "C")]:
+        await h.submit(name, user)
+    assert queue.depth == 5
+    await h.until_positions({"a1": 1, "b1": 2, "c1": 3, "a2": 4, "a3": 5})
+    assert h.positions["a2"][0] == 2  # reported 2, then pushed back by B and C
+    await h.finish("hold")
+    order = []
+    for _ in range(5):
+        name = await h.next_started()
+        order.append(name)
+        assert queue.running == 1
+        await h.finish(name)
+    assert order == ["a1", "b1", "c1", "a2", "a3"]
+    assert h.positions["a3"][-2:] == [1, 0]
+    assert (queue.running, queue.depth) == (0, 0)
+
+
+async def test_queue_newcomer_joins_current_round() -> None:
+    queue = JobQueue(1)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    await h.next_started()
+    for name in ("a1", "a2", "a3"):
+        await h.submit(name, "A")
+    await h.finish("hold")
+    assert await h.next_started() == "a1"
+    await h.submit("b1", "B")  # arrives while A's second round is pending
+    await h.finish("a1")
+    started = [await h.next_started()]
+    await h.finish(started[0])
+    started.append(await h.next_started())
+    await h.finish(started[1])
+    assert started == ["a2", "b1"]
+    assert await h.next_started() == "a3"
+    await h.finish("a3")
+
+
+async def test_queue_cancel_while_waiting_removes_waiter() -> None:
+    queue = JobQueue(1)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    await h.next_started()
+    for name, user in [("w1", "A"), ("w2", "B"), ("w3", "C")]:
+        await h.submit(name, user)
+    h.tasks["w2"].cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await h.tasks["w2"]
+    assert queue.depth == 2
+    await h.until_positions({"w1": 1, "w3": 2})
+    await h.finish("hold")
+    assert await h.next_started() == "w1"
+    await h.finish("w1")
+    assert await h.next_started() == "w3"
+    await h.finish("w3")
+    assert h.started.empty()
+    assert (queue.running, queue.depth) == (0, 0)
+
+
+async def test_queue_cancel_after_grant_hands_slot_on() -> None:
+    queue = JobQueue(1)
+    h = Harness(queue)
+    async with queue.slot("x"):
+        await h.submit("w1", "A")
+        await h.submit("w2", "B")
+    # Leaving the block granted w1 synchronously; cancel it before it ever runs.
+    h.tasks["w1"].cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await h.tasks["w1"]
+    assert await h.next_started() == "w2"
+    assert queue.running == 1
+    await h.finish("w2")
+    assert h.started.empty()
+    assert 0 not in h.positions["w1"]
+    assert (queue.running, queue.depth) == (0, 0)
+
+
+async def test_queue_body_exception_releases_slot() -> None:
+    queue = JobQueue(1)
+    with pytest.raises(RuntimeError, match="boom"):
+        async with queue.slot("u"):
+            raise RuntimeError("boom")
+    assert queue.running == 0
+    async with queue.slot("u"):
+        assert queue.running == 1
+
+
+async def test_queue_failing_position_callback_does_not_kill_job(caplog: pytest.LogCaptureFixture) -> None:
+    queue = JobQueue(1)
+
+    async def broken(position: int) -> None:
+        raise ConnectionError("discord edit failed")
+
+    async with queue.slot("u", broken):
+        entered = True
+    assert entered
+    assert "position callback failed" in caplog.text
+    assert queue.running == 0
+
+
+async def test_queue_bounds_concurrency() -> None:
+    queue = JobQueue(3)
+    peak = 0
+    release = asyncio.Event()
+    inside = asyncio.Queue[None]()
+
+    async def job(user: str) -> None:
+        nonlocal peak
+        async with queue.slot(user):
+            peak = max(peak, queue.running)
+            inside.put_nowait(None)
+            await release.wait()
+
+    tasks = [asyncio.create_task(job(f"u{i % 4}")) for i in range(12)]
+    async with asyncio.timeout(2):
+        for _ in range(3):
+            await inside.get()
+    assert (queue.running, queue.depth) == (3, 9)
+    release.set()
+    async with asyncio.timeout(2):
+        await asyncio.gather(*tasks)
+    assert peak == 3
+    assert (queue.running, queue.depth) == (0, 0)
+
+
+def test_queue_rejects_zero_capacity() -> None:
+    with pytest.raises(ValueError, match="max_concurrent"):
+        JobQueue(0)
