@@ -1,0 +1,328 @@
+"""Jobs, the usage ledger, the audit log and per-user data deletion (part of `Store`).
+
+Usage is derived from `jobs` rather than kept in counter tables: one source of truth, no second
+write per job, and any window (`since`) works — rolling 24 h or calendar day alike. The
+`(guild_id, user_id, created_at)` index serves quota counts, `(guild_id, created_at)` summaries.
+
+Data deletion anonymises instead of deleting: a user's jobs keep guild, model, status, image
+count, bytes, cost and timings (so a guild's spend and budget stay correct) but lose user id,
+prompt, options, channel, message and gateway ids; audit rows keep what changed and when but
+not who. Neither the remaining job rows nor the audit rows can be tied back to the user.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.records import (
+    DELETED_USER_ID,
+    JOB_KINDS,
+    JOB_STATUSES,
+    AuditEntry,
+    JobKind,
+    JobRecord,
+    JobStatus,
+    UsageSummary,
+    UserUsage,
+)
+from bot.storage.tables import COST_QUANTUM, audit_log, jobs
+
+JOB_ID_LENGTH = 10
+MAX_JOB_ID_LENGTH = 16  # the column width
+_JOB_UPDATABLE = frozenset(
+    {
+        "status",
+        "model",
+        "options",
+        "message_id",
+        "interaction_token_expires_at",
+        "image_count",
+        "bytes",
+        "cost",
+        "generation_id",
+        "error",
+        "started_at",
+        "finished_at",
+    }
+)
+
+
+def _money(value: Any) -> Decimal:
+    # SUM over SQLite REAL may come back as float or int; quantise like the `Money` type does.
+    return Decimal(str(value or 0)).quantize(COST_QUANTUM)
+
+
+def new_job_id() -> str:
+    """A short url-safe job id (60 random bits; no `:`, so it fits `ib:<action>:<job>`)."""
+    return secrets.token_urlsafe(8)[:JOB_ID_LENGTH]
+
+
+def _guild_is(guild_id: int | None) -> ColumnElement[bool]:
+    return jobs.c.guild_id.is_(None) if guild_id is None else jobs.c.guild_id == guild_id
+
+
+_counts_toward_quota = jobs.c.status != "failed"
+_generations = func.count().filter(_counts_toward_quota)
+_images = func.coalesce(func.sum(jobs.c.image_count).filter(jobs.c.status == "done"), 0)
+_cost = func.coalesce(func.sum(jobs.c.cost), 0)
+
+
+class LedgerMixin:
+    """Jobs/usage/audit half of `Store`; `Store.__init__` sets the attributes declared here."""
+
+    _engine: AsyncEngine
+    _writer: AsyncEngine
+    _clock: Callable[[], datetime]
+
+    async def create_job(
+        self,
+        *,
+        user_id: int,
+        kind: JobKind,
+        model: str,
+        prompt: str,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        options: Mapping[str, Any] | None = None,
+        interaction_token_expires_at: datetime | None = None,
+        job_id: str | None = None,
+    ) -> JobRecord:
+        """Record a new `queued` job.
+
+        Args:
+            user_id: Requester.
+            kind: `imagine`, `chatimage` or `edit`.
+            model: Model id.
+            prompt: The prompt.
+            guild_id: Guild (None in DMs).
+            channel_id: Channel.
+            options: Resolved options (JSON-compatible).
+            interaction_token_expires_at: When the interaction token expires.
+            job_id: Use this id (from `new_job_id()`, e.g. minted before the job is recorded);
+                by default a new one is drawn.
+
+        Returns:
+            The stored job.
+
+        Raises:
+            ValueError: An unknown kind or a malformed `job_id`.
+            sqlalchemy.exc.IntegrityError: `job_id` is already taken.
+        """
+        if kind not in JOB_KINDS:
+            raise ValueError(f"unknown job kind {kind!r}")
+        if job_id is not None and not (0 < len(job_id) <= MAX_JOB_ID_LENGTH and ":" not in job_id):
+            raise ValueError(f"malformed job id {job_id!r}")
+        values = {
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "user_id": user_id,
+            "kind": kind,
+            "model": model,
+            "prompt": prompt,
+            "options": dict(options or {}),
+            "status": "queued",
+            "interaction_token_expires_at": interaction_token_expires_at,
+            "image_count": 0,
+            "bytes": 0,
+            "created_at": self._clock(),
+        }
+        attempts = 1 if job_id is not None else 3
+        for attempt in range(attempts):
+            stmt = jobs.insert().values(id=job_id or new_job_id(), **values).returning(*jobs.c)
+            try:
+                async with self._engine.begin() as conn:
+                    row = (await conn.execute(stmt)).one()
+            except IntegrityError:  # an id collision (2^-60 per pair): draw another id
+                if attempt == attempts - 1:
+                    raise
+                continue
+            return JobRecord.from_row(row)
+        raise AssertionError("unreachable")
+
+    async def update_job(self, job_id: str, **fields: Any) -> JobRecord | None:
+        """Update a job. Moving to `running` stamps `started_at`, to `done`/`failed` `finished_at`.
+
+        Args:
+            job_id: The job.
+            **fields: Columns to set (`status`, `message_id`, `image_count`, `bytes`, `cost`,
+                `generation_id`, `error`, `options`, `model`, the timestamps).
+
+        Returns:
+            The updated job, or None if it does not exist.
+
+        Raises:
+            TypeError: An unknown or read-only field.
+            ValueError: An unknown status.
+        """
+        if unknown := set(fields) - _JOB_UPDATABLE:
+            raise TypeError(f"cannot update job fields {sorted(unknown)}")
+        status: JobStatus | None = fields.get("status")
+        if status is not None:
+            if status not in JOB_STATUSES:
+                raise ValueError(f"unknown job status {status!r}")
+            if status == "running":
+                fields.setdefault("started_at", self._clock())
+            elif status in ("done", "failed"):
+                fields.setdefault("finished_at", self._clock())
+        if not fields:
+            return await self.get_job(job_id)
+        stmt = update(jobs).where(jobs.c.id == job_id).values(**fields).returning(*jobs.c)
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else JobRecord.from_row(row)
+
+    async def get_job(self, job_id: str) -> JobRecord | None:
+        """A job by id.
+
+        Args:
+            job_id: The job id (from a button's custom id or `/job`).
+
+        Returns:
+            The job, or None.
+        """
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
+        return None if row is None else JobRecord.from_row(row)
+
+    async def recent_jobs(
+        self, guild_id: int | None, user_id: int | None = None, limit: int = 10
+    ) -> list[JobRecord]:
+        """Newest jobs of a guild (None: direct messages), optionally of one user.
+
+        Args:
+            guild_id: The guild, or None for DMs.
+            user_id: Only this user's jobs.
+            limit: At most this many.
+
+        Returns:
+            Jobs, newest first.
+        """
+        query = select(jobs).where(_guild_is(guild_id))
+        if user_id is not None:
+            query = query.where(jobs.c.user_id == user_id)
+        query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+        async with self._engine.connect() as conn:
+            return [JobRecord.from_row(row) for row in await conn.execute(query)]
+
+    async def count_generations(self, guild_id: int | None, user_id: int, since: datetime) -> int:
+        """Generations by a member since `since`: the quota unit.
+
+        A generation is a job that did not fail (queued and running ones count, so parallel
+        requests cannot overrun a quota); one `/imagine` with `count: 4` is one generation.
+
+        Args:
+            guild_id: The guild (None: DMs).
+            user_id: The member.
+            since: Window start, inclusive (aware datetime).
+
+        Returns:
+            The number of generations.
+        """
+        query = select(_generations).where(
+            _guild_is(guild_id), jobs.c.user_id == user_id, jobs.c.created_at >= since
+        )
+        async with self._engine.connect() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def usage_summary(self, guild_id: int | None, since: datetime) -> UsageSummary:
+        """Per-member generations, images and cost since `since` (see `UserUsage`).
+
+        Args:
+            guild_id: The guild (None: DMs).
+            since: Window start, inclusive.
+
+        Returns:
+            Per-member rows (most generations first) and totals.
+        """
+        query = (
+            select(
+                jobs.c.user_id,
+                _generations.label("generations"),
+                _images.label("images"),
+                _cost.label("cost"),
+            )
+            .where(_guild_is(guild_id), jobs.c.created_at >= since)
+            .group_by(jobs.c.user_id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        users = [
+            UserUsage(row.user_id, int(row.generations), int(row.images), _money(row.cost)) for row in rows
+        ]
+        users.sort(key=lambda u: (-u.generations, -u.images, u.user_id))
+        return UsageSummary(
+            since=since,
+            users=users,
+            generations=sum(u.generations for u in users),
+            images=sum(u.images for u in users),
+            cost=_money(sum(u.cost for u in users)),
+        )
+
+    async def total_cost(self, guild_id: int | None, since: datetime) -> Decimal:
+        """Sum of reported job costs since `since`, failed jobs included (for the budget).
+
+        Args:
+            guild_id: The guild (None: DMs).
+            since: Window start, inclusive.
+
+        Returns:
+            USD with 6 decimal places.
+        """
+        query = select(_cost).where(_guild_is(guild_id), jobs.c.created_at >= since)
+        async with self._engine.connect() as conn:
+            value = await conn.scalar(query)
+        return _money(value)
+
+    async def list_audit(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
+        """A guild's newest settings changes.
+
+        Args:
+            guild_id: The guild.
+            limit: At most this many.
+
+        Returns:
+            Entries, newest first.
+        """
+        query = select(audit_log).where(audit_log.c.guild_id == guild_id)
+        query = query.order_by(audit_log.c.id.desc()).limit(limit)
+        async with self._engine.connect() as conn:
+            return [AuditEntry.from_row(row) for row in await conn.execute(query)]
+
+    async def delete_user_data(self, user_id: int) -> int:
+        """Remove a user's personal data (anonymise; see the module docstring for why).
+
+        Args:
+            user_id: The Discord user.
+
+        Returns:
+            Rows anonymised: the user's jobs plus audit entries they made.
+        """
+        scrub_jobs = (
+            update(jobs)
+            .where(jobs.c.user_id == user_id)
+            .values(
+                user_id=DELETED_USER_ID,
+                prompt="",
+                options={},
+                channel_id=None,
+                message_id=None,
+                generation_id=None,
+                error=None,
+                interaction_token_expires_at=None,
+            )
+        )
+        scrub_audit = (
+            update(audit_log).where(audit_log.c.actor_id == user_id).values(actor_id=DELETED_USER_ID)
+        )
+        async with self._writer.begin() as conn:
+            job_rows = (await conn.execute(scrub_jobs)).rowcount
+            audit_rows = (await conn.execute(scrub_audit)).rowcount
+        return int(job_rows) + int(audit_rows)

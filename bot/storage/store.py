@@ -1,0 +1,157 @@
+"""`Store`: the storage facade the bot holds (settings, jobs, ledger, audit, meta).
+
+The methods live in two halves: `bot.storage._settings.SettingsMixin` (cached settings with
+compare-and-set writes and cross-process invalidation) and `bot.storage._ledger.LedgerMixin`
+(jobs, usage, audit, data deletion). This module wires them to one engine and owns the
+lifecycle: `Store.open(url, redis_url=...)` … `await store.close()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage._ledger import LedgerMixin
+from bot.storage._settings import SettingsMixin
+from bot.storage.cache import LRUCache
+from bot.storage.db import create_engine, is_sqlite, write_engine
+from bot.storage.invalidation import DEFAULT_CHANNEL, InvalidationBus, RedisInvalidation
+from bot.storage.migrations import migrate
+from bot.storage.records import AuditEntry, JobRecord, UsageSummary, UserUsage
+from bot.storage.schemas import ChannelSettings, GuildSettings
+from bot.storage.tables import meta
+
+__all__ = ["AuditEntry", "JobRecord", "Store", "UsageSummary", "UserUsage"]
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+NO_REDIS_CACHE_TTL = 60.0
+"""Cache lifetime for PostgreSQL without Redis: other processes' writes cannot be announced."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store(SettingsMixin, LedgerMixin):
+    """Async storage over one engine. Never imports discord.
+
+    Args:
+        engine: From `bot.storage.db.create_engine`, already migrated.
+        invalidation: Cross-process cache invalidation (Redis); started by `start()`.
+        cache_size: Entries per settings cache (guilds, channels), least recently used evicted.
+        cache_ttl: Seconds a cached settings object lives (None: until invalidated).
+        clock: Source of "now" (aware UTC); tests pass a controllable one.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        invalidation: InvalidationBus | None = None,
+        cache_size: int = 10_000,
+        cache_ttl: float | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self._engine = engine
+        self._writer = write_engine(engine)
+        self._insert = sqlite_insert if is_sqlite(engine) else pg_insert
+        self._bus = invalidation
+        self._clock = clock
+        self._guilds: LRUCache[int, GuildSettings] = LRUCache(cache_size, cache_ttl)
+        self._channels: LRUCache[tuple[int, int], ChannelSettings] = LRUCache(cache_size, cache_ttl)
+        self._listeners: list[Callable[[str], None]] = []
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        redis_url: str | None = None,
+        redis_channel: str = DEFAULT_CHANNEL,
+        connect_args: dict[str, Any] | None = None,
+        cache_size: int = 10_000,
+        cache_ttl: float | None = None,
+        clock: Clock = _utcnow,
+    ) -> Store:
+        """Create the engine, apply migrations, and start invalidation when Redis is configured.
+
+        Args:
+            url: `DATABASE_URL`.
+            redis_url: `REDIS_URL`; enables cross-process settings-cache invalidation.
+            redis_channel: Pub/sub channel shared by the deployment's processes.
+            connect_args: Driver arguments (e.g. asyncpg `server_settings`).
+            cache_size: Entries per settings cache.
+            cache_ttl: Cache entry lifetime; defaults to `NO_REDIS_CACHE_TTL` for PostgreSQL
+                without Redis and to no expiry otherwise.
+            clock: Source of "now".
+
+        Returns:
+            A ready store; close it with `await store.close()`.
+        """
+        engine = create_engine(url, connect_args=connect_args)
+        bus: RedisInvalidation | None = None
+        try:
+            await migrate(engine)
+            if cache_ttl is None and redis_url is None and not is_sqlite(engine):
+                cache_ttl = NO_REDIS_CACHE_TTL
+            bus = RedisInvalidation(redis_url, redis_channel) if redis_url else None
+            store = cls(engine, invalidation=bus, cache_size=cache_size, cache_ttl=cache_ttl, clock=clock)
+            await store.start()
+        except BaseException:
+            if bus is not None:
+                await bus.close()
+            await engine.dispose()
+            raise
+        return store
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The underlying engine."""
+        return self._engine
+
+    async def start(self) -> None:
+        """Subscribe to invalidations (a no-op without an invalidation bus)."""
+        if self._bus is not None:
+            await self._bus.start(self._on_remote_key, self._on_remote_reset)
+
+    async def close(self) -> None:
+        """Stop invalidation and dispose of the engine's connections."""
+        try:
+            if self._bus is not None:
+                await self._bus.close()
+        finally:
+            await self._engine.dispose()
+
+    async def get_meta(self, key: str) -> str | None:
+        """A stored meta value (e.g. the command-tree sync hash).
+
+        Args:
+            key: The key.
+
+        Returns:
+            The value, or None.
+        """
+        async with self._engine.connect() as conn:
+            return await conn.scalar(select(meta.c.value).where(meta.c.key == key))
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a meta value, replacing any previous one.
+
+        Args:
+            key: The key (≤128 chars).
+            value: The value.
+        """
+        stmt = self._insert(meta).values(key=key, value=value)
+        stmt = stmt.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": stmt.excluded.value})
+        async with self._engine.begin() as conn:
+            await conn.execute(stmt)
