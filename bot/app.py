@@ -1,0 +1,197 @@
+"""`ImageBot`: a thin `AutoShardedBot` that owns its resources and loads the cogs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.gateway.catalog import ModelCatalog
+from bot.generation import GenerationService
+from bot.observability import Metrics
+from bot.settings import Settings
+from bot.storage.store import Store
+from bot.tree import ImageBotTree
+from bot.ui.modlog import ModLog
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.imagine",
+    "cogs.chatimage",
+    "cogs.config",
+    "cogs.results",
+    "cogs.admin",
+)
+SYNC_HASH_KEY = "command_tree_hash"
+CATALOG_REFRESH_SECONDS = 600.0
+SHUTDOWN_GRACE_SECONDS = 60.0
+
+
+class ImageBot(commands.AutoShardedBot):
+    """The Discord bot. Resources are made by `bot.__main__.run` and handed in.
+
+    Args:
+        settings: Process settings.
+        generation: The generation service (gateway, store, limits, queue).
+        catalog: The cached model catalogue (autocomplete reads it without I/O).
+        store: Settings, jobs and usage.
+        metrics: Prometheus metrics.
+        sync_commands: Sync the command tree at start-up when its hash changed.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        generation: GenerationService,
+        catalog: ModelCatalog,
+        store: Store,
+        metrics: Metrics,
+        sync_commands: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            tree_cls=ImageBotTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+            help_command=None,
+        )
+        self.settings = settings
+        self.generation = generation
+        self.catalog = catalog
+        self.store = store
+        self.metrics = metrics
+        self.sync_commands = sync_commands
+        self.modlog = ModLog(self)
+        self.accepting_jobs = True
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._jobs: set[asyncio.Task[Any]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        """Load the cogs, register restart-proof buttons, warm the catalogue, sync if needed."""
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.spawn(self._refresh_catalog_forever(), name="catalog-refresh")
+        if self.sync_commands:
+            await self.sync_if_changed()
+
+    async def close(self) -> None:
+        """Stop taking jobs, let in-flight jobs finish (bounded), then close everything."""
+        self.accepting_jobs = False
+        if self._jobs:
+            log.info("shutting down: waiting for %d job(s) in flight", len(self._jobs))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), SHUTDOWN_GRACE_SECONDS)
+            for task in list(self._jobs):
+                task.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._jobs, return_exceptions=True)
+        await super().close()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run a background task, keep a reference and log its failure."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    @contextlib.asynccontextmanager
+    async def job_scope(self) -> Any:
+        """Mark the current task as an in-flight job, so shutdown waits for it."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._jobs.add(task)
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._jobs.discard(task)
+            if not self._jobs:
+                self._idle.set()
+
+    @property
+    def jobs_in_flight(self) -> int:
+        """How many generations this process is running or queueing."""
+        return len(self._jobs)
+
+    async def _refresh_catalog_forever(self) -> None:
+        while True:
+            await self.catalog.refresh()
+            await asyncio.sleep(CATALOG_REFRESH_SECONDS)
+
+    # --- command sync ----------------------------------------------------------------------
+
+    def command_tree_hash(self) -> str:
+        """Hash of the serialised command tree; a change means Discord needs a sync."""
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        payload.sort(key=lambda c: c["name"])
+        target = f"guild:{self.settings.dev_guild_id}" if self.settings.dev_guild_id else "global"
+        blob = json.dumps({"target": target, "commands": payload}, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    async def sync_if_changed(self, *, force: bool = False) -> bool:
+        """Sync commands when the tree changed since the last sync (hash kept in the database).
+
+        Returns:
+            Whether a sync was sent to Discord.
+        """
+        digest = self.command_tree_hash()
+        if not force and await self.store.get_meta(SYNC_HASH_KEY) == digest:
+            log.info("command tree unchanged; not syncing")
+            return False
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to dev guild %s", len(synced), self.settings.dev_guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+        await self.store.set_meta(SYNC_HASH_KEY, digest)
+        return True
+
+    # --- events ---------------------------------------------------------------------------
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Warm the settings cache so the first command of a guild needs no database read."""
+        try:
+            await self.store.get_guild_settings(guild.id)
+        except Exception:
+            log.exception("could not load settings for guild %s", guild.id)
+
+    async def on_ready(self) -> None:
+        """Log the connection once per (re)connect."""
+        log.info(
+            "connected as %s (%s) with %d shard(s)", self.user, self.application_id, self.shard_count or 1
+        )
+
+    def is_ready_for_health(self) -> bool:
+        """Readiness for `/healthz`: logged in and the gateway websocket is up."""
+        return self.is_ready() and not self.is_closed()
+
+    def note_deferred(self, interaction: discord.Interaction[Any]) -> None:
+        """Record the arrival -> deferral latency of an interaction."""
+        received = interaction.extras.get("received_at")
+        if received is not None:
+            self.metrics.defer_seconds.observe(time.perf_counter() - received)

@@ -1,0 +1,376 @@
+"""Option resolution: the one precedence function (pure, no I/O, no discord).
+
+Option precedence, per option (DESIGN.md "Option precedence"):
+locked guild option > member's command option > channel default > guild default > global default.
+
+Decisions worth knowing:
+
+* A member's option on a locked field is not an error: the locked value silently wins, the
+  source is ``"locked"`` and a line in `ResolvedOptions.notes` says so (for the result embed).
+* A locked field takes the guild's value, or the global default when the guild has none; the
+  channel default never applies to a locked field.
+* Defaults (channel, guild, global) naming a model that the allow-list or the catalogue rejects
+  are skipped with a note; the last resort is the catalogue's first allowed model (what
+  ``DEFAULT_IMAGE_MODEL`` documents). A *member's* disallowed or unknown model is refused.
+* A guild field counts as set only when it is in ``model_fields_set`` (storage keeps overrides),
+  so an unconfigured guild's ``default_count``/``max_count``/``private_by_default`` fall through
+  to `GlobalDefaults`.
+* Defaults above the count cap are clamped (with a note); a member's count above it is refused.
+* Provider options merge (per provider key, recursively): guild < channel < NSFW options (only
+  when ``nsfw_policy == "age_restricted"`` and the channel is age-restricted) < locked options.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from bot.errors import InputError, PolicyError
+from bot.storage.schemas import (
+    ASPECT_RATIOS,
+    MAX_IMAGES_PER_REQUEST,
+    ChannelSettings,
+    GuildSettings,
+    ProviderOptions,
+)
+
+Kind = Literal["imagine", "chatimage"]
+Source = Literal["locked", "member", "channel", "guild", "global"]
+OPTION_NAMES: tuple[str, ...] = ("model", "count", "aspect_ratio", "private")
+_MAX_ALLOWED_LISTED = 10
+T = TypeVar("T")
+_LEVEL_NAMES: dict[Source, str] = {"channel": "channel", "guild": "server", "global": "bot"}
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedOptions:
+    """What the member typed; None means "not given"."""
+
+    model: str | None = None
+    count: int | None = None
+    aspect_ratio: str | None = None
+    private: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalDefaults:
+    """Operator-level defaults from `Settings`, the last level of the precedence chain.
+
+    Attributes:
+        image_model: Fallback model for /imagine (``DEFAULT_IMAGE_MODEL``).
+        chat_model: Fallback model for /chatimage (``DEFAULT_CHAT_MODEL``).
+        count: Images per request when nobody set a default.
+        max_count: Cap on images per request when the guild set none.
+        aspect_ratio: Fallback aspect ratio (None: the model's own default).
+        private: Whether results are ephemeral when nobody set a default.
+    """
+
+    image_model: str | None = None
+    chat_model: str | None = None
+    count: int = 1
+    max_count: int = 4
+    aspect_ratio: str | None = None
+    private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedOptions:
+    """The options a generation runs with, and where each came from.
+
+    Attributes:
+        model: Gateway model id.
+        count: Images to ask for.
+        aspect_ratio: Neutral aspect ratio, or None for the model's default.
+        private: Whether the result is ephemeral.
+        provider_options: Merged ``providerOptions`` (guild < channel < NSFW < locked).
+        sources: For each of ``model``, ``count``, ``aspect_ratio``, ``private``: the level
+            that supplied the value.
+        notes: Short sentences for the result embed (locked values, skipped defaults, clamps).
+    """
+
+    model: str
+    count: int
+    aspect_ratio: str | None
+    private: bool
+    provider_options: ProviderOptions = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy (stored with the job so buttons work after a restart)."""
+        return {
+            "model": self.model,
+            "count": self.count,
+            "aspect_ratio": self.aspect_ratio,
+            "private": self.private,
+            "provider_options": _merge(self.provider_options),
+            "sources": dict(self.sources),
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ResolvedOptions:
+        """Rebuild from `as_dict` output (e.g. a stored job)."""
+        return cls(
+            model=str(data["model"]),
+            count=int(data["count"]),
+            aspect_ratio=data.get("aspect_ratio"),
+            private=bool(data.get("private", False)),
+            provider_options=_merge(data.get("provider_options") or {}),
+            sources=dict(data.get("sources") or {}),
+            notes=list(data.get("notes") or []),
+        )
+
+    def display_options(self) -> dict[str, str]:
+        """Human labels for the result embed, marking values that came from a default."""
+        labels = {
+            "count": str(self.count),
+            "aspect_ratio": self.aspect_ratio or "model default",
+            "private": "yes" if self.private else "no",
+        }
+        shown: dict[str, str] = {}
+        for name, value in labels.items():
+            source = self.sources.get(name)
+            suffix = {"locked": " (locked)", "channel": " (channel default)", "guild": " (server default)"}
+            shown[name.replace("_", " ")] = value + suffix.get(source or "", "")
+        return shown
+
+
+def resolve_options(
+    kind: Kind,
+    requested: RequestedOptions,
+    guild: GuildSettings,
+    channel: ChannelSettings | None,
+    defaults: GlobalDefaults,
+    *,
+    channel_is_nsfw: bool,
+    available_models: Collection[str] | None,
+) -> ResolvedOptions:
+    """Resolve every option by the documented precedence and check the guild's rules.
+
+    Args:
+        kind: Which command: ``imagine`` uses the image model fields, ``chatimage`` the chat ones.
+        requested: The member's options.
+        guild: The guild's settings (defaults for a guild never configured).
+        channel: The channel's overrides, if any.
+        defaults: Global defaults from `Settings`.
+        channel_is_nsfw: Whether the channel is age-restricted.
+        available_models: Model ids the catalogue offers for `kind`, in catalogue order, or None
+            when the catalogue is unknown (then any model name is accepted).
+
+    Returns:
+        The resolved options with their sources and notes.
+
+    Raises:
+        PolicyError: a disallowed or unknown model, a count above the cap, or no model at all.
+        InputError: a count below 1 or an aspect ratio that does not exist.
+    """
+    notes: list[str] = []
+    sources: dict[str, Source] = {}
+    locked = set(guild.locked_options)
+
+    model, sources["model"] = _resolve_model(
+        kind, requested.model, guild, channel, defaults, available_models, notes
+    )
+
+    # A guild "sets" a field only when it is in `model_fields_set` (storage keeps overrides only),
+    # so an unconfigured guild falls through to the operator's global defaults.
+    configured = guild.model_fields_set
+    guild_count = guild.default_count if "default_count" in configured else None
+    guild_private = guild.private_by_default if "private_by_default" in configured else None
+    cap = guild.max_count if "max_count" in configured else defaults.max_count
+    cap = max(1, min(cap, MAX_IMAGES_PER_REQUEST))
+    if requested.count is not None and requested.count < 1:
+        raise InputError("Ask for at least 1 image.")
+    picked_count, sources["count"] = _pick(
+        "count",
+        locked,
+        requested.count,
+        [
+            ("channel", channel.default_count if channel else None),
+            ("guild", guild_count),
+            ("global", defaults.count),
+        ],
+        notes,
+    )
+    count = picked_count if picked_count is not None else defaults.count  # global is never None
+    if count > cap:
+        if sources["count"] == "member":
+            raise PolicyError(f"This server allows at most {cap} {_images(cap)} per request.")
+        notes.append(f"The default of {count} images is above this server's cap; using {cap}.")
+        count = cap
+
+    if requested.aspect_ratio is not None and requested.aspect_ratio not in ASPECT_RATIOS:
+        choices = ", ".join(ASPECT_RATIOS)
+        raise InputError(f"Unknown aspect ratio {requested.aspect_ratio!r}. Choose one of: {choices}.")
+    aspect_ratio, sources["aspect_ratio"] = _pick(
+        "aspect_ratio",
+        locked,
+        requested.aspect_ratio,
+        [
+            ("channel", channel.aspect_ratio if channel else None),
+            ("guild", guild.aspect_ratio),
+            ("global", defaults.aspect_ratio),
+        ],
+        notes,
+    )
+
+    picked_private, sources["private"] = _pick(
+        "private",
+        locked,
+        requested.private,
+        [
+            ("channel", channel.private_by_default if channel else None),
+            ("guild", guild_private),
+            ("global", defaults.private),
+        ],
+        notes,
+    )
+
+    layers: list[Mapping[str, Any]] = [guild.provider_options]
+    if channel is not None:
+        layers.append(channel.provider_options)
+    if guild.nsfw_policy == "age_restricted" and channel_is_nsfw:
+        layers.append(guild.nsfw_provider_options)
+    layers.append(guild.locked_provider_options)
+
+    return ResolvedOptions(
+        model=model,
+        count=count,
+        aspect_ratio=aspect_ratio,
+        private=bool(picked_private),
+        provider_options=_merge(*layers),
+        sources=sources,
+        notes=notes,
+    )
+
+
+def _pick(
+    name: str,
+    locked: set[str],
+    member: T | None,
+    levels: list[tuple[Source, T | None]],
+    notes: list[str],
+) -> tuple[T | None, Source]:
+    """Apply the precedence to one option.
+
+    With `name` locked the guild's value wins, or the global one when the guild has none (a
+    locked None aspect ratio then means "the model's default").
+    """
+    by_level = dict(levels)
+    if name in locked:
+        value = by_level["guild"]
+        if value is None:
+            value = by_level["global"]
+        if member is not None and member != value:
+            notes.append(f"This server locks {name.replace('_', ' ')} to {_label(value)}.")
+        return value, "locked"
+    if member is not None:
+        return member, "member"
+    for source, value in levels:
+        if value is not None:
+            return value, source
+    return None, "global"
+
+
+def _resolve_model(
+    kind: Kind,
+    member: str | None,
+    guild: GuildSettings,
+    channel: ChannelSettings | None,
+    defaults: GlobalDefaults,
+    available: Collection[str] | None,
+    notes: list[str],
+) -> tuple[str, Source]:
+    image = kind == "imagine"
+    guild_model = guild.image_model if image else guild.chat_model
+    global_model = defaults.image_model if image else defaults.chat_model
+    channel_model = (channel.image_model if image else channel.chat_model) if channel else None
+    allowed = guild.allowed_models
+    what = "image model" if image else "chat image model"
+
+    candidates: list[tuple[Source, str | None]] = [
+        ("channel", channel_model),
+        ("guild", guild_model),
+        ("global", global_model),
+    ]
+    last_resort: Source = "global"
+    if "model" in guild.locked_options:
+        value = guild_model or global_model
+        if value is not None:
+            if available is not None and value not in available:
+                raise PolicyError(
+                    f"This server's locked {what} `{value}` is not available right now. "
+                    "Ask a moderator to check /config."
+                )
+            if member is not None and member != value:
+                notes.append(f"This server locks the model to {value}.")
+            return value, "locked"
+        # Locked with no model set anywhere: members still cannot choose, nor can the channel.
+        if member is not None:
+            notes.append("This server does not let members choose the model.")
+        member, candidates, last_resort = None, [], "locked"
+
+    if member is not None:
+        member = member.strip()
+        if allowed and member not in allowed:
+            raise PolicyError(f"`{member}` is not allowed here. This server allows: {_listing(allowed)}.")
+        if available is not None and member not in available:
+            hints = difflib.get_close_matches(member, list(available), n=3, cutoff=0.5)
+            hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
+            raise PolicyError(f"`{member}` is not an available {what}.{hint}")
+        return member, "member"
+
+    for source, value in candidates:
+        if value is None:
+            continue
+        if allowed and value not in allowed:
+            notes.append(f"The {_LEVEL_NAMES[source]} default {value} is not allowed here; skipped.")
+            continue
+        if available is not None and value not in available:
+            notes.append(f"The {_LEVEL_NAMES[source]} default {value} is not available right now; skipped.")
+            continue
+        return value, source
+
+    # Last resort (documented for DEFAULT_IMAGE_MODEL): the catalogue's first usable model.
+    for value in available or ():
+        if not allowed or value in allowed:
+            notes.append(f"No default model is set; using {value}.")
+            return value, last_resort
+    raise PolicyError(f"No {what} is configured — ask a moderator to set one with /config.")
+
+
+def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge mappings, later layers winning key by key (copies, never aliases)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+                merged[key] = _merge(merged[key], value)
+            elif isinstance(value, Mapping):
+                merged[key] = _merge(value)
+            elif isinstance(value, list):
+                merged[key] = list(value)
+            else:
+                merged[key] = value
+    return merged
+
+
+def _listing(values: list[str]) -> str:
+    shown = ", ".join(values[:_MAX_ALLOWED_LISTED])
+    more = len(values) - _MAX_ALLOWED_LISTED
+    return f"{shown} (and {more} more)" if more > 0 else shown
+
+
+def _label(value: object) -> str:
+    if value is None:
+        return "the model's default"
+    if isinstance(value, bool):
+        return "private" if value else "public"
+    return str(value)
+
+
+def _images(count: int) -> str:
+    return "image" if count == 1 else "images"

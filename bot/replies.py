@@ -1,0 +1,106 @@
+"""Answering an interaction whatever state it is in (Red's send/followup/expired logic).
+
+`respond` never raises: a failure to answer is logged, because the caller is usually already
+handling an error and a second traceback would help nobody.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import discord
+
+log = logging.getLogger(__name__)
+
+# Discord invalidates interaction tokens after 15 minutes; switch to channel messages a bit
+# earlier so a slow upload does not straddle the deadline.
+TOKEN_SAFETY_MARGIN = dt.timedelta(minutes=1)
+EXPIRED_TOKEN_CODES = frozenset({50027, 10015})  # invalid webhook token, unknown webhook
+UNKNOWN_INTERACTION_CODES = frozenset({10062, 10008})
+
+
+def token_usable(
+    interaction: discord.Interaction[Any], *, margin: dt.timedelta = TOKEN_SAFETY_MARGIN
+) -> bool:
+    """Whether the interaction token can still be used for edits and followups."""
+    return discord.utils.utcnow() + margin < interaction.expires_at
+
+
+def is_expired_token_error(error: BaseException) -> bool:
+    """Whether an HTTP error means the interaction token is no longer valid."""
+    return isinstance(error, discord.HTTPException) and error.code in EXPIRED_TOKEN_CODES
+
+
+def requester_only(user_id: int) -> discord.AllowedMentions:
+    """Allowed mentions that can ping the requester and nobody else."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, users=[discord.Object(user_id)], replied_user=True
+    )
+
+
+async def respond(
+    interaction: discord.Interaction[Any],
+    content: str,
+    *,
+    ephemeral: bool = True,
+) -> bool:
+    """Send `content` to the user of `interaction` by whichever path still works.
+
+    - not yet answered: an (ephemeral) initial response;
+    - deferred publicly and still "thinking": delete the public placeholder, then an ephemeral
+      followup (a first followup would otherwise replace the public placeholder);
+    - answered: an ephemeral followup;
+    - token expired: a channel message mentioning only the requester.
+
+    Returns:
+        Whether the message was delivered.
+    """
+    content = content[:2000]
+    none = discord.AllowedMentions.none()
+    try:
+        if token_usable(interaction):
+            if not interaction.response.is_done():
+                await interaction.response.send_message(content, ephemeral=ephemeral, allowed_mentions=none)
+                return True
+            if ephemeral and _public_placeholder(interaction):
+                try:
+                    await interaction.delete_original_response()
+                except discord.HTTPException as exc:
+                    log.debug("could not delete the placeholder: %s", exc)
+            await interaction.followup.send(content, ephemeral=ephemeral, allowed_mentions=none)
+            return True
+    except discord.HTTPException as exc:
+        if not is_expired_token_error(exc):
+            log.warning("could not answer interaction %s: %s (code %s)", interaction.id, exc.status, exc.code)
+            return False
+    return await _send_to_channel(interaction, content)
+
+
+def _public_placeholder(interaction: discord.Interaction[Any]) -> bool:
+    """A public deferral whose "thinking" message is still the only answer."""
+    response_type = interaction.response.type
+    return (
+        response_type is discord.InteractionResponseType.deferred_channel_message
+        and not interaction.extras.get("ephemeral_defer", False)
+        and not interaction.extras.get("original_edited", False)
+    )
+
+
+async def _send_to_channel(interaction: discord.Interaction[Any], content: str) -> bool:
+    channel = interaction.channel
+    if not isinstance(channel, discord.abc.Messageable):
+        log.warning("interaction %s expired and has no channel to fall back to", interaction.id)
+        return False
+    try:
+        await channel.send(
+            f"{interaction.user.mention} {content}"[:2000],
+            allowed_mentions=requester_only(interaction.user.id),
+        )
+    except discord.HTTPException as exc:
+        log.warning(
+            "channel fallback for interaction %s failed: %s (code %s)", interaction.id, exc.status, exc.code
+        )
+        return False
+    return True

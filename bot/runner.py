@@ -1,0 +1,126 @@
+"""Start-up: open every resource with `async with`, run the bot, close in reverse order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import aiohttp
+import discord
+
+from bot.app import ImageBot
+from bot.gateway.catalog import ModelCatalog
+from bot.gateway.client import GatewayClient
+from bot.generation import GenerationService
+from bot.limits import JobQueue, open_limits
+from bot.observability import HealthServer, Metrics
+from bot.policy import GlobalDefaults
+from bot.settings import Settings, require
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def make_session() -> aiohttp.ClientSession:
+    """The one HTTP session for the AI gateway (no default auth header: it is per request)."""
+    connector = aiohttp.TCPConnector(limit=100, limit_per_host=50, ttl_dns_cache=300)
+    return aiohttp.ClientSession(connector=connector, read_bufsize=2**20)
+
+
+def apply_discord_base_url(settings: Settings) -> None:
+    """Point discord.py at a REST proxy when `DISCORD_API_BASE_URL` is set; else leave defaults."""
+    if settings.discord_api_base_url is not None:
+        discord.http.Route.BASE = str(settings.discord_api_base_url).rstrip("/")
+        log.info("Discord REST base: %s", discord.http.Route.BASE)
+
+
+async def build_bot(
+    settings: Settings, session: aiohttp.ClientSession, store: Store, *, sync: bool = True
+) -> ImageBot:
+    """Wire the services into an `ImageBot` (shared by `run` and the tests)."""
+    credential = settings.gateway_credential
+    gateway = GatewayClient(session, str(settings.ai_gateway_base_url), credential)
+    catalog = ModelCatalog(gateway)
+    limits = await open_limits(settings.redis_url)
+    metrics = Metrics()
+    queue = JobQueue(settings.max_concurrent_jobs)
+    metrics.queue_depth.set_function(lambda: queue.depth)
+    metrics.jobs_running.set_function(lambda: queue.running)
+    service = GenerationService(
+        gateway=gateway,
+        catalog=catalog,
+        store=store,
+        limits=limits,
+        queue=queue,
+        defaults=GlobalDefaults(
+            image_model=settings.default_image_model, chat_model=settings.default_chat_model
+        ),
+        metrics=metrics,
+    )
+    return ImageBot(
+        settings=settings,
+        generation=service,
+        catalog=catalog,
+        store=store,
+        metrics=metrics,
+        sync_commands=sync,
+    )
+
+
+async def run(settings: Settings, *, sync_only: bool = False) -> int:
+    """Run the bot until SIGTERM/SIGINT (or sync commands and exit with `sync_only`).
+
+    Returns:
+        The process exit code.
+    """
+    require(settings, "discord_token", "gateway_credential")
+    assert settings.discord_token is not None
+    apply_discord_base_url(settings)
+    async with make_session() as session:
+        store = await Store.open(settings.database_url, redis_url=settings.redis_url)
+        try:
+            bot = await build_bot(settings, session, store, sync=not sync_only)
+            try:
+                async with bot:
+                    if sync_only:
+                        await bot.login(settings.discord_token.get_secret_value())
+                        await bot.sync_if_changed(force=True)
+                        return 0
+                    return await _serve(bot, settings)
+            finally:
+                await bot.generation.limits.close()
+        finally:
+            await store.close()
+
+
+async def _serve(bot: ImageBot, settings: Settings) -> int:
+    assert settings.discord_token is not None
+    health: HealthServer | None = None
+    if settings.health_port is not None:
+        health = HealthServer(bot.metrics, bot.is_ready_for_health, host="0.0.0.0", port=settings.health_port)  # noqa: S104 - containers
+        port = await health.start()
+        log.info("health and metrics on port %d (/healthz, /metrics)", port)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()), name="discord")
+    stopper = asyncio.create_task(stop.wait(), name="signals")
+    try:
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("signal received: finishing in-flight jobs, then stopping")
+            await bot.close()
+        await runner
+    except discord.LoginFailure:
+        log.error("Discord rejected DISCORD_TOKEN: reset the token in the Developer Portal and update .env")
+        return 2
+    finally:
+        stopper.cancel()
+        if health is not None:
+            await health.stop()
+    log.info("stopped")
+    return 0

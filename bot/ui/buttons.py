@@ -1,0 +1,152 @@
+"""Restart-proof result buttons: `DynamicItem`s whose custom_id carries the action and job id.
+
+Everything a button needs is in the job row, so a click works after any restart and in any
+process. Only the requester (or a member with Manage Messages) may use a result's buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+
+from bot.errors import UserFacingError
+from bot.policy import RequestedOptions
+
+if TYPE_CHECKING:
+    from bot.storage.store import JobRecord
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction["ImageBot"]
+Action = Literal["reroll", "edit", "delete"]
+CUSTOM_ID_PREFIX = "ib"
+TEMPLATE = r"ib:(?P<action>reroll|edit|delete):(?P<job>[A-Za-z0-9]{4,32})"
+_LOOKS = {
+    "reroll": ("Re-roll", "🎲", discord.ButtonStyle.secondary),
+    "edit": ("Edit prompt", "🖋️", discord.ButtonStyle.secondary),
+    "delete": ("Delete", "🗑️", discord.ButtonStyle.danger),
+}
+
+
+def custom_id(action: Action, job_id: str) -> str:
+    """`ib:<action>:<job_id>` (≤ 100 characters, Discord's limit)."""
+    value = f"{CUSTOM_ID_PREFIX}:{action}:{job_id}"
+    if len(value) > 100 or not re.fullmatch(TEMPLATE, value):
+        raise ValueError(f"bad job id for a custom_id: {job_id!r}")
+    return value
+
+
+class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
+    """One result button (re-roll, edit prompt, delete)."""
+
+    def __init__(self, action: Action, job_id: str) -> None:
+        label, emoji, style = _LOOKS[action]
+        super().__init__(
+            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id(action, job_id))
+        )
+        self.action: Action = action
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]  # discord.py's documented hook signature
+        cls, interaction: Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> JobButton:
+        """Rebuild the button from its custom_id (after a restart, too)."""
+        return cls(match["action"], match["job"])  # type: ignore[arg-type]  # regex restricts it
+
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Route the click; failures are answered by the tree's error reporter."""
+        from bot.tree import report_error
+
+        try:
+            job = await fetch_job_for(interaction, self.job_id, moderator_ok=self.action == "delete")
+            if self.action == "delete":
+                await delete_result(interaction, job)
+            elif self.action == "edit":
+                await interaction.response.send_modal(EditPromptModal(job))
+            else:
+                await rerun(interaction, job, job.prompt)
+        except Exception as exc:  # every click gets an answer
+            await report_error(interaction, exc)
+
+
+async def fetch_job_for(interaction: Interaction, job_id: str, *, moderator_ok: bool) -> JobRecord:
+    """Load a job and check the clicker may act on it.
+
+    Raises:
+        UserFacingError: unknown job, or someone else's result.
+    """
+    job = await interaction.client.store.get_job(job_id)
+    if job is None:
+        raise UserFacingError("I no longer have that result.")
+    if job.user_id == interaction.user.id:
+        return job
+    perms = interaction.permissions
+    if moderator_ok and (perms.manage_messages or perms.manage_guild):
+        return job
+    raise UserFacingError("Only the member who made this image can use its buttons.")
+
+
+async def delete_result(interaction: Interaction, job: JobRecord) -> None:
+    """Delete the message the button is on."""
+    await interaction.response.defer()
+    await interaction.delete_original_response()
+    log.info("job %s result deleted by %s", job.id, interaction.user.id)
+
+
+def requested_from(job: JobRecord) -> RequestedOptions:
+    """The options to re-run a job with (guild locks still apply at planning)."""
+    options = job.options or {}
+    return RequestedOptions(
+        model=job.model,
+        count=options.get("count"),
+        aspect_ratio=options.get("aspect_ratio"),
+        private=options.get("private"),
+    )
+
+
+async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
+    """Run a job again (same options, possibly a new prompt) as a new result message."""
+    from bot.ui.chat import run_chatimage
+    from bot.ui.delivery import run_imagine, start_job
+
+    kind = "chatimage" if job.kind == "chatimage" else "imagine"
+    started = await start_job(interaction, kind, prompt, requested_from(job), parent_job_id=job.id)
+    if kind == "chatimage":
+        await run_chatimage(interaction, started, [])
+    else:
+        await run_imagine(interaction, started)
+
+
+class EditPromptModal(discord.ui.Modal, title="Edit the prompt"):
+    """Re-run a job with an edited prompt."""
+
+    prompt: discord.ui.TextInput[EditPromptModal] = discord.ui.TextInput(
+        label="Prompt", style=discord.TextStyle.paragraph, max_length=4000
+    )
+
+    def __init__(self, job: JobRecord) -> None:
+        super().__init__(custom_id=f"ib:modal:{job.id}", timeout=900)
+        self.job = job
+        self.prompt.default = job.prompt[:4000]
+
+    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Run the edited prompt."""
+        await rerun(interaction, self.job, self.prompt.value)
+
+    async def on_error(self, interaction: Interaction, error: Exception) -> None:  # type: ignore[override]
+        """Answer through the common error reporter."""
+        from bot.tree import report_error
+
+        await report_error(interaction, error)
+
+
+def result_view(job_id: str) -> discord.ui.View:
+    """The buttons under a result (persistent: `timeout=None`, handled by `JobButton`)."""
+    view = discord.ui.View(timeout=None)
+    for action in ("reroll", "edit", "delete"):
+        view.add_item(JobButton(action, job_id))  # type: ignore[arg-type]
+    return view

@@ -1,0 +1,140 @@
+"""The Discord side of `/chatimage`: streamed text shown as it arrives, images attached at the end."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import InputError, new_error_id
+from bot.gateway.errors import ContentPolicyError, GatewayError
+from bot.gateway.media import sniff_mime
+from bot.gateway.models import GeneratedImage, ImageEvent, ImageResult, InputImage, TextDelta
+from bot.generation import Outcome
+from bot.replies import token_usable
+from bot.ui.delivery import Started, deliver_images, progress_for
+from bot.ui.streaming import StreamedText
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction["ImageBot"]
+MAX_INPUT_IMAGE_BYTES = 20 * 2**20  # providers cap reference images around 20 MB
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def check_attachment(attachment: discord.Attachment) -> None:
+    """Cheap checks on an input image before deferring (metadata only, no download).
+
+    Raises:
+        InputError: not an image, or too large.
+    """
+    if attachment.content_type and not attachment.content_type.startswith("image/"):
+        raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")
+    if attachment.size > MAX_INPUT_IMAGE_BYTES:
+        limit_mb = MAX_INPUT_IMAGE_BYTES // 2**20
+        raise InputError(f"That image is {attachment.size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
+
+
+async def read_attachment(attachment: discord.Attachment) -> InputImage:
+    """Download an input image and check its bytes (the declared type is not trusted).
+
+    Raises:
+        InputError: the download failed, or the bytes are not a supported image.
+    """
+    try:
+        data = await attachment.read()
+    except discord.HTTPException as exc:
+        log.warning("could not download attachment %s: %s", attachment.id, exc)
+        raise InputError("I could not download that image. Upload it again and retry.") from exc
+    if len(data) > MAX_INPUT_IMAGE_BYTES:
+        raise InputError(f"That image is larger than {MAX_INPUT_IMAGE_BYTES // 2**20} MB.")
+    mime = sniff_mime(data)
+    if mime is None:
+        raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")
+    return InputImage(data=data, mime=mime)
+
+
+def _editors(
+    interaction: Interaction, ephemeral: bool
+) -> tuple[Callable[[str], Awaitable[None]], Callable[[str], Awaitable[Callable[[str], Awaitable[None]]]]]:
+    async def edit_original(text: str) -> None:
+        if token_usable(interaction):
+            await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+            interaction.extras["original_edited"] = True
+
+    async def send_followup(text: str) -> Callable[[str], Awaitable[None]]:
+        message = await interaction.followup.send(
+            text, ephemeral=ephemeral, wait=True, allowed_mentions=NO_MENTIONS
+        )
+
+        async def edit(new_text: str) -> None:
+            if token_usable(interaction):
+                await message.edit(content=new_text, allowed_mentions=NO_MENTIONS)
+
+        return edit
+
+    return edit_original, send_followup
+
+
+async def run_chatimage(interaction: Interaction, started: Started, inputs: list[InputImage]) -> None:
+    """Stream the reply into the deferred message, then attach the images.
+
+    An error after text was shown keeps that text and appends the reason; an error before
+    anything was shown propagates to the tree's handler (ephemeral answer).
+    """
+    bot = interaction.client
+    plan = started.plan
+    progress = progress_for(interaction)
+    edit_original, send_followup = _editors(interaction, started.ephemeral)
+    streamed = StreamedText(edit_original, send_followup)
+    images: list[GeneratedImage] = []
+    text_parts: list[str] = []
+    began = time.perf_counter()
+    async with bot.job_scope():
+        try:
+            async for event in bot.generation.stream_chat(plan, inputs, on_progress=progress.update):
+                if isinstance(event, TextDelta) and event.text:
+                    if not text_parts:
+                        await progress.close()  # the stream replaces the "thinking"/queue text
+                    text_parts.append(event.text)
+                    streamed.append(event.text)
+                elif isinstance(event, ImageEvent):
+                    images.append(event.image)
+        except GatewayError as exc:
+            await progress.close()
+            if isinstance(exc, ContentPolicyError):
+                bot.spawn(bot.modlog.refused(plan, exc.message), name=f"refused-{plan.job_id}")
+            if not text_parts:
+                await streamed.close()
+                raise
+            error_id = new_error_id()
+            log.warning("stream failed after text [%s] job=%s: %s", error_id, plan.job_id, exc)
+            await streamed.finish(f"\n\n⚠️ {exc.user_message}\n-# error id `{error_id}`")
+            return
+        finally:
+            await progress.close()
+        await streamed.finish()
+        text = "".join(text_parts)
+        if not images and text:
+            log.info("job %s: model answered with text only", plan.job_id)
+            await streamed_note(interaction, started.ephemeral)
+            return
+        result = ImageResult(images=images, model=plan.options.model, text=text)
+        outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - began)
+        await deliver_images(interaction, outcome, ephemeral=started.ephemeral, edit_original=not text)
+
+
+async def streamed_note(interaction: Interaction, ephemeral: bool) -> None:
+    """Tell the member that the model answered without an image (the text stays)."""
+    if token_usable(interaction):
+        await interaction.followup.send(
+            "The model answered with text only this time. Ask it explicitly for an image and try again.",
+            ephemeral=ephemeral,
+            allowed_mentions=NO_MENTIONS,
+        )

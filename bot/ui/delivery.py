@@ -1,0 +1,230 @@
+"""The Discord side of a job: plan -> defer -> admit -> run -> post, for every entry point.
+
+`/imagine`, `/chatimage`, result buttons and `/job` all go through here so the rules hold
+everywhere: the deferral is the first network call, refusals are ephemeral, images are posted
+byte for byte when they fit, nobody but the requester can be pinged, and a result that outlives
+the interaction token is posted in the channel instead of lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import InputError, MissingPermissionsError, UserFacingError
+from bot.gateway.errors import ContentPolicyError
+from bot.gateway.models import GeneratedImage
+from bot.generation import Kind, Outcome, Plan, Requester
+from bot.policy import RequestedOptions
+from bot.replies import is_expired_token_error, requester_only, token_usable
+from bot.ui.buttons import result_view
+from bot.ui.files import fit_images
+from bot.ui.progress import ProgressMessage
+from bot.ui.render import MessagePayload, ResultInfo, result_payloads
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction["ImageBot"]
+REQUIRED_PUBLIC_PERMISSIONS = ("embed_links", "attach_files")
+
+
+@dataclass(slots=True)
+class Started:
+    """A job that passed every check and has been deferred."""
+
+    plan: Plan
+    ephemeral: bool
+
+
+def requester_of(interaction: Interaction) -> Requester:
+    """Who asked and where, from an interaction (no I/O)."""
+    channel = interaction.channel
+    return Requester(
+        user_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        channel_is_nsfw=bool(getattr(channel, "nsfw", False)),
+    )
+
+
+def check_permissions(interaction: Interaction, *, ephemeral: bool) -> None:
+    """Refuse before spending money when the bot cannot post the result here.
+
+    Raises:
+        MissingPermissionsError: naming the missing permission(s).
+    """
+    if ephemeral or interaction.guild_id is None:
+        return
+    perms = interaction.app_permissions
+    missing = [name for name in REQUIRED_PUBLIC_PERMISSIONS if not getattr(perms, name)]
+    if missing:
+        names = " and ".join(m.replace("_", " ").title() for m in missing)
+        raise MissingPermissionsError(
+            f"I need the {names} permission in this channel to post images. Ask a server admin to grant it, "
+            "or use `private: True`."
+        )
+
+
+async def start_job(
+    interaction: Interaction,
+    kind: Kind,
+    prompt: str,
+    requested: RequestedOptions,
+    *,
+    parent_job_id: str | None = None,
+) -> Started:
+    """Plan (from cached settings), defer, then finish the checks that need I/O.
+
+    Raises:
+        UserFacingError: any refusal; the tree's error handler answers it ephemerally.
+    """
+    bot = interaction.client
+    if not bot.accepting_jobs:
+        raise UserFacingError("The bot is restarting. Try again in a minute.")
+    service = bot.generation
+    requester = requester_of(interaction)
+    cached = service.cached_settings(requester.guild_id, requester.channel_id)
+    plan = None
+    if cached is not None:
+        # Pure and synchronous: a refusal becomes the first (ephemeral) response, no deferral.
+        plan = service.plan(kind, requester, prompt, requested, cached, parent_job_id=parent_job_id)
+        ephemeral = plan.options.private
+    else:
+        ephemeral = bool(requested.private)
+    check_permissions(interaction, ephemeral=ephemeral)
+    await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    interaction.extras["ephemeral_defer"] = ephemeral
+    bot.note_deferred(interaction)
+    if plan is None:
+        settings = await service.fetch_settings(requester.guild_id, requester.channel_id)
+        plan = service.plan(kind, requester, prompt, requested, settings, parent_job_id=parent_job_id)
+    await service.admit(plan)
+    return Started(plan=plan, ephemeral=ephemeral)
+
+
+async def run_imagine(interaction: Interaction, started: Started) -> list[discord.Message]:
+    """Generate (showing queue position and progress) and post the result.
+
+    Raises:
+        GatewayError: after the gateway's retries; content-policy refusals are also reported
+            to the guild's log channel.
+    """
+    bot = interaction.client
+    progress = progress_for(interaction)
+    async with bot.job_scope():
+        try:
+            outcome = await bot.generation.imagine(started.plan, on_progress=progress.update)
+        except ContentPolicyError as exc:
+            bot.spawn(bot.modlog.refused(started.plan, exc.message), name=f"refused-{started.plan.job_id}")
+            raise
+        finally:
+            await progress.close()
+        return await deliver_images(interaction, outcome, ephemeral=started.ephemeral)
+
+
+def progress_for(interaction: Interaction) -> ProgressMessage:
+    """A throttled editor of the deferred message's content."""
+
+    async def edit(text: str) -> None:
+        if token_usable(interaction):
+            await interaction.edit_original_response(
+                content=text, allowed_mentions=discord.AllowedMentions.none()
+            )
+
+    return ProgressMessage(edit)
+
+
+async def deliver_images(
+    interaction: Interaction,
+    outcome: Outcome,
+    *,
+    ephemeral: bool,
+    edit_original: bool = True,
+    extra_fields: dict[str, str] | None = None,
+) -> list[discord.Message]:
+    """Post the images of `outcome` (several messages when needed) and return the messages."""
+    images: list[GeneratedImage] = outcome.result.images
+    if not images:
+        raise UserFacingError("The model answered without an image. Try rephrasing the prompt.")
+    batches = await fit_images(images, per_file_limit=interaction.filesize_limit)
+    plan = outcome.plan
+    info = ResultInfo(
+        prompt=plan.prompt,
+        model=plan.options.model,
+        job_id=plan.job_id,
+        elapsed_s=outcome.elapsed,
+        options={**plan.options.display_options(), **(extra_fields or {})},
+        notes=plan.options.notes,
+        requester_mention=interaction.user.mention,
+    )
+    payloads = result_payloads(
+        batches, info, requester_id=interaction.user.id, view_factory=lambda: result_view(plan.job_id)
+    )
+    messages: list[discord.Message] = []
+    for index, payload in enumerate(payloads):
+        message = await _post(
+            interaction, payload, ephemeral=ephemeral, edit_original=edit_original and index == 0
+        )
+        if message is not None:
+            messages.append(message)
+    interaction.extras["original_edited"] = True
+    bot = interaction.client
+    if messages:
+        await bot.store.update_job(outcome.plan.job_id, message_id=messages[0].id)
+    if outcome.plan.flagged_terms:
+        jump = messages[0].jump_url if messages else None
+        bot.spawn(bot.modlog.flagged(outcome.plan, jump), name=f"flag-{outcome.plan.job_id}")
+    return messages
+
+
+async def _post(
+    interaction: Interaction, payload: MessagePayload, *, ephemeral: bool, edit_original: bool
+) -> discord.Message | None:
+    """Edit the deferred message or send a followup; past the token's life, send to the channel.
+
+    A private result is never made public: past the token's life it stays stored for `/job`.
+    """
+    if token_usable(interaction):
+        try:
+            if edit_original:
+                return await interaction.edit_original_response(**payload.edit_kwargs())
+            return await interaction.followup.send(**payload.send_kwargs(), ephemeral=ephemeral, wait=True)
+        except discord.HTTPException as exc:
+            if not is_expired_token_error(exc):
+                raise
+            log.info("interaction token expired for %s", interaction.id)
+    if ephemeral:
+        log.warning("private result of interaction %s outlived its token; kept for /job", interaction.id)
+        return None
+    return await post_to_channel(interaction, payload)
+
+
+async def post_to_channel(interaction: Interaction, payload: MessagePayload) -> discord.Message:
+    """Post a result in the channel, replying to the requester (the only one pinged).
+
+    Raises:
+        UserFacingError: the channel cannot be reached (the job stays stored for `/job`).
+    """
+    channel = interaction.channel
+    if not isinstance(channel, discord.abc.Messageable):
+        raise UserFacingError("Your images are ready but I cannot post here. Use `/job` to see them.")
+    kwargs = payload.send_kwargs()
+    content = kwargs.pop("content", None) or ""
+    kwargs["allowed_mentions"] = requester_only(interaction.user.id)
+    return await channel.send(f"{interaction.user.mention} {content}".strip()[:2000], **kwargs)
+
+
+def attachment_limit_error(size: int, limit: int) -> InputError:
+    """The sentence for an input image that is too large."""
+    return InputError(f"That image is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB.")
+
+
+def describe(options: dict[str, Any]) -> str:
+    """Compact `key: value` list for logs."""
+    return ", ".join(f"{k}={v}" for k, v in options.items())

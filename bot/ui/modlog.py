@@ -1,0 +1,74 @@
+"""Reports to a guild's log channel: flagged prompts, content-policy refusals, config changes."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.ui.render import truncate
+
+if TYPE_CHECKING:
+    from bot.app import ImageBot
+    from bot.generation import Plan
+
+log = logging.getLogger(__name__)
+
+
+class ModLog:
+    """Posts moderation reports; every failure is logged, never raised to the member."""
+
+    def __init__(self, bot: ImageBot) -> None:
+        self.bot = bot
+
+    async def _send(self, guild_id: int | None, embed: discord.Embed) -> bool:
+        if guild_id is None:
+            return False
+        settings = await self.bot.store.get_guild_settings(guild_id)
+        if settings.log_channel_id is None:
+            return False
+        channel = self.bot.get_partial_messageable(settings.log_channel_id, guild_id=guild_id)
+        try:
+            await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning(
+                "log channel %s of guild %s refused a report: %s", settings.log_channel_id, guild_id, exc
+            )
+            return False
+        return True
+
+    async def flagged(self, plan: Plan, jump_url: str | None) -> bool:
+        """Report a prompt that matched a flagged term (it is still generated)."""
+        embed = discord.Embed(title="Flagged prompt", colour=discord.Colour.orange())
+        self._describe(embed, plan, jump_url)
+        embed.add_field(name="Matched", value=truncate(", ".join(plan.flagged_terms), 1024), inline=False)
+        return await self._send(plan.requester.guild_id, embed)
+
+    async def refused(self, plan: Plan, reason: str) -> bool:
+        """Report a content-policy refusal from the gateway."""
+        embed = discord.Embed(title="Content-policy refusal", colour=discord.Colour.red())
+        self._describe(embed, plan, None)
+        embed.add_field(name="Reason", value=truncate(reason, 1024), inline=False)
+        return await self._send(plan.requester.guild_id, embed)
+
+    async def config_changed(self, guild_id: int, actor_id: int, changes: list[tuple[str, Any, Any]]) -> bool:
+        """Post configuration changes (who, what, old -> new)."""
+        embed = discord.Embed(title="Settings changed", colour=discord.Colour.blurple())
+        embed.add_field(name="By", value=f"<@{actor_id}>", inline=False)
+        for field_name, old, new in changes[:20]:
+            embed.add_field(
+                name=truncate(field_name, 256), value=truncate(f"{old!r} → {new!r}", 1024), inline=False
+            )
+        return await self._send(guild_id, embed)
+
+    @staticmethod
+    def _describe(embed: discord.Embed, plan: Plan, jump_url: str | None) -> None:
+        req = plan.requester
+        embed.add_field(name="User", value=f"<@{req.user_id}> (`{req.user_id}`)")
+        embed.add_field(name="Channel", value=f"<#{req.channel_id}>" if req.channel_id else "DM")
+        embed.add_field(name="Model", value=f"`{truncate(plan.options.model, 200)}`")
+        embed.add_field(name="Prompt", value=truncate(plan.prompt, 1024), inline=False)
+        embed.add_field(name="Job", value=f"`{plan.job_id}`")
+        if jump_url:
+            embed.add_field(name="Result", value=f"[jump to message]({jump_url})")

@@ -1,0 +1,53 @@
+"""`/imagine`: images from a text prompt with an image-only model."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import ImageBot
+from bot.policy import RequestedOptions
+from bot.ui.autocomplete import image_model_autocomplete
+from bot.ui.delivery import run_imagine, start_job
+
+Interaction = discord.Interaction[ImageBot]
+AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
+
+
+class Imagine(commands.Cog):
+    """The `/imagine` command."""
+
+    def __init__(self, bot: ImageBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="imagine")
+    @app_commands.autocomplete(model=image_model_autocomplete)
+    async def imagine(
+        self,
+        interaction: Interaction,
+        prompt: app_commands.Range[str, 1, 4000],
+        model: app_commands.Range[str, 1, 100] | None = None,
+        count: app_commands.Range[int, 1, 10] | None = None,
+        aspect_ratio: AspectRatio | None = None,
+        private: bool | None = None,
+    ) -> None:
+        """Generate images from a text prompt.
+
+        Args:
+            prompt: What to draw.
+            model: Image model (default: this server's).
+            count: How many images (default: this server's).
+            aspect_ratio: Shape of the images.
+            private: Only you see the result.
+        """
+        requested = RequestedOptions(model=model, count=count, aspect_ratio=aspect_ratio, private=private)
+        started = await start_job(interaction, "imagine", prompt, requested)
+        await run_imagine(interaction, started)
+
+
+async def setup(bot: ImageBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Imagine(bot))

@@ -1,0 +1,53 @@
+"""Result buttons (restart-proof) and `/job`, which shows a past result with its buttons."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import ImageBot
+from bot.errors import UserFacingError
+from bot.ui.buttons import JobButton, result_view
+from bot.ui.render import job_embed
+
+Interaction = discord.Interaction[ImageBot]
+
+
+class Results(commands.Cog):
+    """Buttons on results and `/job`."""
+
+    def __init__(self, bot: ImageBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Register the dynamic buttons so clicks on old messages keep working."""
+        self.bot.add_dynamic_items(JobButton)
+
+    async def cog_unload(self) -> None:
+        """Unregister the dynamic buttons."""
+        self.bot.remove_dynamic_items(JobButton)
+
+    @app_commands.command(name="job")
+    async def job(self, interaction: Interaction, job_id: app_commands.Range[str, 4, 32]) -> None:
+        """Show a past generation by its job id, with its buttons.
+
+        Args:
+            job_id: The id shown under a result.
+        """
+        job = await self.bot.store.get_job(job_id.strip())
+        if job is None or (job.guild_id is not None and job.guild_id != interaction.guild_id):
+            raise UserFacingError("No job with that id here.")
+        if job.user_id != interaction.user.id and not interaction.permissions.manage_messages:
+            raise UserFacingError("Only the member who made this job (or a moderator) can view it.")
+        await interaction.response.send_message(
+            embed=job_embed(job),
+            view=result_view(job.id),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+
+async def setup(bot: ImageBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Results(bot))

@@ -1,0 +1,117 @@
+"""Blocked/flagged terms: accent-, case- and width-insensitive, on word boundaries."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.policy import BLOCKED_MESSAGE, check_prompt, find_term, find_terms, normalize
+from bot.policy.moderation import _compile
+from bot.storage.schemas import GuildSettings
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Café  Crème", "cafe creme"),
+        ("CAFE\u0301", "cafe"),  # combining acute accent
+        ("Straße", "strasse"),
+        ("ＦＵＬＬ　ｗｉｄｔｈ", "full width"),
+        ("  tabs\tand\nnewlines  ", "tabs and newlines"),
+        ("b\u200bad\u00ad", "bad"),  # zero-width space and soft hyphen
+        ("🍆\ufe0f", "🍆"),  # emoji variation selector
+        ("İstanbul", "istanbul"),
+    ],
+)
+def test_normalize(text: str, folded: str) -> None:
+    assert normalize(text) == folded
+    assert normalize(folded) == folded
+
+
+@pytest.mark.parametrize(
+    ("prompt", "term", "matches"),
+    [
+        # case and accents, both directions
+        ("A BAD idea", "bad", True),
+        ("a CAFE at night", "café", True),
+        ("un café noir", "CAFE", True),
+        ("cafe\u0301 au lait", "café", True),
+        ("STRASSE", "straße", True),
+        ("ＢＡＤ", "bad", True),
+        ("b\u200bad", "bad", True),
+        # word boundaries
+        ("concatenate", "cat", False),
+        ("cats and dogs", "cat", False),
+        ("a cat.", "cat", True),
+        ("(cat)", "cat", True),
+        ("the cat's toy", "cat", True),
+        ("cat_dog", "cat", False),
+        ("cat2", "cat", False),
+        # multi-word terms: any run of spaces or punctuation between the words
+        ("some bad   word here", "bad word", True),
+        ("bad-word", "bad word", True),
+        ("BAD_word!", "bad word", True),
+        ("bad\nword", "bad word", True),
+        ("badword", "bad word", False),
+        ("bad words", "bad word", False),
+        ("a bad day, word", "bad word", False),
+        # punctuation inside terms is literal, not a regex
+        ("what the F*CK!", "f*ck", True),
+        ("fack", "f*ck", False),
+        ("axb", "a.b", False),
+        ("see a.b now", "a.b", True),
+        # emoji: no word boundaries needed around symbols
+        ("nice🍆pic", "🍆", True),
+        ("nice 🍆\ufe0f pic", "🍆", True),
+        ("nice 🍆 pic", "🍆\ufe0f", True),
+        ("a peach 🍑", "🍆", False),
+        ("#tag here", "#tag", True),
+        ("x#tagged", "#tag", False),
+    ],
+)
+def test_find_term(prompt: str, term: str, matches: bool) -> None:
+    assert find_term(prompt, [term]) == (term if matches else None)
+
+
+def test_find_term_returns_configured_spelling_in_config_order() -> None:
+    assert find_term("Un CAFE et un bad word", ["bad", "Café"]) == "bad"
+    assert find_terms("Un CAFE et un bad word", ["Café", "nope", "bad word", "bad"]) == [
+        "Café",
+        "bad word",
+        "bad",
+    ]
+
+
+def test_no_terms_or_blank_terms_match_nothing() -> None:
+    assert find_term("anything", []) is None
+    assert find_terms("anything", ["  ", "\u200b"]) == []
+
+
+def test_patterns_are_cached_per_term_tuple() -> None:
+    terms = ("cache-probe-one", "cache-probe-two")
+    find_term("x", terms)
+    hits = _compile.cache_info().hits
+    find_term("y", list(terms))
+    assert _compile.cache_info().hits == hits + 1
+
+
+def test_check_prompt_blocks_without_revealing_the_term() -> None:
+    guild = GuildSettings(blocked_terms=["Secret Word"], flagged_terms=["gore", "blood"])
+    verdict = check_prompt("a SECRET-word with blood", guild)
+    assert verdict.blocked
+    assert verdict.blocked_rule == BLOCKED_MESSAGE
+    assert "secret" not in verdict.blocked_rule.lower()
+    assert verdict.blocked_term == "Secret Word"
+    assert verdict.flagged_terms == ["blood"]
+
+
+def test_check_prompt_flags_without_blocking() -> None:
+    guild = GuildSettings(blocked_terms=["forbidden"], flagged_terms=["gore", "Blood"])
+    verdict = check_prompt("GORE and bloody and BLOOD", guild)
+    assert (verdict.blocked, verdict.blocked_rule, verdict.blocked_term) == (False, None, None)
+    assert verdict.flagged_terms == ["gore", "Blood"]
+
+
+def test_check_prompt_clean() -> None:
+    verdict = check_prompt("a cat on a mat", GuildSettings(blocked_terms=["dog"], flagged_terms=["mouse"]))
+    assert not verdict.blocked
+    assert verdict.flagged_terms == []
