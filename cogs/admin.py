@@ -1,0 +1,80 @@
+"""Member self-service: `/usage` (quota and recent jobs) and `/forgetme` (data deletion)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import ImageBot
+from bot.ui.render import truncate
+
+Interaction = discord.Interaction[ImageBot]
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class ConfirmForget(discord.ui.View):
+    """A one-off confirmation (ephemeral; no need to survive restarts)."""
+
+    def __init__(self, bot: ImageBot, user_id: int) -> None:
+        super().__init__(timeout=120)
+        self.bot = bot
+        self.user_id = user_id
+
+    @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: Interaction, _button: discord.ui.Button[ConfirmForget]) -> None:
+        """Anonymise the member's jobs and audit entries."""
+        rows = await self.bot.store.delete_user_data(self.user_id)
+        self.stop()
+        await interaction.response.edit_message(
+            content=f"Done: {rows} record(s) anonymised. Your prompts and ids are gone from my database.",
+            view=None,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+class Admin(commands.Cog):
+    """Usage and privacy commands for every member."""
+
+    def __init__(self, bot: ImageBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="usage")
+    @app_commands.guild_only()
+    async def usage(self, interaction: Interaction) -> None:
+        """Show your image quota on this server and your recent jobs."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        settings = await self.bot.store.get_guild_settings(interaction.guild_id)
+        scope = f"{interaction.guild_id}:{interaction.user.id}"
+        lines = []
+        if settings.daily_quota is not None:
+            quota = await self.bot.generation.limits.peek_quota(f"q:{scope}", settings.daily_quota)
+            stamp = int(quota.resets_at.timestamp())
+            lines.append(f"**Today:** {quota.used}/{settings.daily_quota} images used, resets <t:{stamp}:R>.")
+        else:
+            lines.append("**Quota:** this server sets no daily limit.")
+        if settings.cooldown_seconds:
+            lines.append(f"**Cooldown:** {settings.cooldown_seconds} s between generations.")
+        jobs = await self.bot.store.recent_jobs(interaction.guild_id, interaction.user.id, limit=5)
+        if jobs:
+            lines.append("**Recent jobs** (use `/job <id>`):")
+            for job in jobs:
+                stamp = int(job.created_at.timestamp())
+                lines.append(f"`{job.id}` · {job.status} · `{truncate(job.model, 60)}` · <t:{stamp}:R>")
+        await interaction.followup.send("\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="forgetme")
+    async def forgetme(self, interaction: Interaction) -> None:
+        """Delete your prompts and ids from the bot's records (asks to confirm)."""
+        await interaction.response.send_message(
+            "This anonymises every job and settings change of yours in every server. It cannot be undone.",
+            view=ConfirmForget(self.bot, interaction.user.id),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+async def setup(bot: ImageBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Admin(bot))
