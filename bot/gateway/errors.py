@@ -32,7 +32,7 @@ class GatewayError(Exception):
         message: str = "",
         *,
         status: int | None = None,
-        type: str | None = None,  # noqa: A002 - mirrors the wire field
+        type: str | None = None,
         code: str | int | None = None,
         param: Any = None,
         generation_id: str | None = None,

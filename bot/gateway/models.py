@@ -94,6 +94,7 @@ class ImageResult:
     generation_id: str | None = None
     usage: Usage | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    provider_metadata: dict[str, Any] = field(default_factory=dict)  # `providerMetadata` as sent
 
 
 # --- streaming events (`GatewayClient.stream_chat`) ---------------------------------------

@@ -25,9 +25,9 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from tests.fakes.fake_discord import FakeDiscord
 from tests.fakes.discord_api import FakeDiscordAPI, FakeMessage, InteractionState, RecordedRequest
 from tests.fakes.discord_gateway import FakeDiscordGateway
+from tests.fakes.fake_discord import FakeDiscord
 from tests.fakes.payloads import InteractionFactory
 
 
