@@ -31,13 +31,25 @@ def unwrap(error: BaseException) -> BaseException:
     return error
 
 
+_PERMISSION_NAMES = {
+    "manage_guild": "Manage Server",
+    "read_messages": "View Channel",
+    "view_channel": "View Channel",
+}
+
+
+def permission_name(permission: str) -> str:
+    """Discord's UI name for a permission attribute (`manage_guild` -> "Manage Server")."""
+    return _PERMISSION_NAMES.get(permission, permission.replace("_", " ").title())
+
+
 def describe_app_error(error: app_commands.AppCommandError) -> str | None:
     """Sentences for discord.py's own check failures (cooldowns, permissions, guild-only)."""
     if isinstance(error, app_commands.MissingPermissions):
-        perms = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        perms = ", ".join(permission_name(p) for p in error.missing_permissions)
         return f"You need the {perms} permission to use this command."
     if isinstance(error, app_commands.BotMissingPermissions):
-        perms = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        perms = ", ".join(permission_name(p) for p in error.missing_permissions)
         return f"I need the {perms} permission in this channel. Ask a server admin to grant it."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server."
