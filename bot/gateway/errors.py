@@ -173,6 +173,7 @@ _STATUS_CLASSES: dict[int, type[GatewayError]] = {
 
 _TYPE_STATUS: dict[str, int] = {
     "invalid_request_error": 400,
+    "validation_error": 400,
     "authentication_error": 401,
     "insufficient_funds": 402,
     "quota_for_entity_exceeded": 402,
@@ -191,10 +192,20 @@ _TYPE_STATUS: dict[str, int] = {
 _POLICY_MARKERS = ("content_policy", "content-policy", "safety", "moderation", "policy_violation", "nsfw")
 
 
+def is_known_type(error_type: str) -> bool:
+    """Whether `error_type` is one of the gateway's known `error.type` values."""
+    return error_type in _TYPE_STATUS
+
+
+def status_for_type(error_type: str | None) -> int:
+    """The HTTP status the gateway's `error.type` implies (500 when unknown)."""
+    return _TYPE_STATUS.get(error_type or "", 500)
+
+
 def class_for(status: int | None, error_type: str | None = None) -> type[GatewayError]:
     """Map an HTTP status (or, without one, the gateway's `error.type`) to an error class."""
     if status is None or status == 200:
-        status = _TYPE_STATUS.get(error_type or "", 500)
+        status = status_for_type(error_type)
     if status in _STATUS_CLASSES:
         return _STATUS_CLASSES[status]
     if 400 <= status < 500:

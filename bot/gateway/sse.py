@@ -1,0 +1,222 @@
+"""Server-sent events decoded from raw byte chunks.
+
+Modelled on openai-python's `SSEDecoder`, with two differences that matter here: a streamed
+image is a single `data:` line of many megabytes (aiohttp's line reader gives up at 512 KiB,
+so we never use it), and an event is bounded by `max_event_bytes` so a runaway stream cannot
+exhaust memory. Line ends may be LF, CRLF or CR, split anywhere across chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from bot.gateway.errors import BadResponseError
+
+_LF = 0x0A
+_CR = 0x0D
+_COLON = 0x3A
+_SPACE = 0x20
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    """One dispatched event.
+
+    The data stays bytes (`raw`): a streamed image is one multi-megabyte line, and turning it
+    into a `str` before parsing would only add a copy. `data` decodes it when text is wanted.
+
+    Attributes:
+        event: The `event:` field, None when absent.
+        raw: The `data:` lines joined with newlines, as bytes.
+        id: The last `id:` seen on the stream (it persists across events, as the spec says).
+        retry: The `retry:` field in milliseconds, when given.
+    """
+
+    event: str | None = None
+    raw: bytes | bytearray = b""
+    id: str | None = None
+    retry: int | None = None
+
+    @property
+    def data(self) -> str:
+        """The data as text.
+
+        Raises:
+            BadResponseError: The data is not UTF-8.
+        """
+        return _text(self.raw, 0, len(self.raw))
+
+    def json(self) -> Any:
+        """Parse the data as JSON.
+
+        Raises:
+            BadResponseError: The data is not valid JSON.
+        """
+        try:
+            return orjson.loads(self.raw)
+        except orjson.JSONDecodeError as exc:
+            raise BadResponseError("stream event is not valid JSON") from exc
+
+
+class SSEDecoder:
+    """Incremental decoder: feed byte chunks, get complete events.
+
+    Complete lines inside a chunk are sliced straight from the chunk; only the unfinished
+    tail is copied into a buffer, so a 20 MB line arriving in small chunks costs one
+    amortised append per chunk (no rescans, no re-copies of the buffer).
+
+    Args:
+        max_event_bytes: Upper bound on the bytes of one event (all its lines together).
+    """
+
+    def __init__(self, *, max_event_bytes: int) -> None:
+        self._max_event_bytes = max_event_bytes
+        self._buffer = bytearray()  # the unfinished line carried over from earlier chunks
+        self._skip_lf = False  # last chunk ended with CR: a leading LF belongs to that line end
+        self._event: str | None = None
+        self._data: list[bytes | bytearray] = []
+        self._last_id: str | None = None
+        self._retry: int | None = None
+        self._pending = False  # a field was seen since the last dispatch
+        self._event_bytes = 0
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Consume one chunk and return the events it completed.
+
+        Raises:
+            BadResponseError: An event exceeds `max_event_bytes` or a line is not UTF-8.
+        """
+        events: list[ServerSentEvent] = []
+        size = len(chunk)
+        pos = 0
+        if self._skip_lf and size:
+            self._skip_lf = False
+            if chunk[0] == _LF:
+                pos = 1
+        # Remember where each terminator was last found: searching again only when the scan
+        # has passed it keeps a chunk with many short lines linear even when one of CR/LF
+        # never occurs (each failed search would otherwise rescan to the end of the chunk).
+        next_lf = chunk.find(b"\n", pos)
+        next_cr = chunk.find(b"\r", pos)
+        while pos < size:
+            if 0 <= next_lf < pos:
+                next_lf = chunk.find(b"\n", pos)
+            if 0 <= next_cr < pos:
+                next_cr = chunk.find(b"\r", pos)
+            if next_lf < 0 and next_cr < 0:
+                break
+            end = next_lf if next_cr < 0 or (0 <= next_lf < next_cr) else next_cr
+            if self._buffer:
+                self._buffer += memoryview(chunk)[pos:end]
+                self._check_size(len(self._buffer))
+                event = self._line(self._buffer, 0, len(self._buffer))
+                self._buffer = bytearray()
+            else:
+                self._check_size(end - pos)
+                event = self._line(chunk, pos, end)
+            if event is not None:
+                events.append(event)
+            pos = end + 1
+            if end == next_cr:
+                if pos < size:
+                    if chunk[pos] == _LF:
+                        pos += 1
+                else:
+                    self._skip_lf = True
+        if pos < size:
+            self._buffer += memoryview(chunk)[pos:]
+            self._check_size(len(self._buffer))
+        return events
+
+    def finish(self) -> list[ServerSentEvent]:
+        """Flush at end of stream.
+
+        An event whose lines were all complete but lacked the closing blank line is still
+        dispatched (some servers omit it after the last event); an event cut mid-line is
+        discarded whole, as the connection evidently dropped inside it.
+        """
+        truncated = bool(self._buffer)
+        self._buffer = bytearray()
+        self._skip_lf = False
+        if truncated:
+            self._event, self._data, self._retry, self._pending = None, [], None, False
+        event = self._dispatch()
+        return [event] if event is not None else []
+
+    def _check_size(self, line_bytes: int) -> None:
+        if self._event_bytes + line_bytes > self._max_event_bytes:
+            raise BadResponseError(f"stream event larger than {self._max_event_bytes} bytes")
+
+    def _line(self, buf: bytes | bytearray, start: int, end: int) -> ServerSentEvent | None:
+        if start == end:
+            return self._dispatch()
+        self._event_bytes += end - start
+        if buf[start] == _COLON:
+            return None  # comment / keep-alive
+        colon = buf.find(b":", start, end)
+        if colon < 0:
+            name, value_start = _text(buf, start, end), end
+        else:
+            name, value_start = _text(buf, start, colon), colon + 1
+            if value_start < end and buf[value_start] == _SPACE:
+                value_start += 1
+        if name == "data":
+            if buf is self._buffer and end == len(buf):
+                # Take the carried-over buffer as it is: dropping its head only moves the
+                # start offset, so a multi-megabyte image line is never copied here.
+                del buf[:value_start]
+                self._data.append(buf)
+            else:
+                self._data.append(buf[value_start:end])
+        elif name == "event":
+            self._event = _text(buf, value_start, end)
+        elif name == "id":
+            value = _text(buf, value_start, end)
+            if "\0" not in value:
+                self._last_id = value
+        elif name == "retry":
+            value = _text(buf, value_start, end)
+            if value.isascii() and value.isdigit():
+                self._retry = int(value)
+        else:
+            return None  # unknown fields are ignored and do not make an event
+        self._pending = True
+        return None
+
+    def _dispatch(self) -> ServerSentEvent | None:
+        self._event_bytes = 0
+        if not self._pending:
+            return None
+        data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
+        event = ServerSentEvent(event=self._event, raw=data, id=self._last_id, retry=self._retry)
+        self._event, self._data, self._retry, self._pending = None, [], None, False
+        return event
+
+
+def _text(buf: bytes | bytearray, start: int, end: int) -> str:
+    try:
+        return str(memoryview(buf)[start:end], "utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadResponseError("stream line is not valid UTF-8") from exc
+
+
+async def iter_sse(chunks: AsyncIterable[bytes], *, max_event_bytes: int) -> AsyncIterator[ServerSentEvent]:
+    """Yield the events of a byte stream (e.g. `resp.content.iter_any()`).
+
+    Args:
+        chunks: Raw body chunks of any size, split anywhere.
+        max_event_bytes: Upper bound on one event's size.
+
+    Raises:
+        BadResponseError: An event exceeds `max_event_bytes` or is not UTF-8.
+    """
+    decoder = SSEDecoder(max_event_bytes=max_event_bytes)
+    async for chunk in chunks:
+        for event in decoder.feed(chunk):
+            yield event
+    for event in decoder.finish():
+        yield event

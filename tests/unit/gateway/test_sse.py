@@ -1,0 +1,253 @@
+"""SSE decoder: openai-python's cases, every split position, CR/CRLF, huge lines, limits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterable
+
+import pytest
+
+from bot.gateway.errors import BadResponseError
+from bot.gateway.sse import ServerSentEvent, SSEDecoder, iter_sse
+
+LIMIT = 64 * 2**20
+
+
+def ev(*, data: str, **fields: object) -> ServerSentEvent:
+    return ServerSentEvent(raw=data.encode(), **fields)  # type: ignore[arg-type]
+
+
+def decode(chunks: Iterable[bytes], limit: int = LIMIT) -> list[ServerSentEvent]:
+    decoder = SSEDecoder(max_event_bytes=limit)
+    events = [event for chunk in chunks for event in decoder.feed(chunk)]
+    return events + decoder.finish()
+
+
+# --- openai-python's test list (tests/test_streaming.py) ------------------------------------
+
+
+def test_basic() -> None:
+    events = decode([b"event: completion\n", b'data: {"foo":true}\n', b"\n"])
+    assert [(e.event, e.json()) for e in events] == [("completion", {"foo": True})]
+
+
+def test_data_missing_event() -> None:
+    events = decode([b'data: {"foo":true}\n', b"\n"])
+    assert [(e.event, e.json()) for e in events] == [(None, {"foo": True})]
+
+
+def test_event_missing_data() -> None:
+    events = decode([b"event: ping\n", b"\n"])
+    assert [(e.event, e.data) for e in events] == [("ping", "")]
+
+
+def test_multiple_events() -> None:
+    events = decode([b"event: ping\n", b"\n", b"event: completion\n", b"\n"])
+    assert [(e.event, e.data) for e in events] == [("ping", ""), ("completion", "")]
+
+
+def test_multiple_events_with_data() -> None:
+    chunks = [
+        b"event: ping\n",
+        b'data: {"foo":true}\n',
+        b"\n",
+        b"event: completion\n",
+        b'data: {"bar":false}\n',
+    ]
+    events = decode([*chunks, b"\n"])
+    assert [(e.event, e.json()) for e in events] == [("ping", {"foo": True}), ("completion", {"bar": False})]
+
+
+def test_multiple_data_lines_with_empty_line() -> None:
+    chunks = [
+        b"event: ping\n",
+        b"data: {\n",
+        b'data: "foo":\n',
+        b"data: \n",
+        b"data:\n",
+        b"data: true}\n",
+        b"\n\n",
+    ]
+    (event,) = decode(chunks)
+    assert event.data == '{\n"foo":\n\n\ntrue}'
+    assert event.json() == {"foo": True}
+
+
+def test_data_json_escaped_double_new_line() -> None:
+    (event,) = decode([b"event: ping\n", b'data: {"foo": "my long\\n\\ncontent"}', b"\n\n"])
+    assert event.json() == {"foo": "my long\n\ncontent"}
+
+
+def test_special_new_line_character() -> None:
+    chunks = [b'data: {"content":" culpa"}\n', b"\n", b'data: {"content":" \xe2\x80\xa8"}\n', b"\n"]
+    events = decode([*chunks, b'data: {"content":"foo"}\n', b"\n"])
+    assert [e.json()["content"] for e in events] == [" culpa", " \u2028", "foo"]
+
+
+def test_multi_byte_character_multiple_chunks() -> None:
+    chunks = [
+        b'data: {"content":"',
+        b"\xd0",
+        b"\xb8\xd0\xb7\xd0",
+        b"\xb2\xd0\xb5\xd1\x81\xd1\x82\xd0\xbd\xd0\xb8",
+    ]
+    (event,) = decode([*chunks, b'"}\n', b"\n"])
+    assert event.json() == {"content": "известни"}
+
+
+# --- fields, comments, line ends ----------------------------------------------------------
+
+STREAM = (
+    b": keep-alive\r\n\r\n"
+    b"event: message\r\nid: 7\r\nretry: 1500\r\n"
+    b'data: {"a":\r\ndata:1}\r\n\r\n'
+    b"data:no-space\n\n"
+    b"data: cr-only\r\rdata:  two spaces\r\n\r\n"
+    b": comment between\n"
+    b"unknown: field\n"
+    b"data\n\n"
+    b"data: [DONE]\n\n"
+)
+EXPECTED = [
+    ev(event="message", data='{"a":\n1}', id="7", retry=1500),
+    ev(data="no-space", id="7"),
+    ev(data="cr-only", id="7"),
+    ev(data=" two spaces", id="7"),
+    ev(data="", id="7"),
+    ev(data="[DONE]", id="7"),
+]
+
+
+def test_whole_stream_in_one_chunk() -> None:
+    assert decode([STREAM]) == EXPECTED
+
+
+@pytest.mark.parametrize("position", range(1, len(STREAM)))
+def test_split_at_every_position(position: int) -> None:
+    assert decode([STREAM[:position], STREAM[position:]]) == EXPECTED
+
+
+def test_one_byte_chunks() -> None:
+    assert decode([STREAM[i : i + 1] for i in range(len(STREAM))]) == EXPECTED
+
+
+def test_crlf_split_between_cr_and_lf_is_one_line_end() -> None:
+    events = decode([b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"])
+    assert events == [ev(data="a\nb")]
+
+
+def test_cr_at_chunk_end_followed_by_data_is_a_line_end() -> None:
+    events = decode([b"data: a\r", b"data: b\r\r"])
+    assert events == [ev(data="a\nb")]
+
+
+def test_empty_chunks_are_harmless() -> None:
+    assert decode([b"", b"data: x\r", b"", b"\n", b"", b"\n", b""]) == [ev(data="x")]
+
+
+def test_comment_only_stream_has_no_events() -> None:
+    assert decode([b": ping\n\n: ping\r\n\r\n:\n\n"]) == []
+
+
+def test_id_with_nul_is_ignored_and_id_persists() -> None:
+    events = decode([b"id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\n"])
+    assert [e.id for e in events] == ["1", "1"]
+
+
+def test_bad_retry_is_ignored() -> None:
+    (event,) = decode([b"retry: soon\ndata: a\n\n"])
+    assert event.retry is None
+
+
+def test_event_cut_mid_line_is_discarded() -> None:
+    assert decode([b'data: {"a":1}\n', b'data: {"trunc']) == []
+
+
+def test_complete_event_without_closing_blank_line_is_flushed() -> None:
+    assert decode([b'data: {"a":1}\n\ndata: [DONE]\n']) == [
+        ev(data='{"a":1}'),
+        ev(data="[DONE]"),
+    ]
+
+
+def test_invalid_json_raises_bad_response() -> None:
+    (event,) = decode([b"data: {nope\n\n"])
+    with pytest.raises(BadResponseError):
+        event.json()
+
+
+def test_invalid_utf8_raises_bad_response() -> None:
+    (event,) = decode([b"data: \xff\xfe\n\n"])
+    with pytest.raises(BadResponseError, match="UTF-8"):
+        _ = event.data
+    with pytest.raises(BadResponseError):
+        event.json()
+
+
+def test_invalid_utf8_in_a_field_name_raises() -> None:
+    with pytest.raises(BadResponseError, match="UTF-8"):
+        decode([b"\xffdata: x\n\n"])
+
+
+def test_big_carried_line_is_handed_over_without_copying() -> None:
+    decoder = SSEDecoder(max_event_bytes=LIMIT)
+    decoder.feed(b"data: " + b"x" * 100_000)
+    (event,) = decoder.feed(b"y\n\n")
+    assert isinstance(event.raw, bytearray)  # the decoder's own buffer, minus the field name
+    assert event.raw == b"x" * 100_000 + b"y"
+
+
+# --- size: huge lines, limits, linear time --------------------------------------------------
+
+
+def test_twenty_megabyte_line_in_small_chunks_is_linear() -> None:
+    payload = b"A" * (20 * 2**20)
+    stream = b"data: " + payload + b"\n\n"
+    chunk = 4096  # 5,120 chunks: re-copying or rescanning the buffer per chunk would take minutes
+    started = time.perf_counter()
+    events = decode(stream[i : i + chunk] for i in range(0, len(stream), chunk))
+    elapsed = time.perf_counter() - started
+    assert len(events) == 1
+    assert len(events[0].data) == len(payload)
+    assert elapsed < 5.0
+
+
+def test_many_short_lines_in_one_chunk_are_linear() -> None:
+    stream = b"data: x\n\n" * 200_000  # LF only: a naive CR search per line rescans the chunk
+    started = time.perf_counter()
+    events = decode([stream])
+    assert len(events) == 200_000
+    assert time.perf_counter() - started < 5.0
+
+
+def test_five_megabyte_data_url_line() -> None:
+    url = "data:image/png;base64," + "iVBORw0KGgo" * (5 * 2**20 // 11)
+    stream = b'data: {"url":"' + url.encode() + b'"}\r\n\r\ndata: [DONE]\r\n\r\n'
+    events = decode(stream[i : i + 65536] for i in range(0, len(stream), 65536))
+    assert events[0].json()["url"] == url
+    assert events[1].data == "[DONE]"
+
+
+def test_event_over_limit_raises_before_the_line_ends() -> None:
+    decoder = SSEDecoder(max_event_bytes=1000)
+    decoder.feed(b"data: " + b"x" * 900)
+    with pytest.raises(BadResponseError, match="1000"):
+        decoder.feed(b"x" * 200)  # no newline yet: the buffer alone is over the limit
+
+
+def test_event_over_limit_across_lines_raises() -> None:
+    with pytest.raises(BadResponseError):
+        decode([b"data: " + b"x" * 600 + b"\ndata: " + b"y" * 600 + b"\n\n"], limit=1000)
+
+
+def test_limit_is_per_event() -> None:
+    events = decode([(b"data: " + b"x" * 600 + b"\n\n") * 5], limit=1000)
+    assert len(events) == 5
+
+
+async def test_iter_sse_over_async_chunks() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(STREAM), 5):
+            yield STREAM[i : i + 5]
+
+    assert [event async for event in iter_sse(chunks(), max_event_bytes=LIMIT)] == EXPECTED
