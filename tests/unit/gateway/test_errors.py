@@ -141,7 +141,9 @@ def test_in_stream_error_extracts_nested_provider_message() -> None:
         },
     }
     error = _parse.error_from_payload(chunk, status=None)
-    assert isinstance(error, gw.ServerError)
+    # A validation error (here: context length) means the request must change: a 400, not retried.
+    assert isinstance(error, gw.BadRequestError)
+    assert not error.retryable
     assert error.message == "maximum context length is 40960 tokens"
     assert error.generation_id == "gen_01KYX"
     assert error.type == "validation_error"
