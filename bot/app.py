@@ -130,6 +130,10 @@ class ImageBot(commands.AutoShardedBot):
             if not self._jobs:
                 self._idle.set()
 
+    async def wait_idle(self) -> None:
+        """Return once no job is in flight (immediately when none is)."""
+        await self._idle.wait()
+
     @property
     def jobs_in_flight(self) -> int:
         """How many generations this process is running or queueing."""

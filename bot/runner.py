@@ -41,7 +41,9 @@ async def build_bot(
 ) -> ImageBot:
     """Wire the services into an `ImageBot` (shared by `run` and the tests)."""
     credential = settings.gateway_credential
-    gateway = GatewayClient(session, str(settings.ai_gateway_base_url), credential)
+    gateway = GatewayClient(
+        session, str(settings.ai_gateway_base_url), credential, total_timeout=settings.ai_gateway_timeout
+    )
     catalog = ModelCatalog(gateway)
     limits = await open_limits(settings.redis_url)
     metrics = Metrics()

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     discord_api_base_url: AnyHttpUrl | None = Field(
         default=None, description="REST proxy in front of Discord (e.g. http://proxy:8080/api/v10)."
     )
+    ai_gateway_timeout: float = Field(
+        default=300.0, gt=0, le=840, description="Seconds one gateway request may take, body included."
+    )
     max_concurrent_jobs: int = Field(default=8, ge=1, le=256, description="Generations in flight at once.")
 
     @field_validator("shard_ids", mode="before")

@@ -1,22 +1,212 @@
-"""`/imagine` end to end through discord.py against the fakes."""
+"""`/imagine` end to end through discord.py against the fakes (issue 4, item 2 and item 5)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+from tests.bot.checks import (
+    AIArrivals,
+    all_files,
+    assert_no_secrets,
+    assert_nobody_pinged,
+    decodes_as_image,
+    ephemeral_answer,
+    final_result,
+    message_requests,
+    noise_png,
+)
 from tests.bot.conftest import BotEnv
-from tests.fakes.ai_gateway import ImagesReply, make_png
+from tests.fakes.ai_gateway import ErrorReply, ImagesReply, make_png
+
+MiB = 2**20
 
 
 async def test_imagine_defers_first_then_posts_exact_images(bot_env: BotEnv) -> None:
+    arrivals = AIArrivals(bot_env.ai)
     images = [make_png(300_000, seed=i) for i in range(4)]
     bot_env.ai.push("images", ImagesReply(images))
     h = bot_env.h
-    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "a red fox", "count": 4}))
+    prompt = "a red fox in the snow"
+    rec = await h.interact(
+        h.payloads.slash("imagine", options={"prompt": prompt, "count": 4, "aspect_ratio": "16:9"})
+    )
     ai_request = await bot_env.ai_request("/images/generations")
-    # The deferral had reached Discord before the gateway was called.
     deferral = await rec.callback()
     assert deferral.json["type"] == 5
+    assert not deferral.data.get("flags", 0) & 64  # public
+    # The deferral had been answered by Discord before the gateway saw the request.
+    (arrived, _), *_ = arrivals.on("/images/generations")
+    assert deferral.answered_at <= arrived
     assert ai_request.json["n"] == 4
-    assert ai_request.json["prompt"] == "a red fox"
-    edit = await rec.wait_for(lambda r: r.route == "webhook_edit_original" and bool(r.files), timeout=10)
+    assert ai_request.json["prompt"] == prompt
+    assert ai_request.json["response_format"] == "b64_json"
+
+    edit = await final_result(rec)
     assert [f.data for f in edit.files] == images  # byte for byte
-    assert edit.data["allowed_mentions"]["parse"] == []
+    assert [a["description"] for a in edit.data["attachments"]] == [prompt] * 4  # alt text
+    message = rec.state.original
+    assert message is not None
+    assert [a.description for a in message.attachments] == [prompt] * 4
+    (embed,) = edit.data["embeds"]
+    assert prompt in embed["description"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Model"] == "bfl/flux-2-pro"  # the catalogue's first image model
+    assert fields["Count"] == "4"
+    assert fields["Aspect ratio"] == "16:9"
+    assert fields["Private"].startswith("no")
+    job_id = embed["footer"]["text"].split()[1]
+    assert embed["footer"]["text"].endswith(" s")  # elapsed time
+    async with asyncio.timeout(5):
+        await bot_env.bot.wait_idle()  # the job row is updated after Discord answered the edit
+    job = await bot_env.bot.store.get_job(job_id)
+    assert job is not None
+    assert (job.status, job.prompt, job.image_count) == ("done", prompt, 4)
+    assert job.message_id == message.id
+    custom_ids = [c["custom_id"] for row in edit.data["components"] for c in row["components"]]
+    assert custom_ids == [f"ib:reroll:{job_id}", f"ib:edit:{job_id}", f"ib:delete:{job_id}"]
+    assert_nobody_pinged(h, requester=h.fake.world.alice.id)
+    assert_no_secrets(h)
+
+
+async def test_private_imagine_defers_ephemerally(bot_env: BotEnv) -> None:
+    arrivals = AIArrivals(bot_env.ai)
+    h = bot_env.h
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "a secret cat", "private": True}))
+    deferral = await rec.callback()
+    assert deferral.json["type"] == 5
+    assert deferral.data["flags"] == 64
+    edit = await final_result(rec)
+    assert len(edit.files) == 1
+    assert deferral.answered_at <= arrivals.on("/images/generations")[0][0]
+    assert rec.state.original is not None
+    assert rec.state.original.ephemeral
+    assert rec.state.original.attachments[0].ephemeral
+    assert_nobody_pinged(h, requester=h.fake.world.alice.id)
+
+
+async def test_a_prompt_full_of_mentions_pings_nobody(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    role = world.guild.roles[1]
+    prompt = f"@everyone @here <@&{role.id}> <@{world.moderator.id}> <@!{world.owner.id}> draw us"
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": prompt}))
+    edit = await final_result(rec)
+    assert (await bot_env.ai_request("/images/generations")).json["prompt"] == prompt  # sent unchanged
+    message = rec.state.original
+    assert message is not None
+    assert message.mention_user_ids == []
+    assert message.mention_role_ids == []
+    assert not message.mention_everyone
+    # The echoed prompt cannot even look like a mention.
+    description = edit.data["embeds"][0]["description"]
+    assert "@everyone" not in description
+    assert f"<@&{role.id}>" not in description
+    for stored in h.api.messages.values():
+        assert not stored.mention_everyone
+        assert stored.mention_role_ids == []
+        assert set(stored.mention_user_ids) <= {world.alice.id}
+    assert_nobody_pinged(h, requester=world.alice.id)
+
+
+async def test_twelve_images_go_in_two_messages(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    images = [make_png(5_000, seed=i) for i in range(12)]
+    bot_env.ai.push("images", ImagesReply(images))
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "twelve kittens"}))
+    await final_result(rec)
+    followup = await rec.wait_for(lambda r: r.route == "webhook_execute" and bool(r.files) and r.ok)
+    posts = [r for r in message_requests(h) if r.files]
+    assert [len(r.files) for r in posts] == [10, 2]
+    assert [f.data for f in all_files(posts)] == images
+    assert "Part 2/2" in followup.data["content"]
+    assert len(rec.messages) == 2
+    assert all(len(m.attachments) <= 10 for m in rec.messages)
+    assert_nobody_pinged(h, requester=h.fake.world.alice.id)
+
+
+async def test_count_is_capped_by_the_command_schema_and_rechecked(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    registered = next(c for c in h.api.commands[None] if c["name"] == "imagine")
+    count = next(o for o in registered["options"] if o["name"] == "count")
+    assert (count["min_value"], count["max_value"]) == (1, 10)  # Discord's client enforces it
+    # A forged interaction past the schema (and past this server's cap of 4) is still refused.
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "many", "count": 12}))
+    answer = await ephemeral_answer(rec)
+    assert answer.data["flags"] == 64
+    assert "at most 4 images" in answer.data["content"]
+    assert "error id" in answer.data["content"]
+    assert [r for r in bot_env.ai.requests if r.path.endswith("/images/generations")] == []
+
+
+async def test_an_image_over_the_upload_limit_is_reencoded_to_fit(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    limit = 200_000
+    big = noise_png(320, 320, seed=7)
+    small = make_png(50_000, seed=1)
+    assert len(big) > limit
+    bot_env.ai.push("images", ImagesReply([big, small]))
+    rec = await h.interact(
+        h.payloads.slash("imagine", options={"prompt": "static"}, attachment_size_limit=limit)
+    )
+    edit = await final_result(rec)
+    assert edit.ok
+    first, second = edit.files
+    assert first.size <= limit
+    assert first.data != big
+    fmt, _ = decodes_as_image(first.data)
+    assert fmt in ("WEBP", "JPEG")
+    assert second.data == small  # the one that fits is untouched
+    assert rec.state.original is not None
+    assert len(rec.state.original.attachments) == 2
+
+
+async def test_ten_images_over_25_mib_are_split_across_messages(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    images = [make_png(3 * MiB, seed=i) for i in range(10)]
+    bot_env.ai.push("images", ImagesReply(images))
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "ten big ones"}))
+    await final_result(rec, timeout=20)
+    await rec.wait_for(lambda r: r.route == "webhook_execute" and bool(r.files) and r.ok, timeout=20)
+    posts = [r for r in message_requests(h) if r.files]
+    assert len(posts) == 2
+    assert all(r.ok for r in posts)
+    assert all(r.body_size <= 25 * MiB for r in posts)
+    assert [f.data for f in all_files(posts)] == images  # nothing re-encoded: each file fits
+
+
+async def test_model_autocomplete_offers_cached_image_models_only(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    payload = h.payloads.autocomplete("imagine", focused="model", options={"prompt": "x", "model": ""})
+    rec = await h.interact(payload)
+    callback = await rec.callback()
+    assert callback.json["type"] == 8
+    values = [c["value"] for c in rec.state.autocomplete_choices or []]
+    assert values == [
+        "bfl/flux-2-pro",
+        "openai/gpt-image-1",
+        "recraft/recraft-v3",
+        "spacexai/grok-imagine-image",
+    ]
+    narrowed = await h.interact(
+        h.payloads.autocomplete("imagine", focused="model", options={"prompt": "x", "model": "flux"})
+    )
+    await narrowed.callback()
+    assert [c["value"] for c in narrowed.state.autocomplete_choices or []] == ["bfl/flux-2-pro"]
+
+
+async def test_model_autocomplete_answers_while_the_gateway_is_down(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    bot_env.ai.push("models", *[ErrorReply(500, "down", delay=5) for _ in range(5)])
+    refresh = asyncio.create_task(bot_env.bot.catalog.refresh())  # a refresh stuck on the dead gateway
+    await bot_env.ai_request("/models")
+    started = time.monotonic()
+    rec = await h.interact(
+        h.payloads.autocomplete("imagine", focused="model", options={"prompt": "x", "model": "gpt"})
+    )
+    callback = await rec.callback(timeout=3)
+    assert callback.ok
+    assert callback.timestamp - rec.state.dispatched_at < 3
+    assert time.monotonic() - started < 3
+    assert [c["value"] for c in rec.state.autocomplete_choices or []] == ["openai/gpt-image-1"]
+    refresh.cancel()

@@ -146,7 +146,7 @@ async def test_mid_stream_error_chunk_raises_typed_error_with_nested_message(
         ChatReply(text_deltas=["Drawing"], error=stream_error("maximum context length is 40960 tokens")),
     )
     seen: list[StreamEvent] = []
-    with pytest.raises(gw.ServerError) as caught:
+    with pytest.raises(gw.BadRequestError) as caught:
         await drain(client, seen)
     assert seen == [TextDelta("Drawing")]
     assert caught.value.message == "maximum context length is 40960 tokens"
