@@ -22,7 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/gateway_client.py
-	$(BIN)/python bench/bot_load.py
+	$(BIN)/python bench/settings_resolution.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
