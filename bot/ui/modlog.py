@@ -22,19 +22,18 @@ class ModLog:
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
 
-    async def _send(self, guild_id: int | None, embed: discord.Embed) -> bool:
+    async def _send(self, guild_id: int | None, embed: discord.Embed, channel_id: int | None = None) -> bool:
         if guild_id is None:
             return False
-        settings = await self.bot.store.get_guild_settings(guild_id)
-        if settings.log_channel_id is None:
+        if channel_id is None:
+            channel_id = (await self.bot.store.get_guild_settings(guild_id)).log_channel_id
+        if channel_id is None:
             return False
-        channel = self.bot.get_partial_messageable(settings.log_channel_id, guild_id=guild_id)
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
             await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:
-            log.warning(
-                "log channel %s of guild %s refused a report: %s", settings.log_channel_id, guild_id, exc
-            )
+            log.warning("log channel %s of guild %s refused a report: %s", channel_id, guild_id, exc)
             return False
         return True
 
@@ -52,8 +51,22 @@ class ModLog:
         embed.add_field(name="Reason", value=truncate(reason, 1024), inline=False)
         return await self._send(plan.requester.guild_id, embed)
 
-    async def config_changed(self, guild_id: int, actor_id: int, changes: list[tuple[str, Any, Any]]) -> bool:
-        """Post configuration changes (who, what, old -> new)."""
+    async def config_changed(
+        self,
+        guild_id: int,
+        actor_id: int,
+        changes: list[tuple[str, Any, Any]],
+        *,
+        channel_id: int | None = None,
+    ) -> bool:
+        """Post configuration changes (who, what, old -> new).
+
+        Args:
+            guild_id: The guild.
+            actor_id: The moderator who changed them.
+            changes: (field, old, new) triples; values are shown as given.
+            channel_id: Post here instead of the current log channel (e.g. the one just unset).
+        """
         embed = discord.Embed(title="Settings changed", colour=discord.Colour.blurple())
         embed.add_field(name="By", value=f"<@{actor_id}>", inline=False)
         for field_name, old, new in changes[:20]:
@@ -72,3 +85,12 @@ class ModLog:
         embed.add_field(name="Job", value=f"`{plan.job_id}`")
         if jump_url:
             embed.add_field(name="Result", value=f"[jump to message]({jump_url})")
+
+
+def _shown(value: Any) -> str:
+    """A setting value as a moderator reads it (no Python quoting)."""
+    if value is None or value == [] or value == {}:
+        return "(not set)"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)

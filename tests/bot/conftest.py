@@ -21,14 +21,19 @@ from bot.settings import Settings
 from bot.storage import Store
 from tests.bot.harness import BotHarness
 from tests.fakes.ai_gateway import FakeAIGateway
+from tests.fakes.fake_discord import FakeDiscord
 
 
 class BotEnv:
     """The bot under test with its fakes; see module docstring."""
 
-    def __init__(self, tmp_path: Path, ai: FakeAIGateway, **settings: Any) -> None:
+    def __init__(
+        self, tmp_path: Path, ai: FakeAIGateway, discord_fake: FakeDiscord | None = None, **settings: Any
+    ) -> None:
         self.tmp_path = tmp_path
         self.ai = ai
+        self.discord = discord_fake
+        self._owned_fake: FakeDiscord | None = None
         self.settings_overrides = settings
         self.harness: BotHarness | None = None
         self._stack: contextlib.AsyncExitStack | None = None
@@ -53,7 +58,8 @@ class BotEnv:
         assert self.harness is not None
         return self.harness
 
-    async def start(self, **fake_options: Any) -> BotEnv:
+    async def start(self) -> BotEnv:
+        """Build and start a bot on this environment's database, against the same fakes."""
         stack = contextlib.AsyncExitStack()
         settings = self.settings()
         session = await stack.enter_async_context(aiohttp.ClientSession())
@@ -62,7 +68,10 @@ class BotEnv:
         bot = await build_bot(settings, session, store)
         stack.push_async_callback(bot.generation.limits.close)
         await bot.catalog.refresh()  # autocomplete and defaults need the catalogue (as at start-up)
-        self.harness = await stack.enter_async_context(BotHarness(bot, **fake_options))
+        if self.discord is None:  # no fake given: own one, kept across restarts
+            self._owned_fake = self.discord = FakeDiscord()
+            await self._owned_fake.start()
+        self.harness = await stack.enter_async_context(BotHarness(bot, fake=self.discord))
         self._stack = stack
         return self
 
@@ -74,14 +83,28 @@ class BotEnv:
                 if request.path.endswith(path_suffix):
                     return request
 
-    async def stop(self) -> None:
+    async def stop(self, *, keep_fake: bool = False) -> None:
+        """Close the bot (and the fake Discord this environment started, unless `keep_fake`)."""
         if self._stack is not None:
             stack, self._stack = self._stack, None
             await stack.aclose()
+        if self._owned_fake is not None and not keep_fake:
+            owned, self._owned_fake = self._owned_fake, None
+            self.discord = None
+            await owned.close()
 
-    async def restart(self, **fake_options: Any) -> BotEnv:
-        await self.stop()
-        return await self.start(**fake_options)
+    async def restart(self, *, fake: FakeDiscord | None = None, **settings: Any) -> BotEnv:
+        """Close the bot and start a fresh one (same database, same fake Discord world).
+
+        Args:
+            fake: Another fake Discord to connect to (default: the same one).
+            **settings: Settings overrides for the new bot (e.g. `dev_guild_id`).
+        """
+        await self.stop(keep_fake=True)
+        if fake is not None:
+            self.discord = fake
+        self.settings_overrides.update(settings)
+        return await self.start()
 
 
 @pytest.fixture
@@ -92,9 +115,18 @@ async def ai_gateway() -> AsyncIterator[FakeAIGateway]:
 
 
 @pytest.fixture
-async def bot_env(tmp_path: Path, ai_gateway: FakeAIGateway) -> AsyncIterator[BotEnv]:
+async def discord_fake() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord (REST + gateway + CDN), kept across bot restarts within a test."""
+    async with FakeDiscord() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot_env(
+    tmp_path: Path, ai_gateway: FakeAIGateway, discord_fake: FakeDiscord
+) -> AsyncIterator[BotEnv]:
     """A running `ImageBot` against the fake Discord and fake AI gateway."""
-    env = BotEnv(tmp_path, ai_gateway)
+    env = BotEnv(tmp_path, ai_gateway, discord_fake)
     await env.start()
     try:
         yield env

@@ -1050,6 +1050,7 @@ class FakeDiscordAPI:
             and state.response_type == 5
             and original is not None
             and original.loading
+            and not original.deleted
             and not state.followups
         ):
             # Deprecated but live: the first followup after a deferral fills the "thinking" message

@@ -1,0 +1,91 @@
+"""The confirmation of `/config reset` (ephemeral and short-lived: it need not survive a restart)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.storage.schemas import GuildSettings
+from bot.tree import report_error
+
+from ._format import changed_fields, modlog_changes
+from ._service import NO_MENTIONS, Interaction
+
+log = logging.getLogger(__name__)
+
+CONFIRM_SECONDS = 120
+
+
+class ConfirmReset(discord.ui.View):
+    """ "Reset everything" / "Cancel" for the moderator who ran `/config reset`.
+
+    Args:
+        origin: The `/config reset` interaction (its message is edited on timeout).
+        overridden: Channels that have overrides (removed too).
+    """
+
+    def __init__(self, origin: Interaction, overridden: list[int]) -> None:
+        super().__init__(timeout=CONFIRM_SECONDS)
+        self.origin = origin
+        self.overridden = overridden
+
+    async def interaction_check(self, interaction: Interaction) -> bool:
+        """Only the moderator who asked, and only while they still have Manage Server."""
+        if interaction.user.id != self.origin.user.id:
+            text = "Only the moderator who ran `/config reset` can answer this."
+        elif not interaction.permissions.manage_guild:
+            text = "You need the Manage Server permission to change this server's settings."
+        else:
+            return True
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return False
+
+    @discord.ui.button(label="Reset everything", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: Interaction, _button: discord.ui.Button[ConfirmReset]) -> None:
+        """Restore every default and remove every channel override (each field audited)."""
+        self.stop()
+        await interaction.response.defer()
+        bot = interaction.client
+        guild_id, actor_id = self.origin.guild_id, interaction.user.id
+        assert guild_id is not None
+        before = await bot.store.get_guild_settings(guild_id)
+        # ModLog posts to the log channel currently configured, and the reset removes it:
+        # announce first, while it is still set (the diff is known: everything -> defaults).
+        report = modlog_changes(changed_fields(before, GuildSettings()))
+        if self.overridden:
+            report.append(("Channel overrides", f"{len(self.overridden)} channel(s)", "none"))
+        if report:
+            await bot.modlog.config_changed(guild_id, actor_id, report)
+        old, new = await bot.store.reset_guild_settings(guild_id, actor_id)
+        for channel_id in self.overridden:
+            await bot.store.reset_channel_settings(guild_id, channel_id, actor_id)
+        fields = len(changed_fields(old, new))
+        await interaction.edit_original_response(
+            content=f"✅ Server settings restored to defaults ({fields} setting(s) changed, "
+            f"{len(self.overridden)} channel override(s) removed).",
+            view=None,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: Interaction, _button: discord.ui.Button[ConfirmReset]) -> None:
+        """Leave everything as it is."""
+        self.stop()
+        await interaction.response.edit_message(content="Cancelled: nothing changed.", view=None)
+
+    async def on_timeout(self) -> None:
+        """Take the buttons away so a late click cannot surprise anyone."""
+        try:
+            await self.origin.edit_original_response(
+                content="Reset not confirmed: nothing changed.", view=None
+            )
+        except discord.HTTPException as exc:
+            log.info("could not close the reset confirmation: %s", exc)
+
+    async def on_error(
+        self, interaction: Interaction, error: Exception, _item: discord.ui.Item[Any], /
+    ) -> None:
+        """Answer like every command failure (ephemeral sentence with an error id)."""
+        await report_error(interaction, error)
