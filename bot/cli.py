@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+from pydantic import ValidationError
 
-from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
 from bot.gateway.errors import GatewayError, RateLimitError
 from bot.gateway.media import sniff_mime
@@ -24,12 +24,33 @@ from bot.gateway.models import (
     ImageEvent,
     ImageRequest,
     InputImage,
+    ModelInfo,
     TextDelta,
     UsageEvent,
 )
+from bot.gateway.retry import RetryPolicy
 from bot.settings import ConfigError, Settings, require
 
 MAX_INPUT_BYTES = 20 * 2**20
+ENDPOINT_PATHS: dict[Endpoint, str] = {"images": "images/generations", "chat": "chat/completions"}
+
+
+class _NoRateLimitRetry(RetryPolicy):
+    """The default retries, except a 429: a person at a terminal is told to wait, not left hanging.
+
+    The bot waits out `Retry-After` because a member is waiting anyway; the CLI would sit
+    silently for the whole delay (twice) and then say "retry in N s" regardless.
+    """
+
+    __slots__ = ()
+
+    def delay_for(
+        self, attempt: int, error: BaseException, *, elapsed: float = 0.0, after_output: bool = False
+    ) -> float | None:
+        """See `RetryPolicy.delay_for`; never retries a `RateLimitError`."""
+        if isinstance(error, RateLimitError):
+            return None
+        return super().delay_for(attempt, error, elapsed=elapsed, after_output=after_output)
 
 
 def cli_message(error: GatewayError) -> str:
@@ -77,13 +98,20 @@ def _write_images(images: list[GeneratedImage], out: Path, stem: str) -> list[Pa
     return paths
 
 
-async def _pick_model(catalog: ModelCatalog, endpoint: Endpoint, wanted: str | None) -> str:
+async def _image_models(client: GatewayClient, endpoint: Endpoint | None = None) -> list[ModelInfo]:
+    """Image-capable models by id. Not via `ModelCatalog`: it hides failures, the CLI reports them."""
+    models = await client.list_models()
+    return sorted(
+        (m for m in models if m.makes_images and endpoint in (None, m.endpoint)), key=lambda m: m.id
+    )
+
+
+async def _pick_model(client: GatewayClient, endpoint: Endpoint, wanted: str | None) -> str:
     if wanted:
         return wanted
-    await catalog.fetch_models()
-    models = catalog.image_models(endpoint)
+    models = await _image_models(client, endpoint)
     if not models:
-        raise ConfigError(f"the gateway lists no {endpoint} image model; pass --model")
+        raise ConfigError(f"the gateway lists no {ENDPOINT_PATHS[endpoint]} image model; pass --model")
     return models[0].id
 
 
@@ -92,32 +120,42 @@ async def main(command: str, args: argparse.Namespace, settings: Settings) -> in
     if command != "models":
         require(settings, "gateway_credential")
     async with aiohttp.ClientSession() as session:
-        client = GatewayClient(session, str(settings.ai_gateway_base_url), settings.gateway_credential)
-        catalog = ModelCatalog(client)
+        client = GatewayClient(
+            session,
+            str(settings.ai_gateway_base_url),
+            settings.gateway_credential,
+            retry=_NoRateLimitRetry(),
+            total_timeout=settings.ai_gateway_timeout,
+        )
         try:
             if command == "models":
-                return await _models(catalog)
+                return await _models(client)
             if command == "imagine":
                 model = args.model or settings.default_image_model
-                return await _imagine(client, await _pick_model(catalog, "images", model), args)
+                return await _imagine(client, await _pick_model(client, "images", model), args)
             model = args.model or settings.default_chat_model
-            return await _chatimage(client, await _pick_model(catalog, "chat", model), args)
+            return await _chatimage(client, await _pick_model(client, "chat", model), args)
         except GatewayError as exc:
             print(f"error: {cli_message(exc)}", file=sys.stderr)
             return 1
+        except ValidationError as exc:  # argument values the request models reject (--n 0, "")
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "arguments"
+            print(f"error: {where}: {error['msg']}", file=sys.stderr)
+            return 2
+        except OSError as exc:  # --image unreadable, --out not writable
+            print(f"error: {exc.filename or 'file'}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
 
 
-async def _models(catalog: ModelCatalog) -> int:
-    if not await catalog.refresh():
-        print("error: could not read the gateway's model list (GET /models)", file=sys.stderr)
-        return 1
-    models = catalog.image_models()
+async def _models(client: GatewayClient) -> int:
+    models = await _image_models(client)
     if not models:
         print("the gateway lists no image-capable model", file=sys.stderr)
         return 1
     width = max(len(m.id) for m in models)
     for model in models:
-        endpoint = "images/generations" if model.endpoint == "images" else "chat/completions"
+        endpoint = ENDPOINT_PATHS[model.endpoint] if model.endpoint else ""
         price = model.price_label or ""
         print(f"{model.id:<{width}}  {endpoint:<18}  {price}".rstrip())
     return 0

@@ -19,7 +19,7 @@ from bot.gateway.errors import ContentPolicyError
 from bot.gateway.models import GeneratedImage
 from bot.generation import Kind, Outcome, Plan, Requester
 from bot.policy import RequestedOptions
-from bot.replies import is_expired_token_error, requester_only, token_usable
+from bot.replies import is_expired_token_error, token_usable
 from bot.ui.buttons import result_view
 from bot.ui.files import fit_images
 from bot.ui.progress import ProgressMessage
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
 REQUIRED_PUBLIC_PERMISSIONS = ("embed_links", "attach_files")
+PLACEHOLDER_ID = "placeholder_message_id"
 
 
 @dataclass(slots=True)
@@ -98,8 +99,11 @@ async def start_job(
     else:
         ephemeral = bool(requested.private)
     check_permissions(interaction, ephemeral=ephemeral)
-    await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    deferred = await interaction.response.defer(thinking=True, ephemeral=ephemeral)
     interaction.extras["ephemeral_defer"] = ephemeral
+    if deferred is not None and deferred.message_id is not None:
+        # The "thinking" message: a result that outlives the token replies to it in the channel.
+        interaction.extras[PLACEHOLDER_ID] = deferred.message_id
     bot.note_deferred(interaction)
     if plan is None:
         settings = await service.fetch_settings(requester.guild_id, requester.channel_id)
@@ -214,9 +218,19 @@ async def post_to_channel(interaction: Interaction, payload: MessagePayload) -> 
     channel = interaction.channel
     if not isinstance(channel, discord.abc.Messageable):
         raise UserFacingError("Your images are ready but I cannot post here. Use `/job` to see them.")
+    payload.rewind()  # a failed edit may have read the files already
     kwargs = payload.send_kwargs()
     content = kwargs.pop("content", None) or ""
-    kwargs["allowed_mentions"] = requester_only(interaction.user.id)
+    # The requester is pinged by the mention in the content; the replied-to "thinking"
+    # message is the bot's own, so the reply itself pings nobody.
+    kwargs["allowed_mentions"] = discord.AllowedMentions(
+        everyone=False, roles=False, users=[discord.Object(interaction.user.id)], replied_user=False
+    )
+    placeholder = interaction.extras.get(PLACEHOLDER_ID)
+    if placeholder is not None and interaction.channel_id is not None:
+        kwargs["reference"] = discord.MessageReference(
+            message_id=placeholder, channel_id=interaction.channel_id, fail_if_not_exists=False
+        )
     return await channel.send(f"{interaction.user.mention} {content}".strip()[:2000], **kwargs)
 
 

@@ -77,6 +77,16 @@ class MessagePayload:
         if sum(len(embed) for embed in self.embeds) > EMBED_TOTAL_LIMIT:
             raise ValueError(f"embeds exceed {EMBED_TOTAL_LIMIT} chars in total")
 
+    def rewind(self) -> None:
+        """Rewind the files so the payload can be sent again after a failed attempt.
+
+        discord.py reads each file to its end when sending and only rewinds between its own
+        retries of one request; a second request (e.g. the channel fallback after the
+        interaction token expired) would otherwise upload empty files.
+        """
+        for file in self.files:
+            file.reset()
+
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `followup.send`, `channel.send` or `Webhook.send`.
 
