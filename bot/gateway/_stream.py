@@ -61,7 +61,7 @@ class ChatStream:
                     if raw == b"[DONE]":
                         done = True
                         break
-                    if raw.strip():
+                    if raw and not raw.isspace():
                         chunk, blobs = await self._load(raw)
                         del raw
                         async for event in self._chunk_events(chunk, blobs):
