@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ async def respond(
     - deferred publicly and still "thinking": delete the public placeholder, then an ephemeral
       followup (a first followup would otherwise replace the public placeholder);
     - answered: an ephemeral followup;
-    - token expired: a channel message mentioning only the requester.
+    - token expired: a channel message mentioning only the requester, unless the interaction
+      was deferred privately (then the answer is only logged: private stays private).
 
     Returns:
         Whether the message was delivered.
@@ -75,6 +77,13 @@ async def respond(
         if not is_expired_token_error(exc):
             log.warning("could not answer interaction %s: %s (code %s)", interaction.id, exc.status, exc.code)
             return False
+    except (aiohttp.ClientError, OSError) as exc:
+        log.warning("could not answer interaction %s: %s", interaction.id, type(exc).__name__)
+        return False
+    if interaction.extras.get("private_job", interaction.extras.get("ephemeral_defer", False)):
+        # A private job stays private: its answer is never posted where others can see it.
+        log.warning("private interaction %s outlived its token; answer not delivered", interaction.id)
+        return False
     return await _send_to_channel(interaction, content)
 
 
@@ -85,6 +94,7 @@ def _public_placeholder(interaction: discord.Interaction[Any]) -> bool:
         response_type is discord.InteractionResponseType.deferred_channel_message
         and not interaction.extras.get("ephemeral_defer", False)
         and not interaction.extras.get("original_edited", False)
+        and not interaction.extras.get("placeholder_gone", False)
     )
 
 
@@ -102,5 +112,8 @@ async def _send_to_channel(interaction: discord.Interaction[Any], content: str) 
         log.warning(
             "channel fallback for interaction %s failed: %s (code %s)", interaction.id, exc.status, exc.code
         )
+        return False
+    except (aiohttp.ClientError, OSError) as exc:
+        log.warning("channel fallback for interaction %s failed: %s", interaction.id, type(exc).__name__)
         return False
     return True

@@ -15,7 +15,7 @@ from bot.gateway.media import sniff_mime
 from bot.gateway.models import GeneratedImage, ImageEvent, ImageResult, InputImage, TextDelta
 from bot.generation import Outcome
 from bot.replies import token_usable
-from bot.ui.delivery import Started, deliver_images, progress_for
+from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progress_for, release_placeholder
 from bot.ui.streaming import StreamedText
 
 if TYPE_CHECKING:
@@ -79,6 +79,18 @@ def _editors(
 
         return edit
 
+    if interaction.extras.get(RESULT_IN_FOLLOWUPS):
+        # The deferred message has the wrong visibility: the text starts a followup instead.
+        first: list[Callable[[str], Awaitable[None]]] = []
+
+        async def edit_first(text: str) -> None:
+            if first:
+                await first[0](text)
+                return
+            await release_placeholder(interaction)
+            first.append(await send_followup(text))
+
+        return edit_first, send_followup
     return edit_original, send_followup
 
 
@@ -102,6 +114,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
                 if isinstance(event, TextDelta) and event.text:
                     if not text_parts:
                         await progress.close()  # the stream replaces the "thinking"/queue text
+                        streamed.edited_elsewhere(progress.last_edit)
                     text_parts.append(event.text)
                     streamed.append(event.text)
                 elif isinstance(event, ImageEvent):

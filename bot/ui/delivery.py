@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import InputError, MissingPermissionsError, UserFacingError
+from bot.errors import BotError, InputError, MissingPermissionsError, UserFacingError
 from bot.gateway.errors import ContentPolicyError
 from bot.gateway.models import GeneratedImage
 from bot.generation import Kind, Outcome, Plan, Requester
@@ -32,7 +32,14 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
 REQUIRED_PUBLIC_PERMISSIONS = ("embed_links", "attach_files")
+# interaction.extras keys shared with bot.replies and bot.ui.chat.
 PLACEHOLDER_ID = "placeholder_message_id"
+EPHEMERAL_DEFER = "ephemeral_defer"  # the "thinking" message is private
+PRIVATE_JOB = "private_job"  # the result is private (known once the job is planned)
+RESULT_IN_FOLLOWUPS = "result_in_followups"  # the placeholder's visibility is not the result's
+PLACEHOLDER_GONE = "placeholder_gone"  # the public placeholder was deleted
+PLACEHOLDER_RELEASED = "placeholder_released"  # the private placeholder no longer "thinks"
+RELEASED_TEXT = "Your result is posted below."
 
 
 @dataclass(slots=True)
@@ -97,10 +104,10 @@ async def start_job(
         plan = service.plan(kind, requester, prompt, requested, cached, parent_job_id=parent_job_id)
         ephemeral = plan.options.private
     else:
-        ephemeral = bool(requested.private)
+        ephemeral = guess_private(interaction, kind, requester, prompt, requested)
     check_permissions(interaction, ephemeral=ephemeral)
     deferred = await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-    interaction.extras["ephemeral_defer"] = ephemeral
+    interaction.extras[EPHEMERAL_DEFER] = ephemeral
     if deferred is not None and deferred.message_id is not None:
         # The "thinking" message: a result that outlives the token replies to it in the channel.
         interaction.extras[PLACEHOLDER_ID] = deferred.message_id
@@ -108,8 +115,66 @@ async def start_job(
     if plan is None:
         settings = await service.fetch_settings(requester.guild_id, requester.channel_id)
         plan = service.plan(kind, requester, prompt, requested, settings, parent_job_id=parent_job_id)
+        check_permissions(interaction, ephemeral=plan.options.private)
+        if plan.options.private != ephemeral:
+            await _switch_visibility(interaction, private=plan.options.private)
+    interaction.extras[PRIVATE_JOB] = plan.options.private
     await service.admit(plan)
-    return Started(plan=plan, ephemeral=ephemeral)
+    return Started(plan=plan, ephemeral=plan.options.private)
+
+
+def guess_private(
+    interaction: Interaction, kind: Kind, requester: Requester, prompt: str, requested: RequestedOptions
+) -> bool:
+    """The result's visibility when the channel's overrides are not cached (no I/O).
+
+    Resolved from the cached guild settings alone (a channel default may still change it:
+    `_switch_visibility` handles that after the deferral); without them, the member's choice
+    or the global default.
+    """
+    service = interaction.client.generation
+    guild = service.store.get_cached_guild_settings(requester.guild_id) if requester.guild_id else None
+    if guild is not None:
+        try:
+            return service.plan(kind, requester, prompt, requested, (guild, None)).options.private
+        except BotError:
+            pass  # the full plan (with the channel's overrides) decides, after the deferral
+    return requested.private if requested.private is not None else service.defaults.private
+
+
+async def _switch_visibility(interaction: Interaction, *, private: bool) -> None:
+    """The deferral's visibility turned out wrong: the result goes in followups of the right kind.
+
+    A public "thinking" message is deleted at once (a private job must not stay visible); a
+    private one is edited when the result is posted (`release_placeholder`), so the public
+    followups are new messages rather than the filling of the private placeholder.
+    """
+    interaction.extras[RESULT_IN_FOLLOWUPS] = True
+    log.info(
+        "interaction %s: result is %s, unlike its deferral",
+        interaction.id,
+        "private" if private else "public",
+    )
+    if private:
+        interaction.extras[PLACEHOLDER_GONE] = True
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException as exc:
+            log.warning("could not delete the public placeholder of %s: %s", interaction.id, exc)
+
+
+async def release_placeholder(interaction: Interaction) -> None:
+    """Before the first public followup of a privately deferred job: end the private "thinking"."""
+    if not interaction.extras.get(EPHEMERAL_DEFER) or interaction.extras.get(PLACEHOLDER_RELEASED):
+        return
+    interaction.extras[PLACEHOLDER_RELEASED] = True
+    if token_usable(interaction):
+        try:
+            await interaction.edit_original_response(
+                content=RELEASED_TEXT, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not release the private placeholder of %s: %s", interaction.id, exc)
 
 
 async def run_imagine(interaction: Interaction, started: Started) -> list[discord.Message]:
@@ -136,7 +201,7 @@ def progress_for(interaction: Interaction) -> ProgressMessage:
     """A throttled editor of the deferred message's content."""
 
     async def edit(text: str) -> None:
-        if token_usable(interaction):
+        if token_usable(interaction) and not interaction.extras.get(PLACEHOLDER_GONE):
             await interaction.edit_original_response(
                 content=text, allowed_mentions=discord.AllowedMentions.none()
             )
@@ -156,15 +221,26 @@ async def deliver_images(
     images: list[GeneratedImage] = outcome.result.images
     if not images:
         raise UserFacingError("The model answered without an image. Try rephrasing the prompt.")
+    if interaction.extras.get(RESULT_IN_FOLLOWUPS):
+        edit_original = False
+        await release_placeholder(interaction)
     batches = await fit_images(images, per_file_limit=interaction.filesize_limit)
     plan = outcome.plan
+    notes = list(plan.options.notes)
+    reencoded = [
+        str(n) for n, image in enumerate((i for b in batches for i in b), start=1) if image.reencoded
+    ]
+    if reencoded:
+        # Results are posted byte for byte unless they cannot be: say so when they were not.
+        which = "Image " + reencoded[0] if len(reencoded) == 1 else "Images " + ", ".join(reencoded)
+        notes.append(f"{which} re-encoded to fit Discord's upload limit.")
     info = ResultInfo(
         prompt=plan.prompt,
         model=plan.options.model,
         job_id=plan.job_id,
         elapsed_s=outcome.elapsed,
         options={**plan.options.display_options(), **(extra_fields or {})},
-        notes=plan.options.notes,
+        notes=notes,
         requester_mention=interaction.user.mention,
     )
     payloads = result_payloads(

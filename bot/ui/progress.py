@@ -41,6 +41,11 @@ class ProgressMessage:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
+    @property
+    def last_edit(self) -> float:
+        """When the last edit was sent (on `clock`), or -inf if none was."""
+        return self._last_edit
+
     async def update(self, text: str) -> None:
         """Show `text` as soon as the edit rate allows."""
         if self._closed or text == self._shown:

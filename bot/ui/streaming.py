@@ -95,6 +95,15 @@ class StreamedText:
         """What each message displays right now, first message first."""
         return [message.shown for message in self._messages]
 
+    def edited_elsewhere(self, at: float) -> None:
+        """Record that the first message was edited at `at` (on `clock`) by someone else.
+
+        E.g. the queue position shown before the stream began: the first streamed edit then
+        still waits `min_interval` after it.
+        """
+        first = self._messages[0]
+        first.last_edit = max(first.last_edit, at)
+
     def append(self, delta: str) -> None:
         """Add text; it is shown by the background flusher, never on the caller's path.
 

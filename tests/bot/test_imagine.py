@@ -157,6 +157,8 @@ async def test_an_image_over_the_upload_limit_is_reencoded_to_fit(bot_env: BotEn
     fmt, _ = decodes_as_image(first.data)
     assert fmt in ("WEBP", "JPEG")
     assert second.data == small  # the one that fits is untouched
+    notes = next(f["value"] for f in edit.data["embeds"][0]["fields"] if f["name"] == "Notes")
+    assert "Image 1 re-encoded" in notes
     assert rec.state.original is not None
     assert len(rec.state.original.attachments) == 2
 
@@ -197,7 +199,7 @@ async def test_model_autocomplete_offers_cached_image_models_only(bot_env: BotEn
 
 async def test_model_autocomplete_answers_while_the_gateway_is_down(bot_env: BotEnv) -> None:
     h = bot_env.h
-    bot_env.ai.push("models", *[ErrorReply(500, "down", delay=5) for _ in range(5)])
+    bot_env.ai.push("models", ErrorReply(500, "down", delay=0.5))
     refresh = asyncio.create_task(bot_env.bot.catalog.refresh())  # a refresh stuck on the dead gateway
     await bot_env.ai_request("/models")
     started = time.monotonic()
@@ -209,4 +211,56 @@ async def test_model_autocomplete_answers_while_the_gateway_is_down(bot_env: Bot
     assert callback.timestamp - rec.state.dispatched_at < 3
     assert time.monotonic() - started < 3
     assert [c["value"] for c in rec.state.autocomplete_choices or []] == ["openai/gpt-image-1"]
-    refresh.cancel()
+    assert not refresh.done(), "answered while the gateway was still hanging"
+    assert await refresh is False  # the refresh failed; the cached catalogue stays
+    again = await h.interact(
+        h.payloads.autocomplete("imagine", focused="model", options={"prompt": "x", "model": "gpt"})
+    )
+    await again.callback(timeout=3)
+    assert [c["value"] for c in again.state.autocomplete_choices or []] == ["openai/gpt-image-1"]
+
+
+async def test_a_private_channel_default_unknown_at_deferral_never_goes_public(bot_env: BotEnv) -> None:
+    world = bot_env.h.fake.world
+    await bot_env.bot.store.update_channel_settings(
+        world.guild.id, world.general.id, world.moderator.id, private_by_default=True
+    )
+    await bot_env.restart()  # a fresh process: the channel's overrides are not cached yet
+    h = bot_env.h
+    image = make_png(4_000, seed=11)
+    bot_env.ai.push("images", ImagesReply([image]))
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "between us"}))
+    result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    assert [f.data for f in result.files] == [image]
+    assert result.data.get("flags", 0) & 64 or (
+        rec.state.original is not None and rec.state.original.ephemeral
+    )
+    async with asyncio.timeout(5):
+        await bot_env.bot.wait_idle()
+    visible = [m for m in h.api.messages.values() if not m.ephemeral and not m.deleted]
+    assert not [m for m in visible if m.attachments], "the private result was posted publicly"
+    assert not [r for r in h.api.requests if r.route == "channel_send"]
+    # Next time the overrides are cached: the deferral itself is private.
+    again = await h.interact(h.payloads.slash("imagine", options={"prompt": "again"}))
+    assert (await again.callback()).data["flags"] == 64
+
+
+async def test_a_public_channel_default_unknown_at_deferral_still_posts_publicly(bot_env: BotEnv) -> None:
+    world = bot_env.h.fake.world
+    store = bot_env.bot.store
+    await store.update_guild_settings(world.guild.id, world.moderator.id, private_by_default=True)
+    await store.update_channel_settings(
+        world.guild.id, world.general.id, world.moderator.id, private_by_default=False
+    )
+    await bot_env.restart()
+    h = bot_env.h
+    image = make_png(4_000, seed=12)
+    bot_env.ai.push("images", ImagesReply([image]))
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "for everyone"}))
+    result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    assert [f.data for f in result.files] == [image]
+    async with asyncio.timeout(5):
+        await bot_env.bot.wait_idle()
+    public = [m for m in h.api.messages.values() if m.attachments and not m.ephemeral and not m.deleted]
+    assert len(public) == 1, "the channel says public: the result is public"
+    assert_nobody_pinged(h, requester=world.alice.id)
