@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -46,6 +45,6 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def unique_prefix() -> Iterator[str]:
+def unique_prefix() -> str:
     """A prefix unique to this test, for keys/schemas shared with other runs."""
-    yield f"t{uuid.uuid4().hex[:12]}"
+    return f"t{uuid.uuid4().hex[:12]}"
