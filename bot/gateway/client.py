@@ -204,6 +204,9 @@ class GatewayClient:
                 timeout=self._stream_timeout if stream else self._timeout,
                 allow_redirects=False,  # a redirect must not carry the key anywhere
             )
+        except aiohttp.ConnectionTimeoutError as exc:
+            # Nothing reached the gateway: safe to retry like any connection failure.
+            raise gw.GatewayConnectionError(f"{method} {path}: connect timed out") from exc
         except TimeoutError as exc:
             raise gw.GatewayTimeoutError(f"{method} {path} timed out") from exc
         except aiohttp.ClientError as exc:

@@ -91,7 +91,7 @@ class InsufficientCreditsError(GatewayError):
 class PermissionDeniedError(GatewayError):
     """403: the key may not use this model or provider (policy, free tier, verification)."""
 
-    user_message = "The bot's AI key is not allowed to use this model — a server admin must fix it."
+    user_message = "The bot's AI key is not accepted for this model — a server admin must fix it."
 
 
 class NotFoundError(GatewayError):
@@ -120,9 +120,8 @@ class ServerError(GatewayError):
 
 
 class GatewayTimeoutError(GatewayError):
-    """The request took longer than the client's timeout."""
+    """The request took longer than the client's timeout (not retried: it may be billed)."""
 
-    retryable = True
     user_message = "The image service took too long to answer. Please try again."
 
 

@@ -123,4 +123,6 @@ def retryable(error: BaseException) -> bool:
         return True
     if isinstance(error, ServerError):
         return error.status in RETRYABLE_SERVER_STATUSES
-    return isinstance(error, GatewayConnectionError | GatewayTimeoutError | StreamIncompleteError)
+    # A timeout after the request was sent is not retried: the generation may be running, and
+    # billed, upstream; a second attempt could charge twice and outlive the interaction token.
+    return isinstance(error, GatewayConnectionError | StreamIncompleteError)

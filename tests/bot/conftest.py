@@ -71,7 +71,9 @@ class BotEnv:
         if self.discord is None:  # no fake given: own one, kept across restarts
             self._owned_fake = self.discord = FakeDiscord()
             await self._owned_fake.start()
-        self.harness = await stack.enter_async_context(BotHarness(bot, fake=self.discord))
+        self.harness = await stack.enter_async_context(
+            BotHarness(bot, fake=self.discord, token=_token(settings))
+        )
         self._stack = stack
         return self
 
@@ -105,6 +107,11 @@ class BotEnv:
             self.discord = fake
         self.settings_overrides.update(settings)
         return await self.start()
+
+
+def _token(settings: Settings) -> str:
+    assert settings.discord_token is not None
+    return settings.discord_token.get_secret_value()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ SECRET_BODY = '{"error":{"message":"Bearer sk-live-SECRET in upstream trace","ty
         (gw.ContentPolicyError("blocked", status=400, body=SECRET_BODY), "content policy"),
         (gw.BadRequestError("bad", status=400, body=SECRET_BODY), "rejected this request"),
         (gw.AuthenticationError("no", status=401, body=SECRET_BODY), "AI key is not accepted"),
-        (gw.PermissionDeniedError("no", status=403, body=SECRET_BODY), "not allowed to use this model"),
+        (gw.PermissionDeniedError("no", status=403, body=SECRET_BODY), "not accepted for this model"),
         (gw.InsufficientCreditsError("no", status=402, body=SECRET_BODY), "out of credits"),
         (gw.NotFoundError("no", status=404, body=SECRET_BODY), "not available"),
         (gw.RateLimitError("slow", status=429, retry_after=12.4, body=SECRET_BODY), "12 s"),
