@@ -19,7 +19,6 @@ from email.utils import parsedate_to_datetime
 
 from bot.gateway.errors import (
     GatewayConnectionError,
-    GatewayTimeoutError,
     RateLimitError,
     ServerError,
     StreamIncompleteError,
