@@ -107,6 +107,7 @@ class RateLimitError(GatewayError):
 
     @property
     def user_message(self) -> str:  # type: ignore[override]  # instance-specific sentence
+        """The wait, when the gateway said how long."""
         if self.retry_after:
             return f"The image service is busy. Try again in {max(1, round(self.retry_after))} s."
         return "The image service is busy. Try again in a minute."

@@ -116,7 +116,7 @@ def changed_fields(
 
 
 def describe_change(field: str, old: Any, new: Any, *, channel: bool = False) -> str:
-    """One line: ``**Default image model**: `a` → `b`.``"""
+    """One line describing a change, e.g. ``**Default image model**: `a` → `b```."""
     return f"**{label(field).capitalize()}**: {format_value(field, old, channel=channel)} → " + format_value(
         field, new, channel=channel
     )

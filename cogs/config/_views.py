@@ -19,7 +19,7 @@ CONFIRM_SECONDS = 120
 
 
 class ConfirmReset(discord.ui.View):
-    """ "Reset everything" / "Cancel" for the moderator who ran `/config reset`.
+    """The "Reset everything" / "Cancel" buttons for the moderator who ran `/config reset`.
 
     Args:
         origin: The `/config reset` interaction (its message is edited on timeout).
