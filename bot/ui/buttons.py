@@ -62,6 +62,12 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLAT
         from bot.tree import report_error
 
         try:
+            if self.action == "reroll":
+                # Acknowledge before the database read; the result keeps the message's visibility.
+                from bot.ui.delivery import defer  # delivery imports this module
+
+                message = interaction.message
+                await defer(interaction, ephemeral=bool(message is not None and message.flags.ephemeral))
             job = await fetch_job_for(interaction, self.job_id, moderator_ok=self.action == "delete")
             if self.action == "delete":
                 await delete_result(interaction, job)

@@ -97,21 +97,20 @@ async def start_job(
         raise UserFacingError("The bot is restarting. Try again in a minute.")
     service = bot.generation
     requester = requester_of(interaction)
-    cached = service.cached_settings(requester.guild_id, requester.channel_id)
     plan = None
-    if cached is not None:
-        # Pure and synchronous: a refusal becomes the first (ephemeral) response, no deferral.
-        plan = service.plan(kind, requester, prompt, requested, cached, parent_job_id=parent_job_id)
-        ephemeral = plan.options.private
+    if interaction.response.is_done():
+        # Deferred by the caller (a button that had to read its job first): plan after I/O.
+        ephemeral = bool(interaction.extras.get(EPHEMERAL_DEFER, False))
     else:
-        ephemeral = guess_private(interaction, kind, requester, prompt, requested)
-    check_permissions(interaction, ephemeral=ephemeral)
-    deferred = await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-    interaction.extras[EPHEMERAL_DEFER] = ephemeral
-    if deferred is not None and deferred.message_id is not None:
-        # The "thinking" message: a result that outlives the token replies to it in the channel.
-        interaction.extras[PLACEHOLDER_ID] = deferred.message_id
-    bot.note_deferred(interaction)
+        cached = service.cached_settings(requester.guild_id, requester.channel_id)
+        if cached is not None:
+            # Pure and synchronous: a refusal becomes the first (ephemeral) response, no deferral.
+            plan = service.plan(kind, requester, prompt, requested, cached, parent_job_id=parent_job_id)
+            ephemeral = plan.options.private
+        else:
+            ephemeral = guess_private(interaction, kind, requester, prompt, requested)
+        check_permissions(interaction, ephemeral=ephemeral)
+        await defer(interaction, ephemeral=ephemeral)
     if plan is None:
         settings = await service.fetch_settings(requester.guild_id, requester.channel_id)
         plan = service.plan(kind, requester, prompt, requested, settings, parent_job_id=parent_job_id)
@@ -121,6 +120,16 @@ async def start_job(
     interaction.extras[PRIVATE_JOB] = plan.options.private
     await service.admit(plan)
     return Started(plan=plan, ephemeral=plan.options.private)
+
+
+async def defer(interaction: Interaction, *, ephemeral: bool) -> None:
+    """Send the "thinking…" deferral and remember what later steps need to know about it."""
+    deferred = await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    interaction.extras[EPHEMERAL_DEFER] = ephemeral
+    if deferred is not None and deferred.message_id is not None:
+        # The "thinking" message: a result that outlives the token replies to it in the channel.
+        interaction.extras[PLACEHOLDER_ID] = deferred.message_id
+    interaction.client.note_deferred(interaction)
 
 
 def guess_private(
