@@ -1,4 +1,4 @@
-"""`/chatimage`: a multimodal chat model streams text and images; optional input image."""
+"""`/chatimage` and the "Edit image" message action: a multimodal chat model streams text and images."""
 
 from __future__ import annotations
 
@@ -7,19 +7,82 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import ImageBot
+from bot.errors import InputError
 from bot.policy import RequestedOptions
 from bot.ui.autocomplete import chat_model_autocomplete
 from bot.ui.chat import check_attachment, read_attachment, run_chatimage
 from bot.ui.delivery import start_job
 
 Interaction = discord.Interaction[ImageBot]
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+
+
+async def run_with_image(
+    interaction: Interaction, prompt: str, image: discord.Attachment | None, requested: RequestedOptions
+) -> None:
+    """Check the input image (metadata, before deferring), start the job, download it, stream."""
+    if image is not None:
+        check_attachment(image)
+    started = await start_job(interaction, "chatimage", prompt, requested)
+    inputs = []
+    if image is not None:
+        try:
+            inputs.append(await read_attachment(image))
+        except Exception:
+            await interaction.client.generation.release(started.plan, refund=True)
+            raise
+    await run_chatimage(interaction, started, inputs)
+
+
+def first_image(message: discord.Message) -> discord.Attachment | None:
+    """The first image attachment of a message (by declared type or file name)."""
+    for attachment in message.attachments:
+        content_type = (attachment.content_type or "").split(";")[0]
+        if content_type in IMAGE_TYPES or attachment.filename.lower().endswith(
+            (".png", ".jpg", ".jpeg", ".webp")
+        ):
+            return attachment
+    return None
+
+
+class EditImageModal(discord.ui.Modal, title="Edit this image"):
+    """Asks how to change the image of the message the action was used on."""
+
+    prompt: discord.ui.TextInput[EditImageModal] = discord.ui.TextInput(
+        label="How should it change?", style=discord.TextStyle.paragraph, max_length=4000
+    )
+
+    def __init__(self, image: discord.Attachment) -> None:
+        super().__init__(timeout=900)
+        self.image = image
+
+    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Run the edit with the guild's chat image model."""
+        requested = RequestedOptions(model=None, count=None, aspect_ratio=None, private=None)
+        await run_with_image(interaction, self.prompt.value, self.image, requested)
+
+    async def on_error(self, interaction: Interaction, error: Exception) -> None:  # type: ignore[override]
+        """Answer through the common error reporter."""
+        from bot.tree import report_error  # the tree imports the ui package
+
+        await report_error(interaction, error)
 
 
 class ChatImage(commands.Cog):
-    """The `/chatimage` command."""
+    """`/chatimage` and the "Edit image" message action."""
 
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
+        self.edit_menu = app_commands.ContextMenu(name="Edit image", callback=self.edit_image)
+        self.edit_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        """Register the message action (context menus cannot live inside a cog class)."""
+        self.bot.tree.add_command(self.edit_menu)
+
+    async def cog_unload(self) -> None:
+        """Remove the message action."""
+        self.bot.tree.remove_command(self.edit_menu.name, type=self.edit_menu.type)
 
     @app_commands.command(name="chatimage")
     @app_commands.autocomplete(model=chat_model_autocomplete)
@@ -39,18 +102,16 @@ class ChatImage(commands.Cog):
             image: An image to edit or use as reference.
             private: Only you see the result.
         """
-        if image is not None:
-            check_attachment(image)
         requested = RequestedOptions(model=model, count=None, aspect_ratio=None, private=private)
-        started = await start_job(interaction, "chatimage", prompt, requested)
-        inputs = []
-        if image is not None:
-            try:
-                inputs.append(await read_attachment(image))
-            except Exception:
-                await self.bot.generation.release(started.plan, refund=True)
-                raise
-        await run_chatimage(interaction, started, inputs)
+        await run_with_image(interaction, prompt, image, requested)
+
+    async def edit_image(self, interaction: Interaction, message: discord.Message) -> None:
+        """Open a prompt for editing the image of `message` (the modal is the first response)."""
+        image = first_image(message)
+        if image is None:
+            raise InputError("That message has no image to edit.")
+        check_attachment(image)
+        await interaction.response.send_modal(EditImageModal(image))
 
 
 async def setup(bot: ImageBot) -> None:

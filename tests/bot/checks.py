@@ -132,3 +132,15 @@ async def ephemeral_answer(rec: InteractionRecord, *, timeout: float = 10) -> Re
 def all_files(requests: Iterable[RecordedRequest]) -> list[Any]:
     """Uploaded files of ``requests``, in order."""
     return [f for r in requests for f in r.files]
+
+
+def text_input_ids(components: list[dict[str, Any]]) -> list[str]:
+    """custom_ids of the text inputs of a modal (action rows or labels)."""
+    found: list[str] = []
+    for component in components:
+        if component.get("type") == 4:
+            found.append(component["custom_id"])
+        found += text_input_ids(component.get("components") or [])
+        if "component" in component:
+            found += text_input_ids([component["component"]])
+    return found

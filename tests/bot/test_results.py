@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
-from tests.bot.checks import assert_nobody_pinged, ephemeral_answer, final_result
+from tests.bot.checks import assert_nobody_pinged, ephemeral_answer, final_result, text_input_ids
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
 from tests.fakes.ai_gateway import ErrorReply, ImagesReply, make_png
@@ -91,18 +90,6 @@ async def first_result(env: BotEnv, prompt: str = "a lighthouse") -> tuple[Inter
     async with asyncio.timeout(5):
         await env.bot.wait_idle()
     return rec, edit.data["embeds"][0]["footer"]["text"].split()[1]
-
-
-def text_input_ids(components: list[dict[str, Any]]) -> list[str]:
-    """custom_ids of the text inputs of a modal (action rows or labels)."""
-    found: list[str] = []
-    for component in components:
-        if component.get("type") == 4:
-            found.append(component["custom_id"])
-        found += text_input_ids(component.get("components") or [])
-        if "component" in component:
-            found += text_input_ids([component["component"]])
-    return found
 
 
 async def test_reroll_and_delete_buttons_work_after_a_restart(bot_env: BotEnv) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import discord
 import pytest
 from discord import app_commands
 
@@ -68,7 +69,11 @@ async def test_command_tree_fits_discords_schema(bot: ImageBot) -> None:
     names = [c["name"] for c in commands]
     assert {"imagine", "chatimage", "config", "job", "usage", "forgetme"} <= set(names)
     assert len(names) == len(set(names)), "two cogs register the same top-level name"
-    for command in commands:
+    menus = [c for c in commands if c.get("type", 1) != 1]
+    assert [(m["name"], m["type"]) for m in menus] == [("Edit image", 3)]  # a message action
+    for menu in menus:
+        assert 1 <= len(menu["name"]) <= 32
+    for command in (c for c in commands if c.get("type", 1) == 1):
         for path, node in walk(command, command["name"]):
             is_chat_input = node.get("type", 1) in (1, 2) or "description" in node
             name = node["name"]
@@ -96,8 +101,8 @@ async def test_each_cog_owns_distinct_commands(bot: ImageBot) -> None:
                 f"{command.name} is in {owners.get(command.name)} and {cog_name}"
             )
             owners[command.name] = cog_name
-    tree_names = {c.name for c in bot.tree.get_commands()}
-    assert tree_names == set(owners), "every tree command comes from a cog"
+    tree_names = {c.name for c in bot.tree.get_commands(type=discord.AppCommandType.chat_input)}
+    assert tree_names == set(owners), "every slash command comes from a cog"
 
 
 async def test_config_is_guild_only_and_needs_manage_server(bot: ImageBot) -> None:
