@@ -130,12 +130,18 @@ class ResolvedOptions:
             "aspect_ratio": self.aspect_ratio or "model default",
             "private": "yes" if self.private else "no",
         }
-        shown: dict[str, str] = {}
-        for name, value in labels.items():
-            source = self.sources.get(name)
-            suffix = {"locked": " (locked)", "channel": " (channel default)", "guild": " (server default)"}
-            shown[name.replace("_", " ")] = value + suffix.get(source or "", "")
-        return shown
+        return {name.replace("_", " "): value + self.source_suffix(name) for name, value in labels.items()}
+
+    def source_suffix(self, name: str) -> str:
+        """`` (server default)``-style marker of where an option's value came from ("" if the member's)."""
+        return _SOURCE_SUFFIX.get(self.sources.get(name) or "", "")
+
+
+_SOURCE_SUFFIX = {
+    "locked": " (locked)",
+    "channel": " (channel default)",
+    "guild": " (server default)",
+}
 
 
 def resolve_options(

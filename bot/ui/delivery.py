@@ -245,7 +245,7 @@ async def deliver_images(
         notes.append(f"{which} re-encoded to fit Discord's upload limit.")
     info = ResultInfo(
         prompt=plan.prompt,
-        model=plan.options.model,
+        model=plan.options.model + plan.options.source_suffix("model"),
         job_id=plan.job_id,
         elapsed_s=outcome.elapsed,
         options={**plan.options.display_options(), **(extra_fields or {})},

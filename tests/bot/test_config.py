@@ -105,7 +105,13 @@ async def test_default_model_drives_the_next_imagine_and_survives_a_restart(bot_
 
     # A restart: a new ImageBot (new store, caches, cogs) on the same database and Discord world.
     await bot_env.restart()
-    assert (await imagine(bot_env, "a lighthouse at night"))["model"] == "openai/gpt-image-1"
+    h = bot_env.h
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "a lighthouse at night"}))
+    assert (await bot_env.ai_request("/images/generations")).json["model"] == "openai/gpt-image-1"
+    result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    fields = {f["name"]: f["value"] for f in result.data["embeds"][0]["fields"]}
+    assert "openai/gpt-image-1" in fields["Model"]
+    assert "(server default)" in fields["Model"]  # the embed says which defaults applied
 
 
 async def test_unknown_model_is_refused_with_suggestions(bot_env: BotEnv) -> None:
