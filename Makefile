@@ -22,6 +22,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/gateway_client.py
+	$(BIN)/python bench/bot_load.py
+	$(BIN)/python bench/defer_latency.py
 	$(BIN)/python bench/settings_resolution.py
 
 lint: $(STAMP)

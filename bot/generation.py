@@ -255,8 +255,21 @@ class GenerationService:
             options=plan.options.as_dict(),
         )
 
-    async def imagine(self, plan: Plan, *, on_progress: ProgressCallback | None = None) -> Outcome:
+    async def imagine(
+        self,
+        plan: Plan,
+        *,
+        on_progress: ProgressCallback | None = None,
+        deliver: Callable[[Outcome], Awaitable[object]] | None = None,
+    ) -> Outcome:
         """Generate images through `POST /images/generations` (image-only models).
+
+        Args:
+            plan: The checked request.
+            on_progress: Receives queue-position and progress sentences.
+            deliver: Posts the result while the job still holds its queue slot, so uploads are
+                bounded by the same concurrency as generations (memory stays bounded when
+                posting is slower than generating).
 
         Raises:
             GatewayError: the gateway failed (after its retries).
@@ -270,29 +283,25 @@ class GenerationService:
             provider_options=plan.options.provider_options,
             user=plan.requester.gateway_user,
         )
-        return await self._run(plan, lambda: self.gateway.generate_images(request), on_progress)
-
-    async def _run(
-        self,
-        plan: Plan,
-        call: Callable[[], Awaitable[ImageResult]],
-        on_progress: ProgressCallback | None,
-    ) -> Outcome:
         started = time.perf_counter()
-        billed = False
+        generated = False
         try:
             async with self.queue.slot(str(plan.requester.user_id), _position_reporter(on_progress)):
                 await self.store.update_job(plan.job_id, status="running")
                 if on_progress is not None:
                     await on_progress(f"Generating with `{plan.options.model}`…")
-                result = await call()
-                billed = True
+                result = await self.gateway.generate_images(request)
+                generated = True
+                elapsed = time.perf_counter() - started
+                await self._succeed(plan, result, elapsed)
+                outcome = Outcome(plan=plan, result=result, elapsed=elapsed)
+                if deliver is not None:
+                    await deliver(outcome)
         except BaseException as exc:
-            await self._fail(plan, exc, started, refund=not billed)
+            if not generated:  # queued, cancelled or failed at the gateway: nothing was billed
+                await self._fail(plan, exc, started, refund=True)
             raise
-        elapsed = time.perf_counter() - started
-        await self._succeed(plan, result, elapsed)
-        return Outcome(plan=plan, result=result, elapsed=elapsed)
+        return outcome
 
     async def stream_chat(
         self,

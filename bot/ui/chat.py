@@ -12,7 +12,7 @@ import discord
 from bot.errors import InputError, new_error_id
 from bot.gateway.errors import ContentPolicyError, GatewayError
 from bot.gateway.media import sniff_mime
-from bot.gateway.models import GeneratedImage, ImageEvent, ImageResult, InputImage, TextDelta
+from bot.gateway.models import Finished, GeneratedImage, ImageEvent, ImageResult, InputImage, TextDelta
 from bot.generation import Outcome
 from bot.replies import token_usable
 from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progress_for, release_placeholder
@@ -108,6 +108,21 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
     images: list[GeneratedImage] = []
     text_parts: list[str] = []
     began = time.perf_counter()
+    finished = False
+
+    async def finish() -> None:
+        """Flush the text and post the images (while the job still holds its queue slot)."""
+        await progress.close()
+        await streamed.finish()
+        text = "".join(text_parts)
+        if not images and text:
+            log.info("job %s: model answered with text only", plan.job_id)
+            await streamed_note(interaction, started.ephemeral)
+            return
+        result = ImageResult(images=images, model=plan.options.model, text=text)
+        outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - began)
+        await deliver_images(interaction, outcome, ephemeral=started.ephemeral, edit_original=not text)
+
     async with bot.job_scope():
         try:
             async for event in bot.generation.stream_chat(plan, inputs, on_progress=progress.update):
@@ -119,6 +134,9 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
                     streamed.append(event.text)
                 elif isinstance(event, ImageEvent):
                     images.append(event.image)
+                elif isinstance(event, Finished):
+                    finished = True
+                    await finish()
         except GatewayError as exc:
             await progress.close()
             if isinstance(exc, ContentPolicyError):
@@ -132,15 +150,8 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
             return
         finally:
             await progress.close()
-        await streamed.finish()
-        text = "".join(text_parts)
-        if not images and text:
-            log.info("job %s: model answered with text only", plan.job_id)
-            await streamed_note(interaction, started.ephemeral)
-            return
-        result = ImageResult(images=images, model=plan.options.model, text=text)
-        outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - began)
-        await deliver_images(interaction, outcome, ephemeral=started.ephemeral, edit_original=not text)
+        if not finished:  # the client always ends with `Finished`; keep the result if it did not
+            await finish()
 
 
 async def streamed_note(interaction: Interaction, ephemeral: bool) -> None:

@@ -195,15 +195,21 @@ async def run_imagine(interaction: Interaction, started: Started) -> list[discor
     """
     bot = interaction.client
     progress = progress_for(interaction)
+    messages: list[discord.Message] = []
+
+    async def deliver(outcome: Outcome) -> None:
+        await progress.close()  # the result replaces the progress text
+        messages.extend(await deliver_images(interaction, outcome, ephemeral=started.ephemeral))
+
     async with bot.job_scope():
         try:
-            outcome = await bot.generation.imagine(started.plan, on_progress=progress.update)
+            await bot.generation.imagine(started.plan, on_progress=progress.update, deliver=deliver)
         except ContentPolicyError as exc:
             bot.spawn(bot.modlog.refused(started.plan, exc.message), name=f"refused-{started.plan.job_id}")
             raise
         finally:
             await progress.close()
-        return await deliver_images(interaction, outcome, ephemeral=started.ephemeral)
+    return messages
 
 
 def progress_for(interaction: Interaction) -> ProgressMessage:
@@ -256,12 +262,16 @@ async def deliver_images(
         batches, info, requester_id=interaction.user.id, view_factory=lambda: result_view(plan.job_id)
     )
     messages: list[discord.Message] = []
-    for index, payload in enumerate(payloads):
-        message = await _post(
-            interaction, payload, ephemeral=ephemeral, edit_original=edit_original and index == 0
-        )
-        if message is not None:
-            messages.append(message)
+    try:
+        for index, payload in enumerate(payloads):
+            message = await _post(
+                interaction, payload, ephemeral=ephemeral, edit_original=edit_original and index == 0
+            )
+            if message is not None:
+                messages.append(message)
+    finally:
+        for payload in payloads:
+            payload.close()
     interaction.extras["original_edited"] = True
     bot = interaction.client
     if messages:

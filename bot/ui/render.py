@@ -87,6 +87,16 @@ class MessagePayload:
         for file in self.files:
             file.reset()
 
+    def close(self) -> None:
+        """Free the image buffers now.
+
+        discord.py's `File.close()` leaves a `BytesIO` pointing at itself (a reference cycle),
+        so without this each posted image waits for a full garbage collection: ~16 MB per job.
+        """
+        for file in self.files:
+            file.close()
+            file.fp.close()
+
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `followup.send`, `channel.send` or `Webhook.send`.
 
@@ -212,10 +222,23 @@ def alt_text(prompt: str) -> str:
     return truncate(" ".join(prompt.split()), ALT_TEXT_LIMIT)
 
 
+class ImageBuffer(io.BytesIO):
+    """A `BytesIO` over an image that aiohttp can upload without copying it.
+
+    aiohttp's `BytesIOPayload` calls `getbuffer()` only to learn the size; on a plain `BytesIO`
+    that un-shares (copies) the whole image inside the event loop. `getvalue()` returns the
+    original bytes object while the buffer is unmodified, so the view costs nothing.
+    """
+
+    def getbuffer(self) -> memoryview:  # type: ignore[override]  # read-only view on purpose
+        """A read-only view of the image bytes (no copy)."""
+        return memoryview(self.getvalue())
+
+
 def image_files(images: Sequence[FittedImage], *, alt: str | None = None) -> list[discord.File]:
     """`discord.File`s over in-memory buffers, with alt text."""
     return [
-        discord.File(io.BytesIO(image.data), filename=image.filename, description=alt or None)
+        discord.File(ImageBuffer(image.data), filename=image.filename, description=alt or None)
         for image in images
     ]
 
