@@ -191,8 +191,10 @@ class ImageBot(commands.AutoShardedBot):
         )
 
     def is_ready_for_health(self) -> bool:
-        """Readiness for `/healthz`: logged in and the gateway websocket is up."""
-        return self.is_ready() and not self.is_closed()
+        """Readiness for `/healthz`: ready, and every shard's gateway websocket is connected."""
+        if not self.is_ready() or self.is_closed():
+            return False
+        return all(not shard.is_closed() for shard in self.shards.values())
 
     def note_deferred(self, interaction: discord.Interaction[Any]) -> None:
         """Record the arrival -> deferral latency of an interaction."""

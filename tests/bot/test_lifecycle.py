@@ -54,3 +54,10 @@ async def test_new_commands_are_refused_while_shutting_down(bot_env: BotEnv) -> 
     assert answer.json["data"]["flags"] & 64
     assert "restarting" in answer.json["data"]["content"]
     assert not any(r.path.endswith("/images/generations") for r in bot_env.ai.requests)
+
+
+async def test_health_reports_ready_only_while_connected(bot_env: BotEnv) -> None:
+    bot = bot_env.bot
+    assert bot.is_ready_for_health()
+    await bot.close()
+    assert not bot.is_ready_for_health()
