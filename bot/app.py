@@ -58,6 +58,9 @@ class ImageBot(commands.AutoShardedBot):
         metrics: Metrics,
         sync_commands: bool = True,
     ) -> None:
+        # The bot never joins voice: don't warn operators about missing voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
