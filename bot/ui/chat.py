@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -125,18 +126,21 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
 
     async with bot.job_scope():
         try:
-            async for event in bot.generation.stream_chat(plan, inputs, on_progress=progress.update):
-                if isinstance(event, TextDelta) and event.text:
-                    if not text_parts:
-                        await progress.close()  # the stream replaces the "thinking"/queue text
-                        streamed.edited_elsewhere(progress.last_edit)
-                    text_parts.append(event.text)
-                    streamed.append(event.text)
-                elif isinstance(event, ImageEvent):
-                    images.append(event.image)
-                elif isinstance(event, Finished):
-                    finished = True
-                    await finish()
+            events = bot.generation.stream_chat(plan, inputs, on_progress=progress.update)
+            # aclosing: an error while posting ends the job's stream (and its slot) right away.
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    if isinstance(event, TextDelta) and event.text:
+                        if not text_parts:
+                            await progress.close()  # the stream replaces the "thinking"/queue text
+                            streamed.edited_elsewhere(progress.last_edit)
+                        text_parts.append(event.text)
+                        streamed.append(event.text)
+                    elif isinstance(event, ImageEvent):
+                        images.append(event.image)
+                    elif isinstance(event, Finished):
+                        finished = True
+                        await finish()
         except GatewayError as exc:
             await progress.close()
             if isinstance(exc, ContentPolicyError):
