@@ -14,7 +14,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.errors import CooldownError, PolicyError
@@ -221,10 +221,24 @@ class GenerationService:
                     f"You have used your {guild.daily_quota} images for today on this server. "
                     f"The quota resets <t:{stamp}:R>."
                 )
+        if guild.monthly_budget is not None and req.guild_id is not None:
+            await self._check_budget(req.guild_id, guild.monthly_budget)
         if not await self.limits.acquire_pending(f"p:{scope}", MAX_PENDING_PER_USER):
             await self._refund(plan, scope)
             raise CooldownError(
                 f"You already have {MAX_PENDING_PER_USER} generations waiting. Let them finish first."
+            )
+
+    async def _check_budget(self, guild_id: int, budget: float) -> None:
+        """Refuse once the guild's gateway-reported spend this UTC month reached its budget."""
+        now = datetime.now(UTC)
+        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        spent = float(await self.store.total_cost(guild_id, month))
+        if spent >= budget:
+            nxt = (month + timedelta(days=32)).replace(day=1)
+            raise CooldownError(
+                f"This server has used its image budget for the month (${spent:.2f} of ${budget:.2f}). "
+                f"It resets <t:{int(nxt.timestamp())}:R>."
             )
 
     async def release(self, plan: Plan, *, refund: bool) -> None:

@@ -54,6 +54,12 @@ class Admin(commands.Cog):
             lines.append(f"**Today:** {quota.used}/{settings.daily_quota} images used, resets <t:{stamp}:R>.")
         else:
             lines.append("**Quota:** this server sets no daily limit.")
+        if settings.monthly_budget is not None:
+            month = discord.utils.utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            spent = await self.bot.store.total_cost(interaction.guild_id, month)
+            lines.append(
+                f"**Server budget:** ${spent:.2f} of ${settings.monthly_budget:.2f} used this month."
+            )
         if settings.cooldown_seconds:
             lines.append(f"**Cooldown:** {settings.cooldown_seconds} s between generations.")
         jobs = await self.bot.store.recent_jobs(interaction.guild_id, interaction.user.id, limit=5)

@@ -53,7 +53,9 @@ class GuildSettings(BaseModel):
         flagged_terms: Prompts containing one are generated and reported to the log channel.
         log_channel_id: Where reports and config changes are posted.
         cooldown_seconds: Per-member cooldown between generations (0: none).
-        daily_quota: Generations per member per day (None: unlimited).
+        daily_quota: Images per member per UTC day (None: unlimited).
+        monthly_budget: Spend cap in USD per UTC calendar month, from gateway-reported costs
+            (None: no cap).
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -75,6 +77,7 @@ class GuildSettings(BaseModel):
     log_channel_id: int | None = None
     cooldown_seconds: int = Field(default=0, ge=0, le=86400)
     daily_quota: int | None = Field(default=None, ge=1, le=100000)
+    monthly_budget: float | None = Field(default=None, gt=0, le=1_000_000)
 
     @field_validator("aspect_ratio")
     @classmethod

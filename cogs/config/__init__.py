@@ -201,6 +201,17 @@ class Config(commands.Cog):
         """
         await update_guild(interaction, daily_quota=images or None)
 
+    @config.command(name="budget")
+    async def config_budget(
+        self, interaction: Interaction, usd: app_commands.Range[float, 0, 1_000_000]
+    ) -> None:
+        """Cap this server's AI spend per month in USD, from gateway-reported costs (0: no cap).
+
+        Args:
+            usd: Dollars per calendar month (UTC); 0 removes the cap.
+        """
+        await update_guild(interaction, monthly_budget=usd or None)
+
 
 async def setup(bot: ImageBot) -> None:
     """Load the cog."""

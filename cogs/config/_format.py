@@ -51,6 +51,7 @@ LABELS: dict[str, str] = {
     "log_channel_id": "log channel",
     "cooldown_seconds": "cooldown",
     "daily_quota": "daily quota",
+    "monthly_budget": "monthly budget",
 }
 REDACTED = frozenset({"blocked_terms", "flagged_terms"})
 _UNSET = {
@@ -59,6 +60,7 @@ _UNSET = {
     "aspect_ratio": "model default",
     "log_channel_id": "none",
     "daily_quota": "unlimited",
+    "monthly_budget": "no cap",
 }
 _EMPTY_LIST = {"allowed_models": "every image model", "locked_options": "nothing"}
 
@@ -90,6 +92,8 @@ def format_value(field: str, value: Any, *, channel: bool = False) -> str:
         return f"<#{value}>"
     if field == "cooldown_seconds":
         return f"{value} s" if value else "off"
+    if field == "monthly_budget":
+        return f"${value:,.2f}"
     if field == "nsfw_policy":
         return "age-restricted channels only" if value == "age_restricted" else "never"
     if isinstance(value, list):
@@ -228,6 +232,7 @@ def settings_embed(
     add("Log channel", format_value("log_channel_id", guild.log_channel_id))
     add("Cooldown", format_value("cooldown_seconds", guild.cooldown_seconds))
     add("Daily quota", format_value("daily_quota", guild.daily_quota))
+    add("Monthly budget", format_value("monthly_budget", guild.monthly_budget))
     overrides = channel.overrides() if channel is not None else {}
     lines = [f"{label(k).capitalize()}: {format_value(k, v, channel=True)}" for k, v in overrides.items()]
     add("This channel's overrides", "\n".join(lines) or "none", inline=False)

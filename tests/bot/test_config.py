@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -347,3 +348,19 @@ async def test_every_command_answers_ephemerally_with_old_and_new(bot_env: BotEn
         assert answer.ephemeral, path
         assert expected in answer.content, (path, options, answer.content)
         assert answer.allowed_mentions == {"parse": []}, path
+
+
+async def test_monthly_budget_refuses_once_the_reported_spend_reaches_it(bot_env: BotEnv) -> None:
+    _, answer = await run(bot_env.h, "budget", usd=0.03)
+    assert "$0.03" in answer.content
+    h = bot_env.h  # the fake gateway reports a cost of $0.04 per generation
+    first = await h.interact(h.payloads.slash("imagine", options={"prompt": "a kite"}))
+    await first.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    async with asyncio.timeout(5):
+        await bot_env.bot.wait_idle()  # the job's cost is recorded when it is done
+
+    second = await h.interact(h.payloads.slash("imagine", options={"prompt": "another kite"}))
+    refusal = await second.wait_message(lambda m: not m.loading and "budget" in m.content)
+    assert refusal.ephemeral
+    assert "$0.04 of $0.03" in refusal.content
+    assert len([r for r in bot_env.ai.requests if r.path.endswith("/images/generations")]) == 1

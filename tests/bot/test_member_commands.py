@@ -1,0 +1,50 @@
+"""Member self-service: `/usage` (quota, budget, recent jobs) and `/forgetme` (data deletion)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.bot.conftest import BotEnv
+
+
+async def _generate(env: BotEnv, prompt: str) -> str:
+    h = env.h
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": prompt, "count": 2}))
+    result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    async with asyncio.timeout(5):
+        await env.bot.wait_idle()
+    return result.data["embeds"][0]["footer"]["text"].split()[1]
+
+
+async def test_usage_shows_quota_budget_and_recent_jobs(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    guild_id = h.fake.world.guild.id
+    await bot_env.bot.store.update_guild_settings(
+        guild_id, h.fake.world.moderator.id, daily_quota=10, monthly_budget=5
+    )
+    job_id = await _generate(bot_env, "a paper boat")
+    rec = await h.interact(h.payloads.slash("usage"))
+    answer = await rec.wait_message(lambda m: not m.loading)
+    assert answer.ephemeral
+    assert "2/10 images used" in answer.content
+    assert "$0.04 of $5.00" in answer.content
+    assert f"`{job_id}`" in answer.content
+    assert answer.allowed_mentions is not None
+    assert answer.allowed_mentions.get("parse") == []
+
+
+async def test_forgetme_anonymises_the_members_jobs_after_confirmation(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    job_id = await _generate(bot_env, "my secret prompt")
+    rec = await h.interact(h.payloads.slash("forgetme"))
+    prompt = await rec.wait_message(lambda m: not m.loading)
+    assert prompt.ephemeral
+    (button,) = [c["custom_id"] for row in prompt.components for c in row["components"]]
+    confirm = await h.interact(rec.click(button))
+    done = await confirm.wait_for(lambda r: r.route == "interaction_callback", timeout=5)
+    assert done.json["type"] == 7  # the confirmation message is updated in place
+    assert "anonymised" in done.json["data"]["content"]
+    job = await bot_env.bot.store.get_job(job_id)
+    assert job is not None
+    assert job.prompt != "my secret prompt"
+    assert job.user_id != h.fake.world.alice.id
