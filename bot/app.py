@@ -181,9 +181,9 @@ class ImageBot(commands.AutoShardedBot):
     # --- events ---------------------------------------------------------------------------
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        """Warm the settings cache so the first command of a guild needs no database read."""
+        """Warm the settings cache so the first command in any channel needs no database read."""
         try:
-            await self.store.get_guild_settings(guild.id)
+            await self.store.prime_guild(guild.id, [channel.id for channel in guild.channels])
         except Exception:
             log.exception("could not load settings for guild %s", guild.id)
 

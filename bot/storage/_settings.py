@@ -13,7 +13,7 @@ and a compare-and-set cannot be fooled by a deleted and recreated row.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -228,6 +228,26 @@ class SettingsMixin:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.order_by(channel_settings.c.channel_id))).all()
         return {row.channel_id: _lenient(ChannelSettings, row.data) for row in rows if row.data}
+
+    async def prime_guild(self, guild_id: int, channel_ids: Iterable[int]) -> GuildSettings:
+        """Warm the cache for a guild and its channels (two queries), e.g. on GUILD_CREATE.
+
+        Channels without overrides are cached as empty `ChannelSettings()`, so the first
+        command in any channel is planned from memory, with no database read before deferring.
+
+        Args:
+            guild_id: The guild.
+            channel_ids: Its channels.
+
+        Returns:
+            The guild's settings.
+        """
+        epoch = self._channels.epoch
+        overrides = await self.list_channel_settings(guild_id)
+        empty = ChannelSettings()
+        for channel_id in channel_ids:
+            self._channels.put((guild_id, channel_id), overrides.get(channel_id, empty), epoch=epoch)
+        return await self.get_guild_settings(guild_id)
 
     def _guild_target(self, guild_id: int) -> _Target:
         return _Target(

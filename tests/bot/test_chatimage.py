@@ -231,14 +231,15 @@ async def test_a_private_channel_default_unknown_at_deferral_keeps_the_stream_pr
     bot_env: BotEnv,
 ) -> None:
     world = bot_env.h.fake.world
+    # A channel made after start-up: its overrides are not cached, the deferral guesses public.
+    late = world.add_channel(world.guild, "late")
     await bot_env.bot.store.update_channel_settings(
-        world.guild.id, world.general.id, world.moderator.id, private_by_default=True
+        world.guild.id, late.id, world.moderator.id, private_by_default=True
     )
-    await bot_env.restart()  # the channel's overrides are not cached: the deferral guesses public
     h = bot_env.h
     image = make_png(3_000, seed=13)
     bot_env.ai.push("chat", ChatReply(text_deltas=["only ", "for ", "you"], images=[image]))
-    rec = await h.interact(h.payloads.slash("chatimage", options={"prompt": "whisper"}))
+    rec = await h.interact(h.payloads.slash("chatimage", options={"prompt": "whisper"}, channel=late))
     result = await result_followup(rec)
     assert [f.data for f in result.files] == [image]
     async with asyncio.timeout(5):

@@ -222,14 +222,15 @@ async def test_model_autocomplete_answers_while_the_gateway_is_down(bot_env: Bot
 
 async def test_a_private_channel_default_unknown_at_deferral_never_goes_public(bot_env: BotEnv) -> None:
     world = bot_env.h.fake.world
+    # A channel made after start-up: its overrides were not primed into the cache.
+    late = world.add_channel(world.guild, "late")
     await bot_env.bot.store.update_channel_settings(
-        world.guild.id, world.general.id, world.moderator.id, private_by_default=True
+        world.guild.id, late.id, world.moderator.id, private_by_default=True
     )
-    await bot_env.restart()  # a fresh process: the channel's overrides are not cached yet
     h = bot_env.h
     image = make_png(4_000, seed=11)
     bot_env.ai.push("images", ImagesReply([image]))
-    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "between us"}))
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "between us"}, channel=late))
     result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
     assert [f.data for f in result.files] == [image]
     assert result.data.get("flags", 0) & 64 or (
@@ -241,22 +242,20 @@ async def test_a_private_channel_default_unknown_at_deferral_never_goes_public(b
     assert not [m for m in visible if m.attachments], "the private result was posted publicly"
     assert not [r for r in h.api.requests if r.route == "channel_send"]
     # Next time the overrides are cached: the deferral itself is private.
-    again = await h.interact(h.payloads.slash("imagine", options={"prompt": "again"}))
+    again = await h.interact(h.payloads.slash("imagine", options={"prompt": "again"}, channel=late))
     assert (await again.callback()).data["flags"] == 64
 
 
 async def test_a_public_channel_default_unknown_at_deferral_still_posts_publicly(bot_env: BotEnv) -> None:
     world = bot_env.h.fake.world
     store = bot_env.bot.store
+    late = world.add_channel(world.guild, "late")  # made after start-up: not primed
     await store.update_guild_settings(world.guild.id, world.moderator.id, private_by_default=True)
-    await store.update_channel_settings(
-        world.guild.id, world.general.id, world.moderator.id, private_by_default=False
-    )
-    await bot_env.restart()
+    await store.update_channel_settings(world.guild.id, late.id, world.moderator.id, private_by_default=False)
     h = bot_env.h
     image = make_png(4_000, seed=12)
     bot_env.ai.push("images", ImagesReply([image]))
-    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "for everyone"}))
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "for everyone"}, channel=late))
     result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
     assert [f.data for f in result.files] == [image]
     async with asyncio.timeout(5):

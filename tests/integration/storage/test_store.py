@@ -576,3 +576,20 @@ async def test_meta_values(store: Store) -> None:
     await store.set_meta("other", "x")
     assert await store.get_meta("tree_hash") == "two"
     assert await store.get_meta("other") == "x"
+
+
+async def test_prime_guild_caches_every_channel(backend: Backend, store: Store, clock: FakeClock) -> None:
+    await store.update_channel_settings(1, 11, 99, aspect_ratio="16:9")
+    await store.update_guild_settings(1, 99, max_count=6)
+    fresh = await backend.open(clock=clock)  # another process: empty caches, same database
+    try:
+        assert fresh.get_cached_channel_settings(1, 12) is None
+        guild = await fresh.prime_guild(1, [11, 12, 13])
+        assert guild.max_count == 6
+        assert fresh.get_cached_guild_settings(1) == guild
+        assert fresh.get_cached_channel_settings(1, 11) == ChannelSettings(aspect_ratio="16:9")
+        assert fresh.get_cached_channel_settings(1, 12) == ChannelSettings()
+        assert fresh.get_cached_channel_settings(1, 13) == ChannelSettings()
+        assert fresh.get_cached_channel_settings(1, 14) is None  # not a channel of the guild
+    finally:
+        await fresh.close()
