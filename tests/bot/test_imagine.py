@@ -252,6 +252,7 @@ async def test_a_public_channel_default_unknown_at_deferral_still_posts_publicly
     late = world.add_channel(world.guild, "late")  # made after start-up: not primed
     await store.update_guild_settings(world.guild.id, world.moderator.id, private_by_default=True)
     await store.update_channel_settings(world.guild.id, late.id, world.moderator.id, private_by_default=False)
+    await store.get_guild_settings(world.guild.id)  # cached: the deferral guesses "private" from it
     h = bot_env.h
     image = make_png(4_000, seed=12)
     bot_env.ai.push("images", ImagesReply([image]))
