@@ -17,13 +17,13 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes._server import LoopbackServer
 from tests.fakes.payloads import FakeWorld
 
-T = TypeVar("T")
 DispatchHook = Callable[[str, dict[str, Any]], None]
 
 HELLO: Final = 10
@@ -77,7 +77,7 @@ class GatewaySession:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class FakeDiscordGateway:
+class FakeDiscordGateway(LoopbackServer[GatewayFrame]):
     """The gateway websocket.
 
     Args:
@@ -86,8 +86,14 @@ class FakeDiscordGateway:
         heartbeat_interval: Seconds announced in HELLO.
     """
 
+    scheme: ClassVar[str] = "ws"
+    shutdown_timeout: ClassVar[float] = 1.0
+    condition_name: ClassVar[str] = "gateway condition"
+    predicate_name: ClassVar[str] = "frame predicate"
+
     def __init__(self, world: FakeWorld, *, shard_count: int = 1, heartbeat_interval: float = 41.25) -> None:
         """Configure the fake; call :meth:`start` (or ``async with``) to serve."""
+        super().__init__()
         self.world = world
         self.shard_count = shard_count
         self.heartbeat_interval = heartbeat_interval
@@ -100,40 +106,21 @@ class FakeDiscordGateway:
         self._hooks: list[DispatchHook] = []
         self._ids = itertools.count(1)
         self._session_ids = itertools.count(1)
-        self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Serve on a free port of 127.0.0.1."""
+    def _make_app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/", self._handle, name="gateway")
         app.router.add_get("/resume", self._handle, name="resume")
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"ws://127.0.0.1:{self._runner.addresses[0][1]}"
+        return app
 
     async def close(self) -> None:
         """Close every open connection (1001 Going Away) and stop serving."""
         for connection in self.connections:
             if not connection.ws.closed:
                 await self._close(connection, 1001, b"fake gateway shutting down")
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeDiscordGateway:
-        """Start serving."""
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Stop serving."""
-        await self.close()
+        await super().close()
 
     @property
     def url(self) -> str:
@@ -199,36 +186,12 @@ class FakeDiscordGateway:
         if connection is not None and not connection.ws.closed:
             await self._close(connection, code, b"fake gateway drop")
 
-    async def wait_until(
-        self,
-        check: Callable[[], T],
-        *,
-        timeout: float = 5.0,  # noqa: ASYNC109  # a per-call deadline is what tests want here
-        what: str = "gateway condition",
-    ) -> T:
-        """Return ``check()`` once truthy; re-evaluated after every frame and connection change."""
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                while not (result := check()):
-                    await self._changed.wait()
-                return result
-        except TimeoutError:
-            seen = ", ".join(f"op{f.op}" for f in self.received[-20:]) or "(none)"
-            raise TimeoutError(f"{what} not met within {timeout}s; last frames: {seen}") from None
+    def _history(self) -> list[GatewayFrame]:
+        return self.received
 
-    async def wait_for(
-        self,
-        predicate: Callable[[GatewayFrame], bool],
-        *,
-        timeout: float = 5.0,  # noqa: ASYNC109  # a per-call deadline is what tests want here
-        since: int = 0,
-    ) -> GatewayFrame:
-        """Return the first received frame (from index ``since``) matching ``predicate``."""
-
-        def find() -> GatewayFrame | None:
-            return next((f for f in self.received[since:] if predicate(f)), None)
-
-        return await self.wait_until(find, timeout=timeout, what="frame predicate")
+    def _describe_recent(self) -> str:
+        seen = ", ".join(f"op{f.op}" for f in self.received[-20:]) or "(none)"
+        return f"last frames: {seen}"
 
     # -- protocol --------------------------------------------------------------------------
 
@@ -355,7 +318,3 @@ class FakeDiscordGateway:
         """Close from the server side, remembering our code (the client echoes its own)."""
         connection.close_code = code
         await connection.ws.close(code=code, message=reason)
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
