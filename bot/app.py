@@ -15,7 +15,7 @@ import discord
 from discord.ext import commands
 
 from bot.gateway.catalog import ModelCatalog
-from bot.generation import GenerationService
+from bot.generation import GenerationService, Plan
 from bot.observability import Metrics
 from bot.settings import Settings
 from bot.storage.store import Store
@@ -80,6 +80,7 @@ class ImageBot(commands.AutoShardedBot):
         self.accepting_jobs = True
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._cancellable: dict[str, tuple[asyncio.Task[Any], Plan]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -120,18 +121,33 @@ class ImageBot(commands.AutoShardedBot):
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
     @contextlib.asynccontextmanager
-    async def job_scope(self) -> Any:
-        """Mark the current task as an in-flight job, so shutdown waits for it."""
+    async def job_scope(self, plan: Plan | None = None) -> Any:
+        """Mark the current task as an in-flight job, so shutdown waits for it.
+
+        Args:
+            plan: The job; while it waits in the queue its requester can cancel it.
+        """
         task = asyncio.current_task()
         assert task is not None
         self._jobs.add(task)
         self._idle.clear()
+        if plan is not None:
+            self._cancellable[plan.job_id] = (task, plan)
         try:
             yield
         finally:
             self._jobs.discard(task)
+            if plan is not None:
+                self._cancellable.pop(plan.job_id, None)
             if not self._jobs:
                 self._idle.set()
+
+    def queued_job(self, job_id: str) -> tuple[asyncio.Task[Any], Plan] | None:
+        """The task and plan of a job of this process that is still waiting in the queue."""
+        entry = self._cancellable.get(job_id)
+        if entry is None or entry[1].running or entry[0].done():
+            return None
+        return entry
 
     async def wait_idle(self) -> None:
         """Return once no job is in flight (immediately when none is)."""

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 Kind = Literal["imagine", "chatimage"]
 ProgressCallback = Callable[[str], Awaitable[None]]
 MAX_PENDING_PER_USER = 3
+QUEUED_PREFIX = "Queued — position"
 
 
 def new_job_id() -> str:
@@ -78,6 +79,7 @@ class Plan:
     job_id: str = field(default_factory=new_job_id)
     parent_job_id: str | None = None
     quota_taken_at: datetime | None = None  # refunds go to the day the quota was taken
+    running: bool = False  # left the queue: from here on the job may be billed
 
 
 @dataclass(slots=True)
@@ -301,6 +303,7 @@ class GenerationService:
         generated = False
         try:
             async with self.queue.slot(str(plan.requester.user_id), _position_reporter(on_progress)):
+                plan.running = True
                 await self.store.update_job(plan.job_id, status="running")
                 if on_progress is not None:
                     await on_progress(f"Generating with `{plan.options.model}`…")
@@ -346,7 +349,10 @@ class GenerationService:
         produced = False
         try:
             async with self.queue.slot(str(plan.requester.user_id), _position_reporter(on_progress)):
+                plan.running = True
                 await self.store.update_job(plan.job_id, status="running")
+                if on_progress is not None:
+                    await on_progress(f"Generating with `{plan.options.model}`…")
                 async for event in self.gateway.stream_chat(request):
                     produced = True
                     if isinstance(event, TextDelta):
@@ -425,7 +431,7 @@ def _position_reporter(on_progress: ProgressCallback | None) -> Callable[[int], 
 
     async def report(position: int) -> None:
         if position > 0:
-            await on_progress(f"Queued — position {position}.")
+            await on_progress(f"{QUEUED_PREFIX} {position}.")
 
     return report
 

@@ -21,13 +21,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
-Action = Literal["reroll", "edit", "delete"]
+Action = Literal["reroll", "edit", "delete", "cancel"]
 CUSTOM_ID_PREFIX = "ib"
-TEMPLATE = r"ib:(?P<action>reroll|edit|delete):(?P<job>[A-Za-z0-9]{4,32})"
+TEMPLATE = r"ib:(?P<action>reroll|edit|delete|cancel):(?P<job>[A-Za-z0-9]{4,32})"
 _LOOKS = {
     "reroll": ("Re-roll", "🎲", discord.ButtonStyle.secondary),
     "edit": ("Edit prompt", "🖋️", discord.ButtonStyle.secondary),
     "delete": ("Delete", "🗑️", discord.ButtonStyle.danger),
+    "cancel": ("Cancel", "✖️", discord.ButtonStyle.secondary),
 }
 
 
@@ -62,6 +63,9 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLAT
         from bot.tree import report_error
 
         try:
+            if self.action == "cancel":
+                await cancel_queued(interaction, self.job_id)
+                return
             if self.action == "reroll":
                 # Acknowledge before the database read; the result keeps the message's visibility.
                 from bot.ui.delivery import defer  # delivery imports this module
@@ -77,6 +81,28 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLAT
                 await rerun(interaction, job, job.prompt)
         except Exception as exc:  # every click gets an answer
             await report_error(interaction, exc)
+
+
+async def cancel_queued(interaction: Interaction, job_id: str) -> None:
+    """Cancel a job still waiting in the queue (nothing was sent to the gateway, nothing billed).
+
+    Raises:
+        UserFacingError: the job already started or finished, or belongs to someone else.
+    """
+    found = interaction.client.queued_job(job_id)
+    if found is None:
+        raise UserFacingError("That job has already started, so it can no longer be cancelled.")
+    task, plan = found
+    perms = interaction.permissions
+    if plan.requester.user_id != interaction.user.id and not (perms.manage_messages or perms.manage_guild):
+        raise UserFacingError("Only the member who asked (or a moderator) can cancel this job.")
+    task.cancel()
+    await interaction.response.edit_message(
+        content="Cancelled — nothing was generated.",
+        view=None,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
+    log.info("job %s cancelled while queued by %s", job_id, interaction.user.id)
 
 
 async def fetch_job_for(interaction: Interaction, job_id: str, *, moderator_ok: bool) -> JobRecord:
@@ -148,6 +174,13 @@ class EditPromptModal(discord.ui.Modal, title="Edit the prompt"):
         from bot.tree import report_error
 
         await report_error(interaction, error)
+
+
+def cancel_view(job_id: str) -> discord.ui.View:
+    """The Cancel button shown while a job waits in the queue."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(JobButton("cancel", job_id))
+    return view
 
 
 def result_view(job_id: str) -> discord.ui.View:

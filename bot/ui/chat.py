@@ -66,7 +66,8 @@ def _editors(
 ) -> tuple[Callable[[str], Awaitable[None]], Callable[[str], Awaitable[Callable[[str], Awaitable[None]]]]]:
     async def edit_original(text: str) -> None:
         if token_usable(interaction):
-            await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+            # view=None: the queue's Cancel button goes once text streams.
+            await interaction.edit_original_response(content=text, view=None, allowed_mentions=NO_MENTIONS)
             interaction.extras["original_edited"] = True
 
     async def send_followup(text: str) -> Callable[[str], Awaitable[None]]:
@@ -103,7 +104,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
     """
     bot = interaction.client
     plan = started.plan
-    progress = progress_for(interaction)
+    progress = progress_for(interaction, plan.job_id)
     edit_original, send_followup = _editors(interaction, started.ephemeral)
     streamed = StreamedText(edit_original, send_followup)
     images: list[GeneratedImage] = []
@@ -124,7 +125,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
         outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - began)
         await deliver_images(interaction, outcome, ephemeral=started.ephemeral, edit_original=not text)
 
-    async with bot.job_scope():
+    async with bot.job_scope(plan):
         try:
             events = bot.generation.stream_chat(plan, inputs, on_progress=progress.update)
             # aclosing: an error while posting ends the job's stream (and its slot) right away.

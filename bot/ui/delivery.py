@@ -17,10 +17,10 @@ import discord
 from bot.errors import BotError, InputError, MissingPermissionsError, UserFacingError
 from bot.gateway.errors import ContentPolicyError
 from bot.gateway.models import GeneratedImage
-from bot.generation import Kind, Outcome, Plan, Requester
+from bot.generation import QUEUED_PREFIX, Kind, Outcome, Plan, Requester
 from bot.policy import RequestedOptions
 from bot.replies import is_expired_token_error, token_usable
-from bot.ui.buttons import result_view
+from bot.ui.buttons import cancel_view, result_view
 from bot.ui.files import fit_images
 from bot.ui.progress import ProgressMessage
 from bot.ui.render import MessagePayload, ResultInfo, result_payloads
@@ -194,14 +194,14 @@ async def run_imagine(interaction: Interaction, started: Started) -> list[discor
             to the guild's log channel.
     """
     bot = interaction.client
-    progress = progress_for(interaction)
+    progress = progress_for(interaction, started.plan.job_id)
     messages: list[discord.Message] = []
 
     async def deliver(outcome: Outcome) -> None:
         await progress.close()  # the result replaces the progress text
         messages.extend(await deliver_images(interaction, outcome, ephemeral=started.ephemeral))
 
-    async with bot.job_scope():
+    async with bot.job_scope(started.plan):
         try:
             await bot.generation.imagine(started.plan, on_progress=progress.update, deliver=deliver)
         except ContentPolicyError as exc:
@@ -212,13 +212,16 @@ async def run_imagine(interaction: Interaction, started: Started) -> list[discor
     return messages
 
 
-def progress_for(interaction: Interaction) -> ProgressMessage:
-    """A throttled editor of the deferred message's content."""
+def progress_for(interaction: Interaction, job_id: str) -> ProgressMessage:
+    """A throttled editor of the deferred message: queue position (with a Cancel button), then progress."""
 
     async def edit(text: str) -> None:
         if token_usable(interaction) and not interaction.extras.get(PLACEHOLDER_GONE):
+            queued = text.startswith(QUEUED_PREFIX)
             await interaction.edit_original_response(
-                content=text, allowed_mentions=discord.AllowedMentions.none()
+                content=text,
+                view=cancel_view(job_id) if queued else None,
+                allowed_mentions=discord.AllowedMentions.none(),
             )
 
     return ProgressMessage(edit)

@@ -1,0 +1,102 @@
+"""A job waiting in the queue can be cancelled by its requester (nothing sent, nothing billed)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.conftest import BotEnv
+from tests.bot.harness import InteractionRecord
+from tests.fakes.ai_gateway import FakeAIGateway, ImagesReply, make_png
+from tests.fakes.discord_api import RecordedRequest
+from tests.fakes.fake_discord import FakeDiscord
+
+
+@pytest.fixture
+async def one_slot_env(
+    tmp_path: Path, ai_gateway: FakeAIGateway, discord_fake: FakeDiscord
+) -> AsyncIterator[BotEnv]:
+    """The bot with one generation at a time, so a second job waits in the queue."""
+    env = BotEnv(tmp_path, ai_gateway, discord_fake, max_concurrent_jobs=1)
+    await env.start()
+    try:
+        yield env
+    finally:
+        await env.stop()
+
+
+def cancel_id(edit: RecordedRequest) -> str | None:
+    for row in edit.data.get("components") or []:
+        for component in row.get("components", []):
+            if str(component.get("custom_id", "")).startswith("ib:cancel:"):
+                return str(component["custom_id"])
+    return None
+
+
+async def queued(rec: InteractionRecord) -> str:
+    """Wait for the "Queued" progress edit and return its Cancel button's custom_id."""
+    edit = await rec.wait_for(
+        lambda r: r.route == "webhook_edit_original" and cancel_id(r) is not None, timeout=10
+    )
+    assert "Queued — position 1" in edit.data["content"]
+    found = cancel_id(edit)
+    assert found is not None
+    return found
+
+
+async def test_requester_cancels_a_queued_job(one_slot_env: BotEnv) -> None:
+    env = one_slot_env
+    h = env.h
+    world = h.fake.world
+    env.ai.push("images", ImagesReply([make_png(2_000)], delay=0.5))  # holds the only slot
+    first = await h.interact(h.payloads.slash("imagine", options={"prompt": "first"}, user=world.moderator))
+    await env.ai_request("/images/generations")
+    second = await h.interact(h.payloads.slash("imagine", options={"prompt": "second"}))
+    custom_id = await queued(second)
+
+    # Someone else may not cancel it.
+    other = await h.interact(second.click(custom_id, user=world.user("owner"), permissions=0))
+    refusal = await other.wait_message(lambda m: not m.loading)
+    assert refusal.ephemeral
+    assert "Only the member who asked" in refusal.content
+
+    click = await h.interact(second.click(custom_id))
+    answer = await click.callback()
+    assert answer.json["type"] == 7  # the queued message itself becomes "Cancelled"
+    assert "Cancelled" in answer.json["data"]["content"]
+    assert answer.json["data"]["components"] == []
+
+    await first.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    async with asyncio.timeout(5):
+        await env.bot.wait_idle()
+    prompts = [r.json["prompt"] for r in env.ai.requests if r.path.endswith("/images/generations")]
+    assert prompts == ["first"]  # the cancelled job never reached the gateway
+    job_id = custom_id.rsplit(":", 1)[1]
+    job = await env.bot.store.get_job(job_id)
+    assert job is not None
+    assert job.status == "failed"
+    assert job.error == "cancelled"
+    assert not [r for r in second.requests if r.files]  # no result was posted
+
+
+async def test_cancel_after_the_job_started_is_refused(one_slot_env: BotEnv) -> None:
+    env = one_slot_env
+    h = env.h
+    env.ai.push("images", ImagesReply([make_png(2_000)], delay=0.5), ImagesReply([make_png(2_000, seed=1)]))
+    first = await h.interact(
+        h.payloads.slash("imagine", options={"prompt": "first"}, user=h.fake.world.moderator)
+    )
+    await env.ai_request("/images/generations")
+    second = await h.interact(h.payloads.slash("imagine", options={"prompt": "second"}))
+    custom_id = await queued(second)
+    await env.ai_request("/images/generations")  # the second job left the queue
+    late = await h.interact(second.click(custom_id))
+    answer = await late.wait_message(lambda m: not m.loading)
+    assert answer.ephemeral
+    assert "already started" in answer.content
+    result = await second.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    assert result.files
+    await first.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
