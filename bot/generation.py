@@ -9,6 +9,7 @@ the cog has deferred.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -271,6 +272,16 @@ class GenerationService:
             options=plan.options.as_dict(),
         )
 
+    @contextlib.asynccontextmanager
+    async def _running(self, plan: Plan, on_progress: ProgressCallback | None) -> AsyncIterator[None]:
+        """Wait for a queue slot (reporting the position), then mark the job running."""
+        async with self.queue.slot(str(plan.requester.user_id), _position_reporter(on_progress)):
+            plan.running = True
+            await self.store.update_job(plan.job_id, status="running")
+            if on_progress is not None:
+                await on_progress(f"Generating with `{plan.options.model}`…")
+            yield
+
     async def imagine(
         self,
         plan: Plan,
@@ -302,11 +313,7 @@ class GenerationService:
         started = time.perf_counter()
         generated = False
         try:
-            async with self.queue.slot(str(plan.requester.user_id), _position_reporter(on_progress)):
-                plan.running = True
-                await self.store.update_job(plan.job_id, status="running")
-                if on_progress is not None:
-                    await on_progress(f"Generating with `{plan.options.model}`…")
+            async with self._running(plan, on_progress):
                 result = await self.gateway.generate_images(request)
                 generated = True
                 elapsed = time.perf_counter() - started
@@ -348,11 +355,7 @@ class GenerationService:
         generation_id = None
         produced = False
         try:
-            async with self.queue.slot(str(plan.requester.user_id), _position_reporter(on_progress)):
-                plan.running = True
-                await self.store.update_job(plan.job_id, status="running")
-                if on_progress is not None:
-                    await on_progress(f"Generating with `{plan.options.model}`…")
+            async with self._running(plan, on_progress):
                 async for event in self.gateway.stream_chat(request):
                     produced = True
                     if isinstance(event, TextDelta):
