@@ -11,12 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from bot.errors import CooldownError, PolicyError
 from bot.gateway.catalog import ModelCatalog
@@ -33,63 +30,23 @@ from bot.gateway.models import (
     TextDelta,
     UsageEvent,
 )
+from bot.jobs import (
+    MAX_PENDING_PER_USER,
+    QUEUED_PREFIX,
+    Kind,
+    Outcome,
+    Plan,
+    ProgressCallback,
+    Requester,
+    new_job_id,
+)
 from bot.limits import JobQueue, Limits
 from bot.observability import Metrics
-from bot.policy import GlobalDefaults, RequestedOptions, ResolvedOptions, check_prompt, resolve_options
+from bot.policy import GlobalDefaults, RequestedOptions, check_prompt, resolve_options
 from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
-
-Kind = Literal["imagine", "chatimage"]
-ProgressCallback = Callable[[str], Awaitable[None]]
-MAX_PENDING_PER_USER = 3
-QUEUED_PREFIX = "Queued — position"
-
-
-def new_job_id() -> str:
-    """A short, URL-safe job id that fits in a component custom_id."""
-    return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
-
-
-@dataclass(frozen=True, slots=True)
-class Requester:
-    """Who asked, and where."""
-
-    user_id: int
-    guild_id: int | None
-    channel_id: int | None
-    channel_is_nsfw: bool = False
-
-    @property
-    def gateway_user(self) -> str:
-        """Spend attribution sent to the gateway (`providerOptions.gateway.user`)."""
-        return f"discord:{self.guild_id or 'dm'}:{self.user_id}"
-
-
-@dataclass(slots=True)
-class Plan:
-    """A checked, resolved request, ready to run."""
-
-    kind: Kind
-    requester: Requester
-    prompt: str
-    options: ResolvedOptions
-    guild: GuildSettings
-    flagged_terms: list[str] = field(default_factory=list)
-    job_id: str = field(default_factory=new_job_id)
-    parent_job_id: str | None = None
-    quota_taken_at: datetime | None = None  # refunds go to the day the quota was taken
-    running: bool = False  # left the queue: from here on the job may be billed
-
-
-@dataclass(slots=True)
-class Outcome:
-    """A finished generation."""
-
-    plan: Plan
-    result: ImageResult
-    elapsed: float
 
 
 class GenerationService:
@@ -440,10 +397,13 @@ def _position_reporter(on_progress: ProgressCallback | None) -> Callable[[int], 
 
 
 __all__ = [
+    "QUEUED_PREFIX",
     "CooldownError",
     "GenerationService",
+    "Kind",
     "Outcome",
     "Plan",
     "PolicyError",
     "Requester",
+    "new_job_id",
 ]

@@ -1,0 +1,63 @@
+"""The job types shared by the generation service and the Discord layer (no I/O, no discord)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from bot.gateway.models import ImageResult
+from bot.policy import ResolvedOptions
+from bot.storage.schemas import GuildSettings
+
+Kind = Literal["imagine", "chatimage"]
+ProgressCallback = Callable[[str], Awaitable[None]]
+MAX_PENDING_PER_USER = 3
+QUEUED_PREFIX = "Queued — position"
+
+
+def new_job_id() -> str:
+    """A short, URL-safe job id that fits in a component custom_id."""
+    return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who asked, and where."""
+
+    user_id: int
+    guild_id: int | None
+    channel_id: int | None
+    channel_is_nsfw: bool = False
+
+    @property
+    def gateway_user(self) -> str:
+        """Spend attribution sent to the gateway (`providerOptions.gateway.user`)."""
+        return f"discord:{self.guild_id or 'dm'}:{self.user_id}"
+
+
+@dataclass(slots=True)
+class Plan:
+    """A checked, resolved request, ready to run."""
+
+    kind: Kind
+    requester: Requester
+    prompt: str
+    options: ResolvedOptions
+    guild: GuildSettings
+    flagged_terms: list[str] = field(default_factory=list)
+    job_id: str = field(default_factory=new_job_id)
+    parent_job_id: str | None = None
+    quota_taken_at: datetime | None = None  # refunds go to the day the quota was taken
+    running: bool = False  # left the queue: from here on the job may be billed
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A finished generation."""
+
+    plan: Plan
+    result: ImageResult
+    elapsed: float
