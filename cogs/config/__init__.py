@@ -14,6 +14,7 @@ provider-option); `_service` applies and answers, `_edits` holds the pure list/m
 
 from __future__ import annotations
 
+import datetime
 from typing import Literal
 
 import discord
@@ -24,7 +25,7 @@ from bot.app import ImageBot
 from bot.errors import InputError
 
 from . import _edits as edits
-from ._format import audit_embed, settings_embed
+from ._format import audit_embed, settings_embed, usage_embed
 from ._models import AllowedGroup, ChannelGroup, CountGroup, ModelGroup
 from ._moderation import BlockedGroup, FlaggedGroup, ProviderOptionGroup
 from ._service import (
@@ -97,6 +98,20 @@ class Config(commands.Cog):
         await defer(interaction)
         entries = await self.bot.store.list_audit(guild_id_of(interaction), limit)
         await reply(interaction, embed=audit_embed(entries))
+
+    @config.command(name="usage")
+    async def config_usage(self, interaction: Interaction, days: app_commands.Range[int, 1, 90] = 30) -> None:
+        """Show generations, images and reported cost per member (the usage ledger).
+
+        Args:
+            days: How many days back to count.
+        """
+        await defer(interaction)
+        guild_id = guild_id_of(interaction)
+        since = discord.utils.utcnow() - datetime.timedelta(days=days)
+        summary = await self.bot.store.usage_summary(guild_id, since)
+        budget = (await guild_settings(interaction)).monthly_budget
+        await reply(interaction, embed=usage_embed(summary, days, budget=budget))
 
     @config.command(name="reset")
     async def config_reset(self, interaction: Interaction) -> None:

@@ -16,7 +16,7 @@ from discord import app_commands
 
 from bot.gateway.models import ModelInfo
 from bot.policy import GlobalDefaults
-from bot.storage.records import AuditEntry
+from bot.storage.records import AuditEntry, UsageSummary
 from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.ui.text import truncate
 
@@ -270,6 +270,33 @@ def audit_embed(entries: Sequence[AuditEntry]) -> discord.Embed:
     embed.description = "\n".join(lines) or "No settings changes recorded yet."
     if lines:
         embed.set_footer(text=f"Showing the latest {len(lines)} change(s).")
+    return embed
+
+
+def usage_embed(summary: UsageSummary, days: int, *, budget: float | None) -> discord.Embed:
+    """`/config usage`: totals and the busiest members of the window (mentions never ping).
+
+    Args:
+        summary: From `Store.usage_summary`.
+        days: The window's length, for the title.
+        budget: The monthly budget, shown for comparison when set.
+
+    Returns:
+        An embed within Discord's limits (at most 20 members listed).
+    """
+    embed = discord.Embed(title=f"Usage over the last {days} day(s)", colour=COLOUR)
+    embed.add_field(name="Generations", value=str(summary.generations))
+    embed.add_field(name="Images", value=str(summary.images))
+    cost = f"${summary.cost:,.2f}" + (f" (monthly budget ${budget:,.2f})" if budget is not None else "")
+    embed.add_field(name="Reported cost", value=cost)
+    lines = [
+        f"<@{row.user_id}>: {row.generations} generation(s), {row.images} image(s), ${row.cost:,.2f}"
+        for row in summary.users[:20]
+    ]
+    if lines:
+        embed.add_field(name="Members", value=truncate("\n".join(lines), FIELD_LIMIT), inline=False)
+    if len(summary.users) > 20:
+        embed.set_footer(text=f"and {len(summary.users) - 20} more member(s)")
     return embed
 
 

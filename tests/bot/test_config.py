@@ -364,3 +364,19 @@ async def test_monthly_budget_refuses_once_the_reported_spend_reaches_it(bot_env
     assert refusal.ephemeral
     assert "$0.04 of $0.03" in refusal.content
     assert len([r for r in bot_env.ai.requests if r.path.endswith("/images/generations")]) == 1
+
+
+async def test_usage_lists_members_generations_and_cost(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "a barn", "count": 2}))
+    await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    async with asyncio.timeout(5):
+        await bot_env.bot.wait_idle()
+    _, answer = await run(h, "usage", days=7)
+    assert answer.ephemeral
+    text = embed_text(answer)
+    assert "last 7 day(s)" in text
+    assert f"<@{world.alice.id}>: 1 generation(s), 2 image(s), $0.04" in text
+    assert answer.allowed_mentions is not None
+    assert answer.allowed_mentions.get("parse") == []
