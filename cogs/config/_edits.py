@@ -11,11 +11,12 @@ from collections.abc import Callable
 from typing import Any, Literal, get_args
 
 from bot.gateway.models import Endpoint
-from bot.storage.schemas import GuildSettings
+from bot.storage.schemas import ChannelSettings, GuildSettings
 
 from ._parsing import Scalar
 
 GuildEdit = Callable[[GuildSettings], GuildSettings]
+ChannelEdit = Callable[[ChannelSettings], ChannelSettings]
 ProviderScope = Literal["provider_options", "locked_provider_options", "nsfw_provider_options"]
 PROVIDER_SCOPES: tuple[ProviderScope, ...] = get_args(ProviderScope)
 
@@ -104,6 +105,19 @@ def unset_provider_option(provider: str, key: str) -> GuildEdit:
     def edit(settings: GuildSettings) -> GuildSettings:
         for scope in PROVIDER_SCOPES:
             setattr(settings, scope, _without(getattr(settings, scope), provider, key))
+        return settings
+
+    return edit
+
+
+def set_channel_provider_option(provider: str, key: str, value: Scalar | None) -> ChannelEdit:
+    """Set (or with `value` None, remove) ``providerOptions[provider][key]`` in one channel."""
+
+    def edit(settings: ChannelSettings) -> ChannelSettings:
+        options = _without(settings.provider_options, provider, key)
+        if value is not None:
+            options.setdefault(provider, {})[key] = value
+        settings.provider_options = options
         return settings
 
     return edit

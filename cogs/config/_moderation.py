@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import discord
 from discord import app_commands
 
 from bot.errors import InputError
@@ -10,7 +11,15 @@ from . import _autocomplete as complete
 from . import _edits as edits
 from ._format import listing
 from ._parsing import check_option_key, parse_scalar, split_terms
-from ._service import Interaction, ModeratorGroup, guild_settings, reply, update_guild
+from ._service import (
+    Interaction,
+    ModeratorGroup,
+    guild_id_of,
+    guild_settings,
+    reply,
+    update_channel,
+    update_guild,
+)
 
 Terms = app_commands.Range[str, 1, 1000]
 OptionName = app_commands.Range[str, 1, 64]
@@ -97,6 +106,7 @@ class ProviderOptionGroup(
         value: app_commands.Range[str, 1, 200],
         locked: bool = False,
         age_restricted_only: bool = False,
+        channel: discord.TextChannel | None = None,
     ) -> None:
         """Set a provider option, e.g. provider googleVertex, key safetySetting.
 
@@ -106,10 +116,17 @@ class ProviderOptionGroup(
             value: Value; numbers and true/false are read as JSON.
             locked: Also wins over channel settings.
             age_restricted_only: Apply only in age-restricted channels (NSFW policy permitting).
+            channel: Set it for this channel only (a channel default).
         """
         if locked and age_restricted_only:
             raise InputError("Choose `locked` or `age_restricted_only`, not both.")
         provider, key = check_option_key(provider, key)
+        if channel is not None:
+            if locked or age_restricted_only:
+                raise InputError("`locked` and `age_restricted_only` are server-wide; leave out `channel`.")
+            edit = edits.set_channel_provider_option(provider, key, parse_scalar(value))
+            await update_channel(interaction, channel.id, channel.name, edit, fields=["provider_options"])
+            return
         scope: edits.ProviderScope = "provider_options"
         if locked:
             scope = "locked_provider_options"
@@ -120,15 +137,28 @@ class ProviderOptionGroup(
 
     @app_commands.command(name="unset")
     async def provider_option_unset(
-        self, interaction: Interaction, provider: OptionName, key: OptionName
+        self,
+        interaction: Interaction,
+        provider: OptionName,
+        key: OptionName,
+        channel: discord.TextChannel | None = None,
     ) -> None:
         """Remove a provider option (plain, locked or age-restricted).
 
         Args:
             provider: Provider key.
             key: Option name.
+            channel: Remove this channel's own value instead.
         """
         provider, key = check_option_key(provider, key)
+        if channel is not None:
+            store = interaction.client.store
+            current = await store.get_channel_settings(guild_id_of(interaction), channel.id)
+            if key not in current.provider_options.get(provider, {}):
+                raise InputError(f"`{provider}.{key}` is not set in {channel.mention}.")
+            edit = edits.set_channel_provider_option(provider, key, None)
+            await update_channel(interaction, channel.id, channel.name, edit, fields=["provider_options"])
+            return
         if not edits.has_provider_option(await guild_settings(interaction), provider, key):
             raise InputError(f"`{provider}.{key}` is not set. See `/config show`.")
         await update_guild(

@@ -148,8 +148,10 @@ async def update_channel(
     interaction: Interaction,
     channel_id: int,
     channel_name: str | None,
+    mutate: Callable[[ChannelSettings], ChannelSettings] | None = None,
     *,
     reset: bool = False,
+    fields: Sequence[str] = (),
     extra_notes: Sequence[str] = (),
     **changes: Any,
 ) -> tuple[ChannelSettings, ChannelSettings]:
@@ -161,7 +163,7 @@ async def update_channel(
         if reset:
             old, new = await store.reset_channel_settings(guild_id, channel_id, actor_id)
         else:
-            old, new = await store.update_channel_settings(guild_id, channel_id, actor_id, **changes)
+            old, new = await store.update_channel_settings(guild_id, channel_id, actor_id, mutate, **changes)
     except ValidationError as exc:
         raise invalid_settings(exc) from None
     changed = changed_fields(old, new)
@@ -169,7 +171,8 @@ async def update_channel(
         *extra_notes,
         *await announce(interaction, changed, channel_name=channel_name or str(channel_id)),
     ]
-    await reply(interaction, change_reply(changed, new, list(changes), channel_id=channel_id, notes=lines))
+    shown = fields or list(changes)
+    await reply(interaction, change_reply(changed, new, shown, channel_id=channel_id, notes=lines))
     return old, new
 
 

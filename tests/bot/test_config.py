@@ -380,3 +380,31 @@ async def test_usage_lists_members_generations_and_cost(bot_env: BotEnv) -> None
     assert f"<@{world.alice.id}>: 1 generation(s), 2 image(s), $0.04" in text
     assert answer.allowed_mentions is not None
     assert answer.allowed_mentions.get("parse") == []
+
+
+async def test_a_channel_provider_option_applies_in_that_channel_only(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    art = world.nsfw_channel  # any channel the bot knows other than #general
+    _, answer = await run(
+        h, "provider-option", "set", provider="blackForestLabs", key="steps", value="40", channel=art
+    )
+    assert answer.ephemeral
+    assert "40" in answer.content
+
+    in_art = await imagine_in(bot_env, "a fox", art)
+    assert in_art["providerOptions"]["blackForestLabs"]["steps"] == 40
+    elsewhere = await imagine_in(bot_env, "a fox", world.general)
+    assert "steps" not in (elsewhere.get("providerOptions") or {}).get("blackForestLabs", {})
+
+    await run(h, "provider-option", "unset", provider="blackForestLabs", key="steps", channel=art)
+    settings = await bot_env.bot.store.get_channel_settings(world.guild.id, art.id)
+    assert settings.provider_options == {}
+
+
+async def imagine_in(env: BotEnv, prompt: str, channel: Any) -> Any:
+    h = env.h
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": prompt}, channel=channel))
+    request = (await env.ai_request("/images/generations")).json
+    await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
+    return request
