@@ -43,6 +43,7 @@ _JOB_UPDATABLE = frozenset(
         "model",
         "options",
         "message_id",
+        "extra_message_ids",
         "interaction_token_expires_at",
         "image_count",
         "bytes",
@@ -133,6 +134,7 @@ class LedgerMixin:
             "image_count": 0,
             "bytes": 0,
             "created_at": self._clock(),
+            "extra_message_ids": [],
         }
         attempts = 1 if job_id is not None else 3
         for attempt in range(attempts):
@@ -314,6 +316,7 @@ class LedgerMixin:
                 options={},
                 channel_id=None,
                 message_id=None,
+                extra_message_ids=[],
                 generation_id=None,
                 error=None,
                 interaction_token_expires_at=None,

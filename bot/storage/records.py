@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
@@ -42,6 +42,7 @@ class JobRecord:
         created_at: When the job was recorded (UTC).
         started_at: When generation started.
         finished_at: When it ended.
+        extra_message_ids: The result's other messages, when it needed several.
     """
 
     id: str
@@ -63,6 +64,7 @@ class JobRecord:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    extra_message_ids: list[int] = field(default_factory=list)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> JobRecord:

@@ -146,6 +146,7 @@ jobs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("started_at", UTCDateTime, nullable=True),
     Column("finished_at", UTCDateTime, nullable=True),
+    Column("extra_message_ids", _json(), nullable=False),  # V2: the rest of a multi-message result
     Index("ix_jobs_guild_user_created", "guild_id", "user_id", "created_at"),
     Index("ix_jobs_guild_created", "guild_id", "created_at"),
     Index("ix_jobs_user", "user_id"),

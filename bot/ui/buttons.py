@@ -123,9 +123,19 @@ async def fetch_job_for(interaction: Interaction, job_id: str, *, moderator_ok: 
 
 
 async def delete_result(interaction: Interaction, job: JobRecord) -> None:
-    """Delete the message the button is on."""
+    """Delete the message the button is on, and the rest of a result that needed several."""
     await interaction.response.defer()
     await interaction.delete_original_response()
+    message = interaction.message
+    channel = interaction.channel
+    # Ephemeral parts cannot be deleted through the channel (and only their owner sees them).
+    public = message is not None and not message.flags.ephemeral
+    if job.extra_message_ids and public and isinstance(channel, discord.abc.Messageable):
+        for message_id in job.extra_message_ids:
+            try:
+                await channel.get_partial_message(message_id).delete()  # type: ignore[attr-defined]
+            except discord.HTTPException as exc:  # already gone, or no longer reachable
+                log.info("job %s: part %s not deleted: %s", job.id, message_id, exc)
     log.info("job %s result deleted by %s", job.id, interaction.user.id)
 
 

@@ -278,7 +278,9 @@ async def deliver_images(
     interaction.extras["original_edited"] = True
     bot = interaction.client
     if messages:
-        await bot.store.update_job(outcome.plan.job_id, message_id=messages[0].id)
+        await bot.store.update_job(
+            outcome.plan.job_id, message_id=messages[0].id, extra_message_ids=[m.id for m in messages[1:]]
+        )
     if outcome.plan.flagged_terms:
         jump = messages[0].jump_url if messages else None
         bot.spawn(bot.modlog.flagged(outcome.plan, jump), name=f"flag-{outcome.plan.job_id}")

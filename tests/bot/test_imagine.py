@@ -124,6 +124,20 @@ async def test_twelve_images_go_in_two_messages(bot_env: BotEnv) -> None:
     assert all(len(m.attachments) <= 10 for m in rec.messages)
     assert_nobody_pinged(h, requester=h.fake.world.alice.id)
 
+    # Delete (on the first message) removes the whole result, both messages.
+    async with asyncio.timeout(5):
+        await bot_env.bot.wait_idle()
+    (button,) = [
+        c["custom_id"]
+        for row in rec.messages[0].components
+        for c in row["components"]
+        if c["custom_id"].startswith("ib:delete:")
+    ]
+    click = await h.interact(rec.click(button))
+    await click.callback()
+    await h.api.wait_for(lambda r: r.route == "channel_delete_message" and r.ok, timeout=5)
+    assert all(m.deleted for m in rec.messages)
+
 
 async def test_count_is_capped_by_the_command_schema_and_rechecked(bot_env: BotEnv) -> None:
     h = bot_env.h

@@ -593,3 +593,16 @@ async def test_prime_guild_caches_every_channel(backend: Backend, store: Store, 
         assert fresh.get_cached_channel_settings(1, 14) is None  # not a channel of the guild
     finally:
         await fresh.close()
+
+
+async def test_a_multi_message_result_keeps_every_message_id(store: Store) -> None:
+    job = await store.create_job(user_id=5, kind="imagine", model="m", prompt="p", guild_id=1, channel_id=2)
+    assert job.extra_message_ids == []
+    await store.update_job(job.id, message_id=100, extra_message_ids=[101, 102])
+    again = await store.get_job(job.id)
+    assert again is not None
+    assert (again.message_id, again.extra_message_ids) == (100, [101, 102])
+    await store.delete_user_data(5)
+    scrubbed = await store.get_job(job.id)
+    assert scrubbed is not None
+    assert (scrubbed.message_id, scrubbed.extra_message_ids) == (None, [])
