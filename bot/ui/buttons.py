@@ -16,6 +16,7 @@ from bot.errors import UserFacingError
 from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:
+    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
     from bot.storage.store import JobRecord
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progre
 from bot.ui.streaming import StreamedText
 
 if TYPE_CHECKING:
-    pass
+    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
 
 log = logging.getLogger(__name__)
 

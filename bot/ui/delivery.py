@@ -26,7 +26,7 @@ from bot.ui.progress import ProgressMessage
 from bot.ui.render import MessagePayload, ResultInfo, result_payloads
 
 if TYPE_CHECKING:
-    pass
+    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ async def release_placeholder(interaction: Interaction) -> None:
     if token_usable(interaction):
         try:
             await interaction.edit_original_response(
-                content=RELEASED_TEXT, allowed_mentions=discord.AllowedMentions.none()
+                content=RELEASED_TEXT, view=None, allowed_mentions=discord.AllowedMentions.none()
             )
         except discord.HTTPException as exc:
             log.warning("could not release the private placeholder of %s: %s", interaction.id, exc)
