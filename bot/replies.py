@@ -50,6 +50,7 @@ async def respond(
     """Send `content` to the user of `interaction` by whichever path still works.
 
     - not yet answered: an (ephemeral) initial response;
+    - deferred privately, no result shown yet: the "thinking"/progress message becomes the answer;
     - deferred publicly and still "thinking": delete the public placeholder, then an ephemeral
       followup (a first followup would otherwise replace the public placeholder);
     - answered: an ephemeral followup;
@@ -65,6 +66,12 @@ async def respond(
         if token_usable(interaction):
             if not interaction.response.is_done():
                 await interaction.response.send_message(content, ephemeral=ephemeral, allowed_mentions=none)
+                return True
+            if ephemeral and _private_placeholder(interaction):
+                # The private "thinking"/progress message becomes the answer (no stale copy left).
+                await interaction.edit_original_response(
+                    content=content, view=None, embeds=[], attachments=[], allowed_mentions=none
+                )
                 return True
             if ephemeral and _public_placeholder(interaction):
                 try:
@@ -85,6 +92,16 @@ async def respond(
         log.warning("private interaction %s outlived its token; answer not delivered", interaction.id)
         return False
     return await _send_to_channel(interaction, content)
+
+
+def _private_placeholder(interaction: discord.Interaction[Any]) -> bool:
+    """A private deferral whose "thinking" (or progress) message holds no result yet."""
+    return (
+        interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+        and interaction.extras.get("ephemeral_defer", False)
+        and not interaction.extras.get("original_edited", False)
+        and not interaction.extras.get("placeholder_released", False)
+    )
 
 
 def _public_placeholder(interaction: discord.Interaction[Any]) -> bool:

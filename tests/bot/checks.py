@@ -118,13 +118,23 @@ async def final_result(rec: InteractionRecord, *, timeout: float = 10) -> Record
     )
 
 
+def is_failure_answer(rec: InteractionRecord, r: RecordedRequest) -> bool:
+    """A request that answers a failure: an initial reply, a followup, or (after a private
+    deferral) the edit that turns the private "thinking" message into the answer."""
+    if r.route == "interaction_callback":
+        return (r.json or {}).get("type") == 4
+    if r.route == "webhook_edit_original":
+        deferral = rec.state.callback
+        private = deferral is not None and bool((deferral.data or {}).get("flags", 0) & 64)
+        return private and not r.files and "error id" in str((r.json or {}).get("content", ""))
+    return r.route == "webhook_execute"
+
+
 async def ephemeral_answer(rec: InteractionRecord, *, timeout: float = 10) -> RecordedRequest:  # noqa: ASYNC109
-    """The one ephemeral message that answered a failure (reply or followup)."""
+    """The one ephemeral message that answered a failure (reply, followup or private edit)."""
 
     def is_answer(r: RecordedRequest) -> bool:
-        if r.route == "interaction_callback":
-            return (r.json or {}).get("type") == 4
-        return r.route == "webhook_execute"
+        return is_failure_answer(rec, r)
 
     return await rec.wait_for(lambda r: is_answer(r) and r.ok, timeout=timeout)
 

@@ -21,6 +21,7 @@ from tests.bot.checks import (
     assert_nobody_pinged,
     ephemeral_answer,
     final_result,
+    is_failure_answer,
 )
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
@@ -37,7 +38,11 @@ async def answer_of_failure(bot_env: BotEnv, rec: InteractionRecord) -> str:
     """Check the failure got exactly one ephemeral, clean answer; return its text."""
     answer = await ephemeral_answer(rec)
     content = answer.data["content"]
-    assert answer.data["flags"] & 64, "the answer must be ephemeral"
+    if answer.route == "webhook_edit_original":  # the private "thinking" message became the answer
+        assert rec.state.original is not None
+        assert rec.state.original.ephemeral
+    else:
+        assert answer.data["flags"] & 64, "the answer must be ephemeral"
     assert ERROR_ID.search(content), content
     assert len(content) < 400, "short"
     for marker in (*LEAK_MARKERS, RAW, GATEWAY_KEY):
@@ -45,12 +50,7 @@ async def answer_of_failure(bot_env: BotEnv, rec: InteractionRecord) -> str:
     # Exactly one message answered (a public "thinking" placeholder, if any, was removed).
     async with asyncio.timeout(5):
         await bot_env.bot.wait_idle()
-    answers = [
-        r
-        for r in rec.requests
-        if r.ok
-        and (r.route == "webhook_execute" or (r.route == "interaction_callback" and r.json["type"] == 4))
-    ]
+    answers = [r for r in rec.requests if r.ok and is_failure_answer(rec, r)]
     assert answers == [answer]
     deferral = rec.state.callback
     assert deferral is not None
@@ -153,6 +153,10 @@ async def test_private_failure_stays_private(bot_env: BotEnv) -> None:
     content = await answer_of_failure(bot_env, rec)
     assert "out of credits" in content
     assert not any(r.route == "webhook_delete_original" for r in rec.requests)
+    # The private "thinking"/progress message itself became the answer: nothing stale is left.
+    assert rec.state.original is not None
+    assert "out of credits" in rec.state.original.content
+    assert rec.state.original.components == []
 
 
 @pytest.fixture

@@ -170,7 +170,10 @@ async def test_a_failure_after_the_token_expired_is_public_only_for_public_jobs(
     private = await h.interact(h.payloads.slash("imagine", options={"prompt": "secret", "private": True}))
     await bot_env.ai_request("/images/generations")
     h.api.expire_token(private.id)
-    await private.wait_for(lambda r: r.route == "webhook_execute" and r.error_code == 50027, timeout=10)
+    await private.wait_for(
+        lambda r: r.route in ("webhook_execute", "webhook_edit_original") and r.error_code == 50027,
+        timeout=10,
+    )
 
     public = await h.interact(h.payloads.slash("imagine", options={"prompt": "open"}))
     await bot_env.ai_request("/images/generations")
