@@ -330,6 +330,9 @@ def job_embed(job: JobRecord) -> discord.Embed:
     )
     embed.title = f"Job {job.id}"[:EMBED_TITLE_LIMIT]
     embed.timestamp = job.created_at
+    if job.guild_id and job.channel_id and job.message_id:
+        # Attachment URLs expire; a jump link to the message always shows the current ones.
+        embed.url = f"https://discord.com/channels/{job.guild_id}/{job.channel_id}/{job.message_id}"
     if not elapsed:
         embed.set_footer(text=f"Job {job.id}"[:EMBED_FOOTER_LIMIT])
     return embed

@@ -48,3 +48,32 @@ async def test_forgetme_anonymises_the_members_jobs_after_confirmation(bot_env: 
     assert job is not None
     assert job.prompt != "my secret prompt"
     assert job.user_id != h.fake.world.alice.id
+
+
+async def test_job_shows_a_past_result_to_its_requester_only(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    job_id = await _generate(bot_env, "a lantern")
+    job = await bot_env.bot.store.get_job(job_id)
+    assert job is not None
+
+    rec = await h.interact(h.payloads.slash("job", options={"job_id": job_id}))
+    answer = await rec.callback()
+    data = answer.json["data"]
+    assert data["flags"] & 64
+    embed = data["embeds"][0]
+    assert embed["title"] == f"Job {job_id}"
+    assert "a lantern" in embed["description"]
+    assert embed["url"].endswith(f"/{world.guild.id}/{job.channel_id}/{job.message_id}")
+    buttons = [c["custom_id"] for row in data["components"] for c in row["components"]]
+    assert f"ib:reroll:{job_id}" in buttons
+
+    other = await h.interact(
+        h.payloads.slash("job", options={"job_id": job_id}, user=world.user("owner"), permissions=0)
+    )
+    refusal = await other.callback()
+    assert refusal.json["data"]["flags"] & 64
+    assert "Only the member who made this job" in refusal.json["data"]["content"]
+
+    missing = await h.interact(h.payloads.slash("job", options={"job_id": "nope1234"}))
+    assert "No job with that id" in (await missing.callback()).json["data"]["content"]
