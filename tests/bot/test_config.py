@@ -12,7 +12,7 @@ import pytest
 from bot.policy import BLOCKED_MESSAGE
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import BotHarness, InteractionRecord
-from tests.fakes.ai_gateway import FakeAIGateway
+from tests.fakes.ai_gateway import ErrorReply, FakeAIGateway
 from tests.fakes.discord_api import FakeMessage
 from tests.fakes.payloads import EVERYONE_PERMISSIONS, MANAGE_GUILD, FakeUser, OptionValue
 
@@ -408,3 +408,49 @@ async def imagine_in(env: BotEnv, prompt: str, channel: Any) -> Any:
     request = (await env.ai_request("/images/generations")).json
     await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
     return request
+
+
+async def test_flagged_prompt_is_generated_and_reported_with_a_jump_link(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    log = next(c for c in world.guild.channels if c.name == "bot-log")
+    store = bot_env.bot.store
+    await store.update_guild_settings(
+        world.guild.id, world.moderator.id, log_channel_id=log.id, flagged_terms=["castle"]
+    )
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "A CASTLE at dawn"}))
+    result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)  # still generated
+    assert result.files
+    report = await h.api.wait_until(
+        lambda: next((m for m in h.api.messages.values() if m.channel_id == log.id), None), what="flag report"
+    )
+    text = embed_text(report)
+    assert "Flagged prompt" in text
+    assert "A CASTLE at dawn" in text
+    assert f"<@{world.alice.id}>" in text
+    assert f"<#{world.general.id}>" in text
+    assert "bfl/flux-2-pro" in text
+    assert f"https://discord.com/channels/{world.guild.id}/{world.general.id}/" in text
+    assert report.allowed_mentions == {"parse": []}  # the report pings nobody
+
+
+async def test_content_policy_refusal_is_reported_to_the_log_channel(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    log = next(c for c in world.guild.channels if c.name == "bot-log")
+    await bot_env.bot.store.update_guild_settings(world.guild.id, world.moderator.id, log_channel_id=log.id)
+    bot_env.ai.push(
+        "images",
+        ErrorReply(400, "Your request was rejected by the safety system", code="content_policy_violation"),
+    )
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "something risky"}))
+    answer = await rec.wait_message(lambda m: not m.loading and "content policy" in m.content)
+    assert answer.ephemeral
+    report = await h.api.wait_until(
+        lambda: next((m for m in h.api.messages.values() if m.channel_id == log.id), None),
+        what="refusal report",
+    )
+    text = embed_text(report)
+    assert "Content-policy refusal" in text
+    assert "something risky" in text
+    assert "safety system" in text
