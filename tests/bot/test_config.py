@@ -454,3 +454,21 @@ async def test_content_policy_refusal_is_reported_to_the_log_channel(bot_env: Bo
     assert "Content-policy refusal" in text
     assert "something risky" in text
     assert "safety system" in text
+
+
+async def test_age_restricted_options_apply_only_in_age_restricted_channels(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    await run(h, "nsfw", policy="age_restricted")
+    await run(
+        h, "provider-option", "set", provider="blackForestLabs", key="safetyTolerance", value="5",
+        age_restricted_only=True,
+    )  # fmt: skip
+    in_nsfw = await imagine_in(bot_env, "a beach", world.nsfw_channel)
+    assert in_nsfw["providerOptions"]["blackForestLabs"]["safetyTolerance"] == 5
+    in_general = await imagine_in(bot_env, "a beach", world.general)
+    assert "safetyTolerance" not in (in_general.get("providerOptions") or {}).get("blackForestLabs", {})
+
+    await run(h, "nsfw", policy="never")  # the policy switch alone turns them off everywhere
+    again = await imagine_in(bot_env, "a beach", world.nsfw_channel)
+    assert "safetyTolerance" not in (again.get("providerOptions") or {}).get("blackForestLabs", {})
