@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ EXTENSIONS: tuple[str, ...] = (
 SYNC_HASH_KEY = "command_tree_hash"
 CATALOG_REFRESH_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 60.0
+INTERRUPTED_JOB_AGE = datetime.timedelta(minutes=20)
 
 
 class ImageBot(commands.AutoShardedBot):
@@ -91,6 +93,11 @@ class ImageBot(commands.AutoShardedBot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.spawn(self._refresh_catalog_forever(), name="catalog-refresh")
+        # Jobs older than an interaction token that are still queued/running were cut off by a
+        # stop; younger ones may belong to another live process sharing the database.
+        stale = discord.utils.utcnow() - INTERRUPTED_JOB_AGE
+        if marked := await self.store.fail_interrupted_jobs(stale):
+            log.info("marked %d job(s) interrupted by an earlier stop as failed", marked)
         if self.sync_commands:
             await self.sync_if_changed()
 

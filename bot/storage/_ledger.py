@@ -194,6 +194,27 @@ class LedgerMixin:
             row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
         return None if row is None else JobRecord.from_row(row)
 
+    async def fail_interrupted_jobs(self, started_before: datetime) -> int:
+        """Mark jobs left `queued`/`running` by a process that stopped as failed.
+
+        Only jobs created before `started_before` are touched, so with several processes on one
+        database a live process's jobs (younger than an interaction token) are left alone.
+
+        Args:
+            started_before: Jobs created before this are considered abandoned.
+
+        Returns:
+            How many jobs were marked.
+        """
+        stmt = (
+            update(jobs)
+            .where(jobs.c.status.in_(("queued", "running")), jobs.c.created_at < started_before)
+            .values(status="failed", error="interrupted: the bot restarted", finished_at=self._clock())
+        )
+        async with self._engine.begin() as conn:
+            result = await conn.execute(stmt)
+        return int(result.rowcount or 0)
+
     async def recent_jobs(
         self, guild_id: int | None, user_id: int | None = None, limit: int = 10
     ) -> list[JobRecord]:

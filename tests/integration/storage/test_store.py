@@ -606,3 +606,20 @@ async def test_a_multi_message_result_keeps_every_message_id(store: Store) -> No
     scrubbed = await store.get_job(job.id)
     assert scrubbed is not None
     assert (scrubbed.message_id, scrubbed.extra_message_ids) == (None, [])
+
+
+async def test_jobs_cut_off_by_a_stop_are_marked_failed(store: Store, clock: FakeClock) -> None:
+    old = await store.create_job(user_id=5, kind="imagine", model="m", prompt="p", guild_id=1)
+    await store.update_job(old.id, status="running")
+    done = await store.create_job(user_id=5, kind="imagine", model="m", prompt="p", guild_id=1)
+    await store.update_job(done.id, status="done")
+    cutoff = clock()
+    clock.advance(timedelta(seconds=60))
+    young = await store.create_job(user_id=5, kind="imagine", model="m", prompt="p", guild_id=1)
+
+    assert await store.fail_interrupted_jobs(cutoff + timedelta(seconds=1)) == 1
+    statuses = {job.id: (await store.get_job(job.id)).status for job in (old, done, young)}  # type: ignore[union-attr]
+    assert statuses == {old.id: "failed", done.id: "done", young.id: "queued"}
+    interrupted = await store.get_job(old.id)
+    assert interrupted is not None
+    assert interrupted.error == "interrupted: the bot restarted"
