@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +139,26 @@ async def bot_env(
         yield env
     finally:
         await env.stop()
+
+
+@pytest.fixture
+async def start_bot(
+    tmp_path: Path, ai_gateway: FakeAIGateway, discord_fake: FakeDiscord
+) -> AsyncIterator[Callable[..., Awaitable[BotEnv]]]:
+    """Start a bot with settings overrides (e.g. `max_concurrent_jobs=1`); stopped after the test."""
+    started: list[BotEnv] = []
+
+    async def start(**settings: Any) -> BotEnv:
+        env = BotEnv(tmp_path, ai_gateway, discord_fake, **settings)
+        started.append(env)
+        return await env.start()
+
+    yield start
+    for env in reversed(started):
+        await env.stop()
+
+
+@pytest.fixture
+async def one_slot(start_bot: Callable[..., Awaitable[BotEnv]]) -> BotEnv:
+    """The bot running one generation at a time (`MAX_CONCURRENT_JOBS=1`), so jobs queue."""
+    return await start_bot(max_concurrent_jobs=1)

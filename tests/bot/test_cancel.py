@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
-from tests.fakes.ai_gateway import FakeAIGateway, ImagesReply, make_png
+from tests.fakes.ai_gateway import ImagesReply, make_png
 from tests.fakes.discord_api import RecordedRequest
-from tests.fakes.fake_discord import FakeDiscord
-
-
-@pytest.fixture
-async def one_slot_env(
-    tmp_path: Path, ai_gateway: FakeAIGateway, discord_fake: FakeDiscord
-) -> AsyncIterator[BotEnv]:
-    """The bot with one generation at a time, so a second job waits in the queue."""
-    env = BotEnv(tmp_path, ai_gateway, discord_fake, max_concurrent_jobs=1)
-    await env.start()
-    try:
-        yield env
-    finally:
-        await env.stop()
 
 
 def cancel_id(edit: RecordedRequest) -> str | None:
@@ -47,8 +29,8 @@ async def queued(rec: InteractionRecord) -> str:
     return found
 
 
-async def test_requester_cancels_a_queued_job(one_slot_env: BotEnv) -> None:
-    env = one_slot_env
+async def test_requester_cancels_a_queued_job(one_slot: BotEnv) -> None:
+    env = one_slot
     h = env.h
     world = h.fake.world
     env.ai.push("images", ImagesReply([make_png(2_000)], delay=0.5))  # holds the only slot
@@ -82,8 +64,8 @@ async def test_requester_cancels_a_queued_job(one_slot_env: BotEnv) -> None:
     assert not [r for r in second.requests if r.files]  # no result was posted
 
 
-async def test_cancel_after_the_job_started_is_refused(one_slot_env: BotEnv) -> None:
-    env = one_slot_env
+async def test_cancel_after_the_job_started_is_refused(one_slot: BotEnv) -> None:
+    env = one_slot
     h = env.h
     env.ai.push("images", ImagesReply([make_png(2_000)], delay=0.5), ImagesReply([make_png(2_000, seed=1)]))
     first = await h.interact(

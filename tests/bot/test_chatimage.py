@@ -6,10 +6,6 @@ import asyncio
 import base64
 import itertools
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from tests.bot.checks import (
     AIArrivals,
@@ -21,9 +17,8 @@ from tests.bot.checks import (
 )
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
-from tests.fakes.ai_gateway import ChatReply, FakeAIGateway, ImagesReply, make_png, stream_error
+from tests.fakes.ai_gateway import ChatReply, ImagesReply, make_png, stream_error
 from tests.fakes.discord_api import RecordedRequest
-from tests.fakes.fake_discord import FakeDiscord
 
 MiB = 2**20
 EDIT_ROUTES = ("webhook_edit_original", "webhook_edit_message")
@@ -190,19 +185,6 @@ async def test_an_8_mb_image_in_one_sse_line_arrives_intact(bot_env: BotEnv) -> 
     (uploaded,) = edit.files
     assert uploaded.size == len(image)
     assert uploaded.data == image
-
-
-@pytest.fixture
-async def one_slot(
-    tmp_path: Path, ai_gateway: FakeAIGateway, discord_fake: FakeDiscord
-) -> AsyncIterator[BotEnv]:
-    """The bot running one generation at a time (`MAX_CONCURRENT_JOBS=1`)."""
-    env = BotEnv(tmp_path, ai_gateway, discord_fake, max_concurrent_jobs=1)
-    await env.start()
-    try:
-        yield env
-    finally:
-        await env.stop()
 
 
 async def test_queue_position_then_stream_edits_stay_a_second_apart(one_slot: BotEnv) -> None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import discord
 import pytest
@@ -25,8 +24,7 @@ from tests.bot.checks import (
 )
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
-from tests.fakes.ai_gateway import ErrorReply, FakeAIGateway, ImagesReply, make_png
-from tests.fakes.fake_discord import FakeDiscord
+from tests.fakes.ai_gateway import ErrorReply, ImagesReply, make_png
 from tests.fakes.payloads import BOT_PERMISSIONS
 
 RAW = "RAW-BODY-7f3a"  # in every scripted error body: must never reach Discord
@@ -160,16 +158,9 @@ async def test_private_failure_stays_private(bot_env: BotEnv) -> None:
 
 
 @pytest.fixture
-async def slow_env(
-    tmp_path: Path, ai_gateway: FakeAIGateway, discord_fake: FakeDiscord
-) -> AsyncIterator[BotEnv]:
+async def slow_env(start_bot: Callable[..., Awaitable[BotEnv]]) -> BotEnv:
     """The bot with a 0.3-second gateway timeout (`AI_GATEWAY_TIMEOUT`)."""
-    env = BotEnv(tmp_path, ai_gateway, discord_fake, ai_gateway_timeout=0.3)
-    await env.start()
-    try:
-        yield env
-    finally:
-        await env.stop()
+    return await start_bot(ai_gateway_timeout=0.3)
 
 
 async def test_a_gateway_timeout_answers(slow_env: BotEnv) -> None:

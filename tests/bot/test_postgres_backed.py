@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
 
 from tests.bot.conftest import BotEnv
-from tests.fakes.ai_gateway import FakeAIGateway
-from tests.fakes.fake_discord import FakeDiscord
 
 
 @pytest.fixture
@@ -29,26 +26,22 @@ async def fresh_database(postgres_url: str) -> AsyncIterator[str]:
 
 
 async def test_default_model_survives_a_restart_on_postgres(
-    tmp_path: Path, ai_gateway: FakeAIGateway, discord_fake: FakeDiscord, fresh_database: str
+    start_bot: Callable[..., Awaitable[BotEnv]], fresh_database: str
 ) -> None:
-    env = BotEnv(tmp_path, ai_gateway, discord_fake, database_url=fresh_database)
-    await env.start()
-    try:
-        h = env.h
-        world = h.fake.world
-        payload = h.payloads.slash(
-            "config", "model", "image", options={"model": "openai/gpt-image-1"}, user=world.moderator
-        )
-        rec = await h.interact(payload)
-        answer = await rec.wait_message(lambda m: not m.loading)
-        assert "`openai/gpt-image-1`" in answer.content
+    env = await start_bot(database_url=fresh_database)
+    h = env.h
+    world = h.fake.world
+    payload = h.payloads.slash(
+        "config", "model", "image", options={"model": "openai/gpt-image-1"}, user=world.moderator
+    )
+    rec = await h.interact(payload)
+    answer = await rec.wait_message(lambda m: not m.loading)
+    assert "`openai/gpt-image-1`" in answer.content
 
-        await env.restart()  # a new process on the same database
-        h = env.h
-        await h.interact(h.payloads.slash("imagine", options={"prompt": "a harbour"}))
-        request = await env.ai_request("/images/generations")
-        assert request.json["model"] == "openai/gpt-image-1"
-        audit = await env.bot.store.list_audit(world.guild.id)
-        assert [(e.field, e.new) for e in audit] == [("image_model", "openai/gpt-image-1")]
-    finally:
-        await env.stop()
+    await env.restart()  # a new process on the same database
+    h = env.h
+    await h.interact(h.payloads.slash("imagine", options={"prompt": "a harbour"}))
+    request = await env.ai_request("/images/generations")
+    assert request.json["model"] == "openai/gpt-image-1"
+    audit = await env.bot.store.list_audit(world.guild.id)
+    assert [(e.field, e.new) for e in audit] == [("image_model", "openai/gpt-image-1")]
