@@ -88,6 +88,8 @@ class ResolvedOptions:
         sources: For each of ``model``, ``count``, ``aspect_ratio``, ``private``: the level
             that supplied the value.
         notes: Short sentences for the result embed (locked values, skipped defaults, clamps).
+        age_restricted: The server's age-restricted provider options were applied (the result
+            is posted behind spoilers).
     """
 
     model: str
@@ -97,6 +99,7 @@ class ResolvedOptions:
     provider_options: ProviderOptions = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    age_restricted: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy (stored with the job so buttons work after a restart)."""
@@ -107,6 +110,7 @@ class ResolvedOptions:
             "private": self.private,
             "provider_options": _merge(self.provider_options),
             "sources": dict(self.sources),
+            "age_restricted": self.age_restricted,
             "notes": list(self.notes),
         }
 
@@ -121,6 +125,7 @@ class ResolvedOptions:
             provider_options=_merge(data.get("provider_options") or {}),
             sources=dict(data.get("sources") or {}),
             notes=list(data.get("notes") or []),
+            age_restricted=bool(data.get("age_restricted", False)),
         )
 
     def display_options(self) -> dict[str, str]:
@@ -238,7 +243,10 @@ def resolve_options(
     layers: list[Mapping[str, Any]] = [guild.provider_options]
     if channel is not None:
         layers.append(channel.provider_options)
-    if guild.nsfw_policy == "age_restricted" and channel_is_nsfw:
+    age_restricted = bool(
+        guild.nsfw_policy == "age_restricted" and channel_is_nsfw and guild.nsfw_provider_options
+    )
+    if age_restricted:
         layers.append(guild.nsfw_provider_options)
     layers.append(guild.locked_provider_options)
 
@@ -250,6 +258,7 @@ def resolve_options(
         provider_options=_merge(*layers),
         sources=sources,
         notes=notes,
+        age_restricted=age_restricted,
     )
 
 

@@ -260,6 +260,7 @@ async def deliver_images(
         options={**plan.options.display_options(), **(extra_fields or {})},
         notes=notes,
         requester_mention=interaction.user.mention,
+        spoiler=plan.options.age_restricted,
     )
     payloads = result_payloads(
         batches, info, requester_id=interaction.user.id, view_factory=lambda: result_view(plan.job_id)

@@ -142,6 +142,7 @@ class ResultInfo:
         options: Option label -> value (e.g. `ResolvedOptions.display_options()`).
         notes: Short sentences (locked values, skipped defaults, re-encoded images).
         requester_mention: ``<@id>`` of the member, shown (never pinged) in the embed.
+        spoiler: Post the images behind spoilers (made with age-restricted options).
     """
 
     prompt: str
@@ -151,6 +152,7 @@ class ResultInfo:
     options: Mapping[str, str] = field(default_factory=dict)
     notes: Sequence[str] = ()
     requester_mention: str | None = None
+    spoiler: bool = False
 
 
 # --- result messages ------------------------------------------------------------------------
@@ -235,10 +237,14 @@ class ImageBuffer(io.BytesIO):
         return memoryview(self.getvalue())
 
 
-def image_files(images: Sequence[FittedImage], *, alt: str | None = None) -> list[discord.File]:
-    """`discord.File`s over in-memory buffers, with alt text."""
+def image_files(
+    images: Sequence[FittedImage], *, alt: str | None = None, spoiler: bool = False
+) -> list[discord.File]:
+    """`discord.File`s over in-memory buffers, with alt text (behind a spoiler when asked)."""
     return [
-        discord.File(ImageBuffer(image.data), filename=image.filename, description=alt or None)
+        discord.File(
+            ImageBuffer(image.data), filename=image.filename, description=alt or None, spoiler=spoiler
+        )
         for image in images
     ]
 
@@ -270,7 +276,7 @@ def result_payloads(
     alt = alt_text(info.prompt)
     payloads: list[MessagePayload] = []
     for index, batch in enumerate(batches or [[]], start=1):
-        files = image_files(batch, alt=alt)
+        files = image_files(batch, alt=alt, spoiler=info.spoiler)
         if index == 1:
             embed = result_embed(
                 prompt=info.prompt,

@@ -13,7 +13,7 @@ from bot.policy import BLOCKED_MESSAGE
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import BotHarness, InteractionRecord
 from tests.fakes.ai_gateway import ErrorReply, FakeAIGateway
-from tests.fakes.discord_api import FakeMessage
+from tests.fakes.discord_api import FakeMessage, RecordedRequest
 from tests.fakes.payloads import EVERYONE_PERMISSIONS, MANAGE_GUILD, FakeUser, OptionValue
 
 EPHEMERAL = 1 << 6
@@ -392,9 +392,9 @@ async def test_a_channel_provider_option_applies_in_that_channel_only(bot_env: B
     assert answer.ephemeral
     assert "40" in answer.content
 
-    in_art = await imagine_in(bot_env, "a fox", art)
+    in_art, _ = await imagine_in(bot_env, "a fox", art)
     assert in_art["providerOptions"]["blackForestLabs"]["steps"] == 40
-    elsewhere = await imagine_in(bot_env, "a fox", world.general)
+    elsewhere, _ = await imagine_in(bot_env, "a fox", world.general)
     assert "steps" not in (elsewhere.get("providerOptions") or {}).get("blackForestLabs", {})
 
     await run(h, "provider-option", "unset", provider="blackForestLabs", key="steps", channel=art)
@@ -402,12 +402,12 @@ async def test_a_channel_provider_option_applies_in_that_channel_only(bot_env: B
     assert settings.provider_options == {}
 
 
-async def imagine_in(env: BotEnv, prompt: str, channel: Any) -> Any:
+async def imagine_in(env: BotEnv, prompt: str, channel: Any) -> tuple[Any, RecordedRequest]:
+    """Run `/imagine` in `channel`; return the gateway request's JSON and the posted result."""
     h = env.h
     rec = await h.interact(h.payloads.slash("imagine", options={"prompt": prompt}, channel=channel))
     request = (await env.ai_request("/images/generations")).json
-    await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
-    return request
+    return request, await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
 
 
 async def test_flagged_prompt_is_generated_and_reported_with_a_jump_link(bot_env: BotEnv) -> None:
@@ -464,11 +464,14 @@ async def test_age_restricted_options_apply_only_in_age_restricted_channels(bot_
         h, "provider-option", "set", provider="blackForestLabs", key="safetyTolerance", value="5",
         age_restricted_only=True,
     )  # fmt: skip
-    in_nsfw = await imagine_in(bot_env, "a beach", world.nsfw_channel)
+    in_nsfw, result = await imagine_in(bot_env, "a beach", world.nsfw_channel)
     assert in_nsfw["providerOptions"]["blackForestLabs"]["safetyTolerance"] == 5
-    in_general = await imagine_in(bot_env, "a beach", world.general)
+    # Made with age-restricted options: posted behind spoilers.
+    assert all(f.filename.startswith("SPOILER_") for f in result.files)
+    in_general, result = await imagine_in(bot_env, "a beach", world.general)
     assert "safetyTolerance" not in (in_general.get("providerOptions") or {}).get("blackForestLabs", {})
+    assert not any(f.filename.startswith("SPOILER_") for f in result.files)
 
     await run(h, "nsfw", policy="never")  # the policy switch alone turns them off everywhere
-    again = await imagine_in(bot_env, "a beach", world.nsfw_channel)
+    again, _ = await imagine_in(bot_env, "a beach", world.nsfw_channel)
     assert "safetyTolerance" not in (again.get("providerOptions") or {}).get("blackForestLabs", {})
