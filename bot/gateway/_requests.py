@@ -50,13 +50,17 @@ def nearest_openai_size(ratio: float) -> str:
     return f"{width}x{height}"
 
 
-def _merge_options(
-    mapped: dict[str, dict[str, Any]], caller: dict[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
+def _set_provider_options(
+    payload: dict[str, Any], mapped: dict[str, dict[str, Any]], req: ImageRequest | ChatImageRequest
+) -> None:
+    """Add `providerOptions`: ours (mapped options, spend attribution) under the caller's."""
+    if req.user:
+        mapped["gateway"] = {"user": req.user}
     merged = {key: dict(value) for key, value in mapped.items()}
-    for key, value in caller.items():
+    for key, value in req.provider_options.items():  # options the caller gave always win
         merged[key] = {**merged.get(key, {}), **value}
-    return merged
+    if merged:
+        payload["providerOptions"] = merged
 
 
 def images_payload(req: ImageRequest) -> dict[str, Any]:
@@ -85,11 +89,7 @@ def images_payload(req: ImageRequest) -> dict[str, Any]:
             payload["size"] = f"{width}x{height}"
     if req.size:
         payload["size"] = req.size
-    if req.user:
-        mapped["gateway"] = {"user": req.user}
-    options = _merge_options(mapped, req.provider_options)
-    if options:
-        payload["providerOptions"] = options
+    _set_provider_options(payload, mapped, req)
     return payload
 
 
@@ -110,9 +110,5 @@ def chat_payload(req: ChatImageRequest, image_urls: list[str], *, stream: bool) 
     mapped: dict[str, dict[str, Any]] = {}
     if req.aspect_ratio and req.model.lower().startswith("google/"):
         mapped["google"] = {"imageConfig": {"aspectRatio": req.aspect_ratio}}
-    if req.user:
-        mapped["gateway"] = {"user": req.user}
-    options = _merge_options(mapped, req.provider_options)
-    if options:
-        payload["providerOptions"] = options
+    _set_provider_options(payload, mapped, req)
     return payload
