@@ -9,13 +9,14 @@ Pub/sub is fire-and-forget, so messages sent while a subscriber is disconnected 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +132,8 @@ class RedisInvalidation:
 
     async def close(self) -> None:
         """Cancel the listener and close the connections."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         await self._pubsub.aclose()
         await self._redis.aclose()
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,7 @@ class ProgressMessage:
                 log.debug("progress edit failed: %s", exc)
 
     async def close(self) -> None:
-        """Stop editing; waits for an edit already on the wire so it cannot land after the result."""
+        """Stop editing: cancel a pending or in-flight edit so none lands after the result."""
         self._closed = True
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)

@@ -10,13 +10,13 @@ continues in a follow-up message (split at a newline or space when possible).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 
+from bot.tasks import cancel_and_wait
 from bot.ui.text import CONTENT_LIMIT, split_point
 
 log = logging.getLogger(__name__)
@@ -144,10 +144,7 @@ class StreamedText:
         """Stop at once without flushing (idempotent); pending text is dropped."""
         self._closed = True
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def __aenter__(self) -> StreamedText:
         """Use as ``async with``: the stream is closed (not finished) on exit."""
