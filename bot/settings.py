@@ -1,25 +1,42 @@
 """Process configuration: the only module that reads the environment.
 
-`Settings()` is built once in `bot.__main__` and passed down. Tests build it directly with
-`Settings(_env_file=None, discord_token="t", ...)`.
+`load_settings()` builds `Settings` once in `bot.__main__` and it is passed down. Tests build it
+directly with `Settings(_env_file=None, discord_token="t", ...)`.
+
+Sources, strongest first: keyword arguments, `NAME_FILE` variables (read by `load_settings`),
+the environment, `.env`, files in `/run/secrets` (Docker/Compose secrets), the defaults below.
+A blank value (``NAME=`` in `.env` or the environment) means "unset" everywhere, so a `.env`
+copied from `.env.example` with only the two keys filled in works.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_BASE_URL = "https://ai-gateway.vercel.sh/v1"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
+# Where Docker and Compose mount secrets; each file is named after a variable (discord_token).
+SECRETS_DIR = Path("/run/secrets")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class Settings(BaseSettings):
     """Every environment variable of the public contract (see README's configuration table)."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", validate_default=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        validate_default=True,
     )
 
     discord_token: SecretStr | None = Field(
@@ -54,6 +71,24 @@ class Settings(BaseSettings):
     )
     max_concurrent_jobs: int = Field(default=8, ge=1, le=256, description="Generations in flight at once.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: Any) -> Any:
+        # env_ignore_empty covers `NAME=`; this also covers "  " and keyword arguments.
+        if isinstance(data, Mapping):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("shard_ids", mode="before")
     @classmethod
     def _split_shard_ids(cls, value: object) -> object:
@@ -76,6 +111,25 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "is not a valid URL, e.g. postgresql+asyncpg://user:pass@host:5432/dbname"
+            ) from None
+        if url.drivername.startswith("postgresql") and not (url.host and url.database):
+            raise ValueError(
+                "needs a host and a database name: postgresql+asyncpg://user:pass@host:5432/dbname"
+            )
+        if url.drivername.startswith("sqlite") and not url.database:
+            raise ValueError("needs a file path: sqlite+aiosqlite:///data/bot.sqlite3")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(REDIS_SCHEMES):
+            raise ValueError("must start with redis://, rediss:// or unix://, e.g. redis://localhost:6379/0")
         return value
 
     @model_validator(mode="after")
@@ -101,32 +155,88 @@ ENV_HINTS: dict[str, str] = {
 
 
 class ConfigError(Exception):
-    """Start-up configuration problem; its message is one line a person can act on."""
+    """Start-up configuration problem: one line per problem, each naming what to fix."""
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Build `Settings`, turning validation errors into one readable `ConfigError` line.
+def _field_env(name: str) -> str:
+    return name.upper()
+
+
+def _file_values(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Values of `NAME_FILE` variables (Docker secrets) and the problems reading them."""
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for field in Settings.model_fields:
+        env = _field_env(field)
+        path = environ.get(f"{env}_FILE", "").strip()
+        if not path:
+            continue
+        if environ.get(env, "").strip():
+            problems.append(f"{env} and {env}_FILE are both set: keep one")
+            continue
+        try:
+            values[field] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            problems.append(f"{env}_FILE: cannot read {path}: {exc.strerror or exc}")
+    return values, problems
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    """One line for one pydantic error, naming the variable (never echoing a secret)."""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    loc = err.get("loc") or ()
+    if not loc:  # a check across variables: its message names them
+        return msg
+    field = str(loc[0])
+    annotation = str(Settings.model_fields[field].annotation) if field in Settings.model_fields else ""
+    shown = err.get("input")
+    got = f" (got {shown!r})" if isinstance(shown, str) and "SecretStr" not in annotation else ""
+    return f"{_field_env(field)} is invalid: {msg[:1].lower()}{msg[1:]}{got}"
+
+
+def config_problem_block(problems: list[str]) -> str:
+    """One line for one problem; else a heading and one line per problem."""
+    if len(problems) == 1:
+        return f"{problems[0]}. Fix it in .env or the environment."
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return f"{len(problems)} configuration problems (fix them in .env or the environment):\n{lines}"
+
+
+def load_settings(*, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build `Settings` from every source, reporting every invalid variable at once.
+
+    Args:
+        environ: Where `NAME_FILE` variables are looked up (default: `os.environ`).
+        **overrides: Field values that win over every source.
 
     Raises:
-        ConfigError: a variable is invalid; the message names it and what to do.
+        ConfigError: one line per problem, each naming the variable and what is wrong.
     """
+    values, problems = _file_values(os.environ if environ is None else environ)
+    secrets_dir = SECRETS_DIR if SECRETS_DIR.is_dir() else None
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic-settings accepts field kwargs
+        settings = Settings(_secrets_dir=secrets_dir, **{**values, **overrides})  # type: ignore[call-arg, arg-type]
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "settings"
-        name = loc.upper()
-        raise ConfigError(f"{name} is invalid: {err['msg']}. Fix it in .env or the environment.") from None
+        problems.extend(_describe(err) for err in exc.errors())
+    except SettingsError as exc:
+        problems.append(str(exc))
+    else:
+        if not problems:
+            return settings
+    raise ConfigError(config_problem_block(problems))
 
 
 def require(settings: Settings, *what: str) -> None:
     """Check that the named settings needed by a sub-command are present.
 
     Raises:
-        ConfigError: one line naming the missing variable and how to get it.
+        ConfigError: naming every missing variable and how to get it.
     """
+    missing = []
     for name in what:
         value = settings.gateway_credential if name == "gateway_credential" else getattr(settings, name)
         if value is None or (isinstance(value, SecretStr) and not value.get_secret_value()):
             env = "AI_GATEWAY_API_KEY" if name == "gateway_credential" else name.upper()
-            raise ConfigError(f"{env} is missing: {ENV_HINTS.get(name, 'set it in .env')}.")
+            missing.append(f"{env} is missing: {ENV_HINTS.get(name, 'set it in .env')}")
+    if missing:
+        raise ConfigError(config_problem_block(missing))

@@ -72,15 +72,105 @@ def test_require_names_the_missing_variable() -> None:
     require(make(discord_token="t", vercel_oidc_token="o"), "discord_token", "gateway_credential")
 
 
-def test_run_without_env_exits_2_naming_the_variable(tmp_path: Path) -> None:
+def test_run_without_env_exits_2_naming_both_variables(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 2
     assert "DISCORD_TOKEN is missing" in proc.stderr
+    assert "AI_GATEWAY_API_KEY is missing" in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    assert len(proc.stderr.strip().splitlines()) == 3  # heading + one line each
+
+
+def test_env_example_with_two_keys_loads_with_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    text = (ROOT / ".env.example").read_text()
+    text = text.replace("DISCORD_TOKEN=\n", "DISCORD_TOKEN=tok-abc-123\n")
+    text = text.replace("AI_GATEWAY_API_KEY=\n", "AI_GATEWAY_API_KEY=sk-secret-456\n")
+    (tmp_path / ".env").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    settings = load_settings(environ={})
+    require(settings, "discord_token", "gateway_credential")
+    assert settings.default_image_model is None
+    assert settings.default_chat_model is None
+    assert settings.dev_guild_id is None
+    assert settings.health_port is None
+    assert settings.shard_count is None
+    assert settings.discord_api_base_url is None
+    assert settings.redis_url is None
+    defaults = make(discord_token="tok-abc-123", ai_gateway_api_key="sk-secret-456")
+    assert settings == defaults, ".env.example's uncommented values must equal the defaults"
+
+
+def test_blank_and_whitespace_values_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEFAULT_IMAGE_MODEL", "")
+    monkeypatch.setenv("HEALTH_PORT", "  ")
+    monkeypatch.setenv("LOG_FORMAT", "")
+    settings = Settings(_env_file=None, dev_guild_id="", redis_url=" ")  # type: ignore[call-arg]
+    assert settings.default_image_model is None
+    assert settings.health_port is None
+    assert settings.log_format == "text"
+    assert settings.dev_guild_id is None
+    assert settings.redis_url is None
+
+
+def test_log_level_and_format_are_case_insensitive() -> None:
+    settings = make(log_level="debug", log_format="JSON")
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+
+
+def test_every_problem_is_reported_at_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEV_GUILD_ID", "my-server")
+    monkeypatch.setenv("HEALTH_PORT", "http")
+    monkeypatch.setenv("REDIS_URL", "http://localhost:6379")
+    monkeypatch.setenv("DISCORD_TOKEN", "x" * 30)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={})
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("3 configuration problems")
+    assert any(line.startswith("  - DEV_GUILD_ID is invalid:") and "'my-server'" in line for line in lines)
+    assert any(line.startswith("  - HEALTH_PORT is invalid:") for line in lines)
+    assert any(line.startswith("  - REDIS_URL is invalid: must start with redis://") for line in lines)
+    assert "x" * 30 not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("postgresql+asyncpg://bot@/", "needs a host and a database"),
+        ("postgresql+asyncpg://bot@db:5432", "needs a host and a database"),
+        ("postgresql+asyncpg://bot@db:port/x", "not a valid URL"),
+        ("sqlite+aiosqlite://", "needs a file path"),
+    ],
+)
+def test_malformed_database_urls_are_named(url: str, needle: str) -> None:
+    with pytest.raises(ConfigError, match=f"DATABASE_URL is invalid: .*{needle}"):
+        load_settings(environ={}, _env_file=None, database_url=url)
+
+
+def test_secrets_from_name_file_variables(tmp_path: Path) -> None:
+    secret = tmp_path / "discord_token"
+    secret.write_text("tok-from-file-123\n")
+    settings = load_settings(environ={"DISCORD_TOKEN_FILE": str(secret)}, _env_file=None)
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "tok-from-file-123"
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN and DISCORD_TOKEN_FILE are both set"):
+        load_settings(environ={"DISCORD_TOKEN_FILE": str(secret), "DISCORD_TOKEN": "t"}, _env_file=None)
+    with pytest.raises(ConfigError, match=r"AI_GATEWAY_API_KEY_FILE: cannot read .*missing"):
+        load_settings(environ={"AI_GATEWAY_API_KEY_FILE": str(tmp_path / "missing")}, _env_file=None)
+
+
+def test_secrets_from_a_secrets_directory(tmp_path: Path) -> None:
+    (tmp_path / "ai_gateway_api_key").write_text("sk-from-secret-dir")
+    settings = Settings(_env_file=None, _secrets_dir=tmp_path)  # type: ignore[call-arg]
+    assert settings.ai_gateway_api_key is not None
+    assert settings.ai_gateway_api_key.get_secret_value() == "sk-from-secret-dir"
 
 
 def _env_names() -> set[str]:
@@ -89,8 +179,18 @@ def _env_names() -> set[str]:
 
 def test_env_example_lists_every_variable() -> None:
     text = (ROOT / ".env.example").read_text()
-    listed = set(re.findall(r"^([A-Z_]+)=", text, flags=re.MULTILINE))
+    listed = set(re.findall(r"^(?:# )?([A-Z_]+)=", text, flags=re.MULTILINE))
     assert listed == _env_names()
+
+
+def test_env_example_leaves_the_docker_image_settings_alone() -> None:
+    """`docker run --env-file .env` must not override the image's ENV with the example's lines."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    image_env = set(re.findall(r"\b([A-Z_]+)=", dockerfile)) & _env_names()
+    assert image_env >= {"HEALTH_PORT", "LOG_FORMAT"}
+    text = (ROOT / ".env.example").read_text()
+    assigned = set(re.findall(r"^([A-Z_]+)=", text, flags=re.MULTILINE))
+    assert not image_env & assigned
 
 
 def test_readme_table_lists_every_variable() -> None:
