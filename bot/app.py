@@ -13,7 +13,9 @@ from collections.abc import Coroutine
 from typing import Any
 
 import discord
+import yarl
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService, Plan
@@ -92,6 +94,8 @@ class ImageBot(commands.AutoShardedBot):
         """Load the cogs, register restart-proof buttons, warm the catalogue, sync if needed."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.settings.discord_api_base_url is not None:
+            await self._use_gateway_of_rest_base()
         self.spawn(self._refresh_catalog_forever(), name="catalog-refresh")
         # Jobs older than an interaction token that are still queued/running were cut off by a
         # stop; younger ones may belong to another live process sharing the database.
@@ -100,6 +104,17 @@ class ImageBot(commands.AutoShardedBot):
             log.info("marked %d job(s) interrupted by an earlier stop as failed", marked)
         if self.sync_commands:
             await self.sync_if_changed()
+
+    async def _use_gateway_of_rest_base(self) -> None:
+        """Make the gateway that ``GET /gateway/bot`` names discord.py's default gateway too.
+
+        discord.py connects to ``DEFAULT_GATEWAY`` (``wss://gateway.discord.gg``) when a shard
+        count is configured and after a non-resumable INVALID_SESSION. Behind a custom REST base,
+        the gateway is whatever that base announces, on every path.
+        """
+        _, url, _ = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        log.info("Discord gateway (from the REST base): %s", url)
 
     async def close(self) -> None:
         """Stop taking jobs, let in-flight jobs finish (bounded), then close everything."""

@@ -1,4 +1,8 @@
-"""Shared fixtures: real PostgreSQL and Redis on 127.0.0.1 (skip locally, fail under CI=true)."""
+"""Shared fixtures: real PostgreSQL and Redis on 127.0.0.1 (skip locally, fail under CI=true).
+
+Also the network guard: from this import on, the suite (and every Python child it starts) can
+resolve and reach only loopback; any other attempt fails the test (see tests/_netguard/).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,13 @@ import socket
 import uuid
 
 import pytest
+
+from tests._netguard.plugin import _netguard_check, install_for_session, pytest_sessionfinish
+
+install_for_session()  # at import: before any test module, fixture or plugin code runs
+
+pytest_plugins = ("pytester",)
+__all__ = ["_netguard_check", "pytest_sessionfinish"]  # the guard's fixture and hook, for pytest
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379

@@ -64,6 +64,13 @@ async def test_python_m_bot_serves_imagine_and_stops_cleanly(tmp_path: Path) -> 
                 await discord_fake.api.wait_until(
                     lambda: discord_fake.api.commands or None, timeout=20, what="command sync"
                 )
+                # A non-resumable INVALID_SESSION: discord.py reconnects to its DEFAULT_GATEWAY,
+                # which must be the gateway the REST base announced (the fake), not Discord's.
+                gateway = discord_fake.gateway
+                since = len(gateway.received)
+                await gateway.invalidate_session(0, resumable=False)
+                await gateway.wait_for(lambda f: f.op == 2, since=since, timeout=20)
+                await gateway.wait_until(lambda: gateway.session(0).session_id == "fake-session-2")
                 async with aiohttp.ClientSession() as http:
                     async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
                         assert health.status == 200

@@ -1,0 +1,1 @@
+"""The test suite's loopback-only network guard (see ``netguard.py``)."""
