@@ -19,7 +19,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService, Plan
-from bot.observability import Metrics
+from bot.observability import EventLoopMonitor, Metrics
 from bot.settings import Settings
 from bot.storage.store import Store
 from bot.tree import ImageBotTree
@@ -38,6 +38,7 @@ SYNC_HASH_KEY = "command_tree_hash"
 CATALOG_REFRESH_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 60.0
 INTERRUPTED_JOB_AGE = datetime.timedelta(minutes=20)
+LOOP_MONITOR_INTERVAL = 0.05  # stalls shorter than this can slip between samples
 
 
 class ImageBot(commands.AutoShardedBot):
@@ -81,6 +82,8 @@ class ImageBot(commands.AutoShardedBot):
         self.metrics = metrics
         self.sync_commands = sync_commands
         self.modlog = ModLog(self)
+        # Feeds the event-loop lag gauge for the bot's whole life (see setup_hook and close).
+        self.loop_monitor = EventLoopMonitor(LOOP_MONITOR_INTERVAL, metrics=metrics)
         self.accepting_jobs = True
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
@@ -92,6 +95,7 @@ class ImageBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Load the cogs, register restart-proof buttons, warm the catalogue, sync if needed."""
+        self.loop_monitor.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.settings.discord_api_base_url is not None:
@@ -128,6 +132,7 @@ class ImageBot(commands.AutoShardedBot):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, *self._jobs, return_exceptions=True)
+        await self.loop_monitor.stop()
         await super().close()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:

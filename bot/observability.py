@@ -164,7 +164,7 @@ class Metrics:
         gateway_errors_total: AI gateway errors by ``error`` class name.
         images_bytes_total: Bytes of images delivered.
         discord_http_errors_total: Discord HTTP errors by ``code`` (HTTP status or JSON code).
-        event_loop_lag_seconds: Largest event-loop lag seen by `EventLoopMonitor`.
+        event_loop_lag_seconds: Largest event-loop lag of the last minute (`EventLoopMonitor`).
     """
 
     def __init__(self, namespace: str = "imagebot") -> None:
@@ -200,7 +200,10 @@ class Metrics:
             "discord_http_errors", "Discord HTTP errors.", ["code"], namespace=ns, registry=reg
         )
         self.event_loop_lag_seconds = Gauge(
-            "event_loop_max_lag_seconds", "Largest event-loop lag seen.", namespace=ns, registry=reg
+            "event_loop_max_lag_seconds",
+            "Largest event-loop lag in the last minute.",
+            namespace=ns,
+            registry=reg,
         )
 
     def render(self) -> bytes:
@@ -281,10 +284,15 @@ class HealthServer:
 class EventLoopMonitor:
     """Measure event-loop lag: how late a sleeping task wakes up.
 
+    The bot runs one for its whole life (`ImageBot.setup_hook`), so the gauge shows stalls in
+    production, not only in benches.
+
     Args:
         interval: Seconds between samples.
-        metrics: When given, `Metrics.event_loop_lag_seconds` tracks `max_lag`.
+        metrics: When given, `Metrics.event_loop_lag_seconds` shows the largest lag of the
+            current `window` (a stall shows at once; it fades once a whole window has passed).
         on_sample: Called with each lag sample (seconds), e.g. by tests or benches.
+        window: Seconds over which the gauge keeps the largest lag.
     """
 
     def __init__(
@@ -293,17 +301,28 @@ class EventLoopMonitor:
         *,
         metrics: Metrics | None = None,
         on_sample: Callable[[float], None] | None = None,
+        window: float = 60.0,
     ) -> None:
         self._interval = interval
         self._metrics = metrics
-        self._on_sample = on_sample
+        self._listeners: list[Callable[[float], None]] = [on_sample] if on_sample is not None else []
+        self._window = window
         self._task: asyncio.Task[None] | None = None
         self.max_lag = 0.0
         self.samples = 0
 
+    def subscribe(self, on_sample: Callable[[float], None]) -> None:
+        """Also call `on_sample` with each lag sample (seconds)."""
+        self._listeners.append(on_sample)
+
+    @property
+    def running(self) -> bool:
+        """Whether the sampling task is alive."""
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         """Start sampling on the running loop (no-op when already running)."""
-        if self._task is None or self._task.done():
+        if not self.running:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="event-loop-monitor")
 
     async def stop(self) -> None:
@@ -324,14 +343,19 @@ class EventLoopMonitor:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        window_max, window_end = 0.0, loop.time() + self._window
         while True:
             expected = loop.time() + self._interval
             await asyncio.sleep(self._interval)
-            lag = max(loop.time() - expected, 0.0)
+            now = loop.time()
+            lag = max(now - expected, 0.0)
             self.samples += 1
-            if lag > self.max_lag:
-                self.max_lag = lag
+            self.max_lag = max(self.max_lag, lag)
+            if now >= window_end or lag > window_max:
+                if now >= window_end:  # a new window: the old stall no longer counts
+                    window_max, window_end = lag, now + self._window
+                window_max = max(window_max, lag)
                 if self._metrics is not None:
-                    self._metrics.event_loop_lag_seconds.set(lag)
-            if self._on_sample is not None:
-                self._on_sample(lag)
+                    self._metrics.event_loop_lag_seconds.set(window_max)
+            for listener in self._listeners:
+                listener(lag)

@@ -27,7 +27,7 @@ async def run_with_image(
     inputs = []
     if image is not None:
         try:
-            inputs.append(await read_attachment(image))
+            inputs.append(await read_attachment(image, interaction.client.generation.gateway.session))
         except Exception:
             await interaction.client.generation.release(started.plan, refund=True)
             raise

@@ -127,7 +127,7 @@ def image_from_url(
         return GeneratedImage(data=image.data, mime=image.mime, revised_prompt=revised_prompt)
     if url.startswith(("https://", "http://")):
         return PendingImage(url, revised_prompt)
-    raise gw.InvalidImageError("image URL is neither a data URL nor http(s)")
+    raise gw.UnsafeURLError("image URL is neither a data URL nor http(s)")
 
 
 def load_object(box: list[Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from bot.gateway import _parse, _requests
 from bot.gateway import errors as gw
 from bot.gateway._extract import BlobExtractor
 from bot.gateway._stream import ChatStream
+from bot.gateway.fetch import Resolver, open_image_url, system_resolver
 from bot.gateway.media import (
     OFFLOAD_BYTES,
     check_size,
@@ -70,6 +71,7 @@ class GatewayClient:
         sock_read_timeout: Longest silence tolerated inside a stream.
         max_image_bytes: Cap per decoded image (results and downloads).
         max_event_bytes: Cap per SSE event and per chat JSON body.
+        resolver: Name resolution for image URLs off the gateway's origin (tests inject one).
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class GatewayClient:
         sock_read_timeout: float = 120,
         max_image_bytes: int = 50 * 2**20,
         max_event_bytes: int = 64 * 2**20,
+        resolver: Resolver = system_resolver,
     ) -> None:
         base = URL(base_url)
         if not base.absolute or base.scheme not in ("http", "https"):
@@ -99,12 +102,18 @@ class GatewayClient:
         self.retry = retry or RetryPolicy()
         self.max_image_bytes = max_image_bytes
         self.max_event_bytes = max_event_bytes
+        self._resolver = resolver
         # No sock_read on plain requests: a generation may legitimately take minutes before
         # the first response byte. Streams get one, so a silent stream fails fast.
         self._timeout = aiohttp.ClientTimeout(total=total_timeout, connect=connect_timeout)
         self._stream_timeout = aiohttp.ClientTimeout(
             total=total_timeout, connect=connect_timeout, sock_read=sock_read_timeout
         )
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The process-wide HTTP session this client uses (never carries the key by default)."""
+        return self._session
 
     @property
     def base_url(self) -> str:
@@ -360,18 +369,16 @@ class GatewayClient:
         )
 
     async def _download(self, pending: _parse.PendingImage) -> GeneratedImage:
-        """Fetch a `url` result, size-capped; the key goes only to the gateway's own origin."""
-        target = URL(pending.url)
-        same_origin = target.origin() == self._origin
-        headers = self._headers(auth=True) if same_origin else {}
+        """Fetch a `url` result (checked, size-capped); the key goes only to the gateway's own origin."""
         try:
-            async with self._session.get(
-                target, headers=headers, timeout=self._timeout, allow_redirects=not same_origin
+            async with open_image_url(
+                self._session,
+                pending.url,
+                origin=self._origin,
+                trusted_headers=self._headers(auth=True),
+                request_timeout=self._timeout,
+                resolver=self._resolver,
             ) as resp:
-                if resp.status != 200:
-                    raise gw.BadResponseError(
-                        f"image download failed with HTTP {resp.status}", status=resp.status
-                    )
                 data = await self._read_body(resp, self.max_image_bytes)
         except TimeoutError as exc:
             raise gw.GatewayTimeoutError("timed out downloading an image") from exc

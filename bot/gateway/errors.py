@@ -152,6 +152,12 @@ class InvalidImageError(BadResponseError):
     user_message = "The image service returned image data that could not be read."
 
 
+class UnsafeURLError(BadResponseError):
+    """An image URL in a reply that the bot refuses to fetch (see `bot.gateway.fetch`)."""
+
+    user_message = "The image service pointed to an image address the bot does not fetch, for safety."
+
+
 class ImageTooLargeError(GatewayError):
     """An image (input or output) is over the configured size cap."""
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from bot.errors import InputError, new_error_id
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction["ImageBot"]
 MAX_INPUT_IMAGE_BYTES = 20 * 2**20  # providers cap reference images around 20 MB
 NO_MENTIONS = discord.AllowedMentions.none()
+_ATTACHMENT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 
 
 def check_attachment(attachment: discord.Attachment) -> None:
@@ -42,19 +44,38 @@ def check_attachment(attachment: discord.Attachment) -> None:
         raise InputError(f"That image is {attachment.size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
 
 
-async def read_attachment(attachment: discord.Attachment) -> InputImage:
-    """Download an input image and check its bytes (the declared type is not trusted).
+async def read_attachment(
+    attachment: discord.Attachment, session: aiohttp.ClientSession, *, max_bytes: int = MAX_INPUT_IMAGE_BYTES
+) -> InputImage:
+    """Download an input image, never more than `max_bytes`, and check its bytes.
+
+    The declared size is checked first (no download at all when it is over), then the body is
+    read in chunks and abandoned as soon as it passes the cap: the declared size can lie. The
+    declared type is not trusted either: the bytes are sniffed.
 
     Raises:
-        InputError: the download failed, or the bytes are not a supported image.
+        InputError: too large, the download failed, or the bytes are not a supported image.
     """
+    limit_mb = max_bytes // 2**20
+    if attachment.size > max_bytes:
+        raise InputError(f"That image is {attachment.size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
+    too_large = InputError(f"That image is larger than {limit_mb} MB.")
+    buffer = bytearray()
     try:
-        data = await attachment.read()
-    except discord.HTTPException as exc:
-        log.warning("could not download attachment %s: %s", attachment.id, exc)
+        async with session.get(attachment.url, timeout=_ATTACHMENT_TIMEOUT) as resp:
+            if resp.status != 200:
+                raise aiohttp.ClientResponseError(resp.request_info, (), status=resp.status)
+            if (resp.content_length or 0) > max_bytes:
+                raise too_large
+            async for chunk in resp.content.iter_chunked(64 * 1024):
+                if len(buffer) + len(chunk) > max_bytes:
+                    raise too_large
+                buffer += chunk
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("could not download attachment %s: %s", attachment.id, type(exc).__name__)
         raise InputError("I could not download that image. Upload it again and retry.") from exc
-    if len(data) > MAX_INPUT_IMAGE_BYTES:
-        raise InputError(f"That image is larger than {MAX_INPUT_IMAGE_BYTES // 2**20} MB.")
+    data = bytes(buffer)
+    del buffer
     mime = sniff_mime(data)
     if mime is None:
         raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")

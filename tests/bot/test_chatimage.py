@@ -125,6 +125,18 @@ async def test_a_too_large_attachment_is_refused_before_the_gateway(bot_env: Bot
     assert not [r for r in h.api.requests if r.path.startswith("/cdn")]  # not even downloaded
 
 
+async def test_an_attachment_lying_about_its_size_is_cut_off_at_the_cap(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    attachment = h.api.add_cdn_file("liar.png", make_png(21 * MiB))
+    attachment["size"] = 4096  # the metadata says small; the CDN serves 21 MB
+    rec = await h.interact(h.payloads.slash("chatimage", options={"prompt": "edit", "image": attachment}))
+    answer = await ephemeral_answer(rec)
+    assert answer.data["flags"] == 64
+    assert "larger than 20 MB" in answer.data["content"]
+    assert [r for r in h.api.requests if r.path.startswith("/cdn")]  # it was downloaded, then refused
+    assert not [r for r in bot_env.ai.requests if r.path.endswith("/chat/completions")]
+
+
 async def test_an_attachment_lying_about_its_type_is_refused_after_download(bot_env: BotEnv) -> None:
     h = bot_env.h
     attachment = h.api.add_cdn_file("fake.png", b"<html>not an image</html>", content_type="image/png")

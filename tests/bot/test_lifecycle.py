@@ -61,3 +61,23 @@ async def test_health_reports_ready_only_while_connected(bot_env: BotEnv) -> Non
     assert bot.is_ready_for_health()
     await bot.close()
     assert not bot.is_ready_for_health()
+
+
+async def test_the_event_loop_lag_monitor_runs_while_the_bot_runs(bot_env: BotEnv) -> None:
+    bot = bot_env.bot
+    monitor = bot.loop_monitor
+    assert monitor.running
+    samples: asyncio.Queue[float] = asyncio.Queue()
+    monitor.subscribe(samples.put_nowait)
+    # Hog the loop once, as a CPU-bound decode on the loop would; the production gauge shows it.
+    end = asyncio.get_running_loop().time() + 0.15
+    while asyncio.get_running_loop().time() < end:
+        pass
+    async with asyncio.timeout(5):
+        while await samples.get() < 0.1:
+            pass
+    gauge = bot.metrics.registry.get_sample_value("imagebot_event_loop_max_lag_seconds")
+    assert gauge is not None
+    assert gauge >= 0.1
+    await bot.close()
+    assert not monitor.running

@@ -190,6 +190,7 @@ class ChatReply:
 
     text_deltas: list[str] = field(default_factory=lambda: ["Here ", "is ", "your image."])
     images: list[bytes] = field(default_factory=list)
+    image_urls: list[str] = field(default_factory=list)  # sent after `images`, as plain URLs
     model: str = "google/gemini-3-pro-image"
     generation_id: str = "gen_01FAKE0000000000000000000"
     finish_reason: str | None = "stop"
@@ -209,7 +210,8 @@ class ChatReply:
         return {**base, "model": self.model, **fields}
 
     def _images(self) -> list[dict[str, Any]]:
-        return [{"type": "image_url", "image_url": {"url": data_url(image)}} for image in self.images]
+        urls = [data_url(image) for image in self.images] + self.image_urls
+        return [{"type": "image_url", "image_url": {"url": url}} for url in urls]
 
     @functools.cached_property
     def json_body(self) -> bytes:
@@ -336,6 +338,7 @@ class FakeAIGateway:
             "models": ModelsReply(list(models if models is not None else DEFAULT_MODELS)),
         }
         self.files: dict[str, tuple[bytes, str]] = {}
+        self.redirects: dict[str, str] = {}
         self._scripts: dict[Route, deque[Behaviour]] = {"images": deque(), "chat": deque(), "models": deque()}
         self._default_images: dict[int, ImagesReply] = {}
         self._names = itertools.count(1)
@@ -362,6 +365,12 @@ class FakeAIGateway:
         self.files[name] = (data, mime)
         return f"{self.origin}/files/{name}"
 
+    def add_redirect(self, location: str, status: int = 302) -> str:
+        """Answer a new URL on this fake with a redirect to `location`; return the URL."""
+        name = f"r{next(self._names)}"
+        self.redirects[name] = f"{status} {location}"
+        return f"{self.origin}/redirect/{name}"
+
     async def next_request(self) -> RecordedRequest:
         """The next recorded request (waits for it; wrap in `asyncio.timeout`)."""
         return await self.request_queue.get()
@@ -373,6 +382,7 @@ class FakeAIGateway:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/files/{name}", self._file)
+        app.router.add_get("/redirect/{name}", self._redirect)
         return app
 
     async def __aenter__(self) -> FakeAIGateway:
@@ -480,6 +490,11 @@ class FakeAIGateway:
         if found is None:
             return web.Response(status=404)
         return web.Response(body=found[0], content_type=found[1])
+
+    async def _redirect(self, request: web.Request) -> web.StreamResponse:
+        await self._record(request)
+        status, location = self.redirects[request.match_info["name"]].split(" ", 1)
+        return web.Response(status=int(status), headers={"Location": location})
 
 
 def main() -> None:

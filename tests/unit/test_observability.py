@@ -270,3 +270,23 @@ async def test_event_loop_monitor_sees_blocking() -> None:
     finally:
         await monitor.stop()
     assert monitor.samples >= 2
+
+
+async def test_event_loop_lag_gauge_forgets_a_stall_after_its_window() -> None:
+    samples: asyncio.Queue[float] = asyncio.Queue()
+    metrics = Metrics()
+    monitor = EventLoopMonitor(0.005, metrics=metrics, on_sample=samples.put_nowait, window=0.2)
+    monitor.start()
+    try:
+        async with asyncio.timeout(5):
+            await samples.get()
+            _block_loop(0.08)
+            while (await samples.get()) < 0.06:
+                pass
+            assert metrics.registry.get_sample_value("imagebot_event_loop_max_lag_seconds") >= 0.06
+            # Later windows without a stall bring the gauge back down; the overall max stays.
+            while metrics.registry.get_sample_value("imagebot_event_loop_max_lag_seconds") >= 0.06:
+                await samples.get()
+        assert monitor.max_lag >= 0.06
+    finally:
+        await monitor.stop()

@@ -77,17 +77,6 @@ async def test_url_results_on_the_gateway_origin(client: GatewayClient, gateway:
     assert len(downloads) == 2
 
 
-async def test_url_on_a_foreign_host_gets_no_key(client: GatewayClient, gateway: FakeAIGateway) -> None:
-    png = make_png(30_000, seed=9)
-    async with FakeAIGateway() as cdn:
-        gateway.push("images", ImagesReply(urls=[cdn.add_file(png)]))
-        (image,) = (await client.generate_images(ImageRequest(model="bfl/flux-2-pro", prompt="p"))).images
-        (download,) = cdn.requests
-    assert image.data == png
-    assert "Authorization" not in download.headers
-    assert "x-title" not in download.headers
-
-
 async def test_url_download_is_size_capped(
     make_client: Callable[..., GatewayClient], gateway: FakeAIGateway
 ) -> None:

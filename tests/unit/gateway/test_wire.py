@@ -171,7 +171,7 @@ def test_parse_empties_the_box() -> None:
         (b'{"data": [{"revised_prompt": "no image"}]}', gw.BadResponseError),
         (b'{"data": [{"b64_json": "!!!!"}]}', gw.InvalidImageError),
         (b'{"data": [{"b64_json": "aGVsbG8gd29ybGQh"}]}', gw.InvalidImageError),
-        (b'{"data": [{"url": "ftp://x/y.png"}]}', gw.InvalidImageError),
+        (b'{"data": [{"url": "ftp://x/y.png"}]}', gw.UnsafeURLError),
         (b'{"error": {"message": "quota", "type": "insufficient_funds"}}', gw.InsufficientCreditsError),
     ],
 )
