@@ -6,6 +6,7 @@ blocked/flagged term matching. Everything public is re-exported here.
 
 from bot.policy.moderation import (
     BLOCKED_MESSAGE,
+    OPERATOR_BLOCKED_MESSAGE,
     ModerationVerdict,
     check_prompt,
     find_term,
@@ -24,6 +25,7 @@ from bot.policy.options import (
 
 __all__ = [
     "BLOCKED_MESSAGE",
+    "OPERATOR_BLOCKED_MESSAGE",
     "OPTION_NAMES",
     "GlobalDefaults",
     "Kind",

@@ -1,25 +1,32 @@
-"""Prompt moderation: blocked and flagged terms, matched predictably (pure, no I/O).
+"""Prompt moderation: blocked and flagged terms, matched so that disguises do not help (pure).
 
-Matching folds both the prompt and the terms with `normalize` (accents, case, width, invisible
-characters) and then requires word boundaries, so "cat" never matches "concatenate" while
-"café" matches "CAFE". There is deliberately no leetspeak guessing: moderators can list
-variants, and a predictable rule is easier to explain than false positives.
+Both the prompt and every term are folded by `bot.policy.folding.match_form` (case, accents,
+width, invisible characters, look-alike letters from other scripts). A term then matches:
+
+* on word boundaries, so ``cat`` never matches ``concatenate`` (nor ``Scunthorpe`` a rude word);
+* with a plural ending (``s``, ``es``, ``y`` -> ``ies``);
+* across invisible characters and camelCase seams (``zom<ZWSP>bie``, ``goreScene``);
+* with its words run together or split by any spaces or punctuation (``realperson``,
+  ``real-person``), and letter by letter (``g.o.r.e``, ``z o m b i e``).
+
+There is deliberately no leetspeak guessing (``z0mbie``): moderators can list variants, and a
+predictable rule is easier to explain than false positives. A refusal never names the term.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.policy.folding import HARD, SOFT, match_form, normalize
 from bot.storage.schemas import GuildSettings
 
 BLOCKED_MESSAGE = "This prompt contains a term this server blocks."
-_WORD = re.compile(r"\w+")
-# (term as configured, folded single word or None, pattern for anything else)
-_Entry = tuple[str, str | None, re.Pattern[str] | None]
+OPERATOR_BLOCKED_MESSAGE = "This prompt contains a term this bot does not allow."
+_S = re.escape(SOFT) + "?"  # a term may span a soft break anywhere
+_GAP = f"[{re.escape(HARD)}{re.escape(SOFT)}]?"  # between a term's words: any break, or none
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,15 +34,18 @@ class ModerationVerdict:
     """What moderation decided about a prompt.
 
     Attributes:
-        blocked_rule: The sentence to refuse with (`BLOCKED_MESSAGE`), or None when allowed.
-            It never contains the word list.
+        blocked_rule: The sentence to refuse with, or None when allowed. It never contains
+            the word list.
         flagged_terms: Configured flagged terms found in the prompt (report to the log channel).
-        blocked_term: The blocked term that matched, for the moderators' log only.
+        blocked_term: The blocked term that matched, for the log only.
+        by_operator: The operator's list blocked it (not the server's): the server's moderators
+            are not told which term.
     """
 
     blocked_rule: str | None = None
     flagged_terms: list[str] = field(default_factory=list)
     blocked_term: str | None = None
+    by_operator: bool = False
 
     @property
     def blocked(self) -> bool:
@@ -43,84 +53,88 @@ class ModerationVerdict:
         return self.blocked_rule is not None
 
 
-def _drop(char: str) -> bool:
-    # Combining marks (accents), format characters (zero-width space/joiner, soft hyphen) and
-    # variation selectors: invisible, so they must not let a term slip through.
-    if unicodedata.combining(char):
-        return True
-    return unicodedata.category(char) == "Cf" or "\ufe00" <= char <= "\ufe0f"
+@dataclass(frozen=True, slots=True)
+class _Term:
+    """One configured term, compiled: `key` is a cheap necessary condition for `pattern`."""
+
+    term: str
+    key: str
+    pattern: re.Pattern[str]
 
 
-def normalize(text: str) -> str:
-    """Fold text for matching: NFKD, drop accents/invisible marks, casefold, collapse whitespace.
+@dataclass(frozen=True, slots=True)
+class _Folded:
+    """A prompt folded once, checked against any number of term lists."""
 
-    Args:
-        text: Any text (a prompt or a configured term).
+    text: str
+    compact: str  # without any break: every match's letters appear here in a row
 
-    Returns:
-        The folded text; ``"Café  Ｘ"`` becomes ``"cafe x"``.
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not _drop(c))
-    # casefold() can produce new decomposable characters; NFKD again keeps folding idempotent.
-    folded = unicodedata.normalize("NFKD", stripped.casefold())
-    return " ".join("".join(c for c in folded if not _drop(c)).split())
+    @classmethod
+    def of(cls, prompt: str) -> _Folded:
+        text = match_form(prompt)
+        return cls(text, text.replace(HARD, "").replace(SOFT, ""))
 
 
-def _term_pattern(folded: str) -> str:
-    words = folded.split(" ")
-    # Words of a multi-word term may be separated by any run of spaces or punctuation.
-    body = r"[\W_]+".join(re.escape(w) for w in words)
-    start = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
-    end = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
+def _word_pattern(word: str, *, last: bool) -> str:
+    chars = list(word)
+    tail = ""
+    if last and chars and chars[-1].isalpha():
+        if chars[-1] == "y" and len(chars) > 1:
+            chars[-1] = f"(?:y(?:{_S}s)?|i{_S}e{_S}s)"
+            return _S.join([*map(re.escape, chars[:-1]), chars[-1]])
+        tail = f"(?:(?:{_S}e)?{_S}s)?"
+    return _S.join(map(re.escape, chars)) + tail
+
+
+def _term_pattern(words: list[str]) -> str:
+    body = _GAP.join(_word_pattern(w, last=i == len(words) - 1) for i, w in enumerate(words))
+    letters = "".join(words)
+    if len(letters) > 1:  # spelled out letter by letter: "g.o.r.e" folds to "g o r e"
+        spaced = HARD.join(map(re.escape, letters))
+        if letters[-1].isalpha():
+            spaced += f"(?:(?:{HARD}e)?{HARD}s)?"
+        body = f"(?:{body}|{spaced})"
+    start = r"(?<!\w)" if re.match(r"\w", letters[0]) else ""
+    end = r"(?!\w)" if re.match(r"\w", letters[-1]) else ""
     return start + body + end
 
 
-@functools.lru_cache(maxsize=256)
-def _compile(terms: tuple[str, ...]) -> tuple[_Entry, ...]:
-    """Fold each term once: a single word is matched by set lookup, anything else by regex."""
-    entries: list[_Entry] = []
+@functools.lru_cache(maxsize=512)
+def _compile(terms: tuple[str, ...]) -> tuple[_Term, ...]:
+    """Fold and compile each term once per distinct term list (lists change rarely)."""
+    compiled: list[_Term] = []
     for term in terms:
-        folded = normalize(term)
-        if not folded:
+        words = [w for w in match_form(term).replace(SOFT, "").split(HARD) if w]
+        if not words:
             continue
-        if _WORD.fullmatch(folded):
-            entries.append((term, folded, None))
-        else:
-            entries.append((term, None, re.compile(_term_pattern(folded))))
-    return tuple(entries)
+        letters = "".join(words)
+        key = letters[:-1] if letters.endswith("y") and len(letters) > 1 else letters
+        compiled.append(_Term(term, key, re.compile(_term_pattern(words))))
+    return tuple(compiled)
 
 
-def _scan(folded: str, entries: tuple[_Entry, ...], *, first_only: bool) -> list[str]:
-    # A single-word term on word boundaries matches exactly when it is one of the text's
-    # maximal runs of word characters: a set lookup instead of hundreds of regex scans.
-    words: set[str] | None = None
-    found = []
-    for term, word, pattern in entries:
-        if word is not None:
-            if words is None:
-                words = set(_WORD.findall(folded))
-            hit = word in words
-        else:
-            hit = pattern is not None and pattern.search(folded) is not None
-        if hit:
-            found.append(term)
+def _scan(folded: _Folded, entries: tuple[_Term, ...], *, first_only: bool) -> list[str]:
+    found: list[str] = []
+    for entry in entries:
+        # Substring search first: most terms are absent, and `in` is far cheaper than a regex.
+        if entry.key in folded.compact and entry.pattern.search(folded.text):
+            found.append(entry.term)
             if first_only:
                 break
     return found
 
 
 def find_term(prompt: str, terms: Iterable[str]) -> str | None:
-    """The first configured term found in `prompt` (word boundaries, case/accent-insensitive).
+    """The first configured term found in `prompt`, in configuration order.
 
     Args:
         prompt: The member's prompt.
         terms: Configured terms, as moderators typed them.
 
     Returns:
-        The first matching term in configuration order, as configured, or None.
+        The first matching term as configured, or None.
     """
-    found = _scan(normalize(prompt), _compile(tuple(terms)), first_only=True)
+    found = _scan(_Folded.of(prompt), _compile(tuple(terms)), first_only=True)
     return found[0] if found else None
 
 
@@ -134,22 +148,44 @@ def find_terms(prompt: str, terms: Iterable[str]) -> list[str]:
     Returns:
         The matching terms as configured.
     """
-    return _scan(normalize(prompt), _compile(tuple(terms)), first_only=False)
+    return _scan(_Folded.of(prompt), _compile(tuple(terms)), first_only=False)
 
 
-def check_prompt(prompt: str, guild: GuildSettings) -> ModerationVerdict:
-    """Apply the guild's blocked and flagged terms to a prompt.
+def check_prompt(
+    prompt: str, guild: GuildSettings, operator_blocked: Iterable[str] = ()
+) -> ModerationVerdict:
+    """Apply the operator's blocked terms, then the guild's blocked and flagged terms.
 
     Args:
         prompt: The member's prompt.
-        guild: The guild's settings.
+        guild: The guild's settings (or the rules for places outside servers).
+        operator_blocked: Terms the operator blocks everywhere (a floor servers cannot lower).
 
     Returns:
         The verdict; when `blocked_rule` is set the caller raises `PolicyError(blocked_rule)`.
     """
-    folded = normalize(prompt)
-    blocked = _scan(folded, _compile(tuple(guild.blocked_terms)), first_only=True)
+    folded = _Folded.of(prompt)
     flagged = _scan(folded, _compile(tuple(guild.flagged_terms)), first_only=False)
+    by_operator = _scan(folded, _compile(tuple(operator_blocked)), first_only=True)
+    if by_operator:
+        return ModerationVerdict(
+            blocked_rule=OPERATOR_BLOCKED_MESSAGE,
+            flagged_terms=flagged,
+            blocked_term=by_operator[0],
+            by_operator=True,
+        )
+    blocked = _scan(folded, _compile(tuple(guild.blocked_terms)), first_only=True)
     if blocked:
         return ModerationVerdict(blocked_rule=BLOCKED_MESSAGE, flagged_terms=flagged, blocked_term=blocked[0])
     return ModerationVerdict(flagged_terms=flagged)
+
+
+__all__ = [
+    "BLOCKED_MESSAGE",
+    "OPERATOR_BLOCKED_MESSAGE",
+    "ModerationVerdict",
+    "check_prompt",
+    "find_term",
+    "find_terms",
+    "normalize",
+]

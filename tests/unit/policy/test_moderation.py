@@ -1,10 +1,23 @@
-"""Blocked/flagged terms: accent-, case- and width-insensitive, on word boundaries."""
+"""Blocked/flagged terms: folded (case, accents, width, invisibles, look-alikes), on word boundaries.
+
+The adversarial corpus is in test_evasion_corpus.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.policy import BLOCKED_MESSAGE, check_prompt, find_term, find_terms, normalize
+from bot.policy import (
+    BLOCKED_MESSAGE,
+    OPERATOR_BLOCKED_MESSAGE,
+    check_prompt,
+    find_term,
+    find_terms,
+    folding,
+    normalize,
+)
+from bot.policy.folding import SOFT, confusables, match_form
 from bot.policy.moderation import _compile
 from bot.storage.schemas import GuildSettings
 
@@ -40,19 +53,24 @@ def test_normalize(text: str, folded: str) -> None:
         ("b\u200bad", "bad", True),
         # word boundaries
         ("concatenate", "cat", False),
-        ("cats and dogs", "cat", False),
+        ("cats and dogs", "cat", True),  # plurals match
+        ("boxes", "box", True),
+        ("puppies", "puppy", True),
+        ("catsup", "cat", False),
         ("a cat.", "cat", True),
         ("(cat)", "cat", True),
         ("the cat's toy", "cat", True),
-        ("cat_dog", "cat", False),
+        ("cat_dog", "cat", True),  # underscore is punctuation, a word break
         ("cat2", "cat", False),
         # multi-word terms: any run of spaces or punctuation between the words
         ("some bad   word here", "bad word", True),
         ("bad-word", "bad word", True),
         ("BAD_word!", "bad word", True),
         ("bad\nword", "bad word", True),
-        ("badword", "bad word", False),
-        ("bad words", "bad word", False),
+        ("badword", "bad word", True),  # the space removed
+        ("bad\u200bword", "bad word", True),
+        ("bad words", "bad word", True),
+        ("badwordy", "bad word", False),
         ("a bad day, word", "bad word", False),
         # punctuation inside terms is literal, not a regex
         ("what the F*CK!", "f*ck", True),
@@ -66,6 +84,12 @@ def test_normalize(text: str, folded: str) -> None:
         ("a peach 🍑", "🍆", False),
         ("#tag here", "#tag", True),
         ("x#tagged", "#tag", False),
+        # look-alike letters and invisible characters
+        ("a zоmbie", "zombie", True),  # Cyrillic o
+        ("zom\u034fbie", "zombie", True),
+        ("goreScene", "gore", True),
+        ("g.o.r.e", "gore", True),
+        ("gorgeous", "gore", False),
     ],
 )
 def test_find_term(prompt: str, term: str, matches: bool) -> None:
@@ -115,3 +139,32 @@ def test_check_prompt_clean() -> None:
     verdict = check_prompt("a cat on a mat", GuildSettings(blocked_terms=["dog"], flagged_terms=["mouse"]))
     assert not verdict.blocked
     assert verdict.flagged_terms == []
+
+
+def test_operator_terms_block_with_their_own_sentence_first() -> None:
+    guild = GuildSettings(blocked_terms=["cat"], flagged_terms=["dog"])
+    verdict = check_prompt("a cat and a dog and a zombie", guild, ["zombie"])
+    assert verdict.blocked
+    assert verdict.by_operator
+    assert verdict.blocked_rule == OPERATOR_BLOCKED_MESSAGE
+    assert "zombie" not in verdict.blocked_rule
+    assert verdict.flagged_terms == ["dog"]
+    server = check_prompt("a cat", guild, ["zombie"])
+    assert (server.blocked_rule, server.by_operator) == (BLOCKED_MESSAGE, False)
+
+
+def test_folding_forms() -> None:
+    assert match_form("goreScene") == "gore" + SOFT + "scene"
+    assert match_form("g.o.r.e!") == "g o r e"
+    assert match_form("zom\u200b \u200bbie") == "zom bie"  # a run with a hard break is hard
+    assert normalize("zоm\u200bbie") == "zombie"
+
+
+def test_confusables_table_is_shipped_with_its_licence() -> None:
+    table = confusables()
+    assert len(table) > 1500
+    assert (table["о"], table["ο"], table["ɡ"], table["і"]) == ("o", "o", "g", "i")
+    assert not any(source.isascii() for source in table)  # ASCII is never remapped
+    header = Path(folding.__file__).with_name("unicode_confusables.txt").read_text(encoding="utf-8")
+    assert "Version: 13.0.0" in header
+    assert "Unicode License" in header
