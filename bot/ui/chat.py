@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -18,7 +18,7 @@ from bot.gateway.models import Finished, GeneratedImage, ImageEvent, ImageResult
 from bot.generation import Outcome
 from bot.replies import token_usable
 from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progress_for, release_placeholder
-from bot.ui.streaming import StreamedText
+from bot.ui.streaming import Editor, FollowupSender, StreamedText, TextFile
 
 if TYPE_CHECKING:
     from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
@@ -82,36 +82,46 @@ async def read_attachment(
     return InputImage(data=data, mime=mime)
 
 
-def _editors(
-    interaction: Interaction, ephemeral: bool
-) -> tuple[Callable[[str], Awaitable[None]], Callable[[str], Awaitable[Callable[[str], Awaitable[None]]]]]:
-    async def edit_original(text: str) -> None:
+def _file(attachment: TextFile) -> discord.File:
+    return discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
+
+
+def _editors(interaction: Interaction, ephemeral: bool) -> tuple[Editor, FollowupSender]:
+    async def edit_original(text: str, *, attachment: TextFile | None = None) -> None:
         if token_usable(interaction):
+            files = [_file(attachment)] if attachment is not None else discord.utils.MISSING
             # view=None: the queue's Cancel button goes once text streams.
-            await interaction.edit_original_response(content=text, view=None, allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(
+                content=text, view=None, allowed_mentions=NO_MENTIONS, attachments=files
+            )
             interaction.extras["original_edited"] = True
 
-    async def send_followup(text: str) -> Callable[[str], Awaitable[None]]:
+    async def send_followup(text: str, *, attachment: TextFile | None = None) -> Editor:
         message = await interaction.followup.send(
-            text, ephemeral=ephemeral, wait=True, allowed_mentions=NO_MENTIONS
+            text,
+            ephemeral=ephemeral,
+            wait=True,
+            allowed_mentions=NO_MENTIONS,
+            file=_file(attachment) if attachment is not None else discord.utils.MISSING,
         )
 
-        async def edit(new_text: str) -> None:
+        async def edit(new_text: str, *, attachment: TextFile | None = None) -> None:
             if token_usable(interaction):
-                await message.edit(content=new_text, allowed_mentions=NO_MENTIONS)
+                files = [_file(attachment)] if attachment is not None else discord.utils.MISSING
+                await message.edit(content=new_text, allowed_mentions=NO_MENTIONS, attachments=files)
 
         return edit
 
     if interaction.extras.get(RESULT_IN_FOLLOWUPS):
         # The deferred message has the wrong visibility: the text starts a followup instead.
-        first: list[Callable[[str], Awaitable[None]]] = []
+        first: list[Editor] = []
 
-        async def edit_first(text: str) -> None:
+        async def edit_first(text: str, *, attachment: TextFile | None = None) -> None:
             if first:
-                await first[0](text)
+                await first[0](text, attachment=attachment)
                 return
             await release_placeholder(interaction)
-            first.append(await send_followup(text))
+            first.append(await send_followup(text, attachment=attachment))
 
         return edit_first, send_followup
     return edit_original, send_followup
@@ -129,7 +139,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
     edit_original, send_followup = _editors(interaction, started.ephemeral)
     streamed = StreamedText(edit_original, send_followup)
     images: list[GeneratedImage] = []
-    text_parts: list[str] = []
+    got_text = False
     began = time.perf_counter()
     finished = False
 
@@ -137,7 +147,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
         """Flush the text and post the images (while the job still holds its queue slot)."""
         await progress.close()
         await streamed.finish()
-        text = "".join(text_parts)
+        text = streamed.text  # capped: the whole answer can be megabytes
         if not images and text:
             log.info("job %s: model answered with text only", plan.job_id)
             await streamed_note(interaction, started.ephemeral)
@@ -153,10 +163,10 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
             async with contextlib.aclosing(events):
                 async for event in events:
                     if isinstance(event, TextDelta) and event.text:
-                        if not text_parts:
+                        if not got_text:
+                            got_text = True
                             await progress.close()  # the stream replaces the "thinking"/queue text
                             streamed.edited_elsewhere(progress.last_edit)
-                        text_parts.append(event.text)
                         streamed.append(event.text)
                     elif isinstance(event, ImageEvent):
                         images.append(event.image)
@@ -167,7 +177,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
             await progress.close()
             if isinstance(exc, ContentPolicyError):
                 bot.spawn(bot.modlog.refused(plan, exc.message), name=f"refused-{plan.job_id}")
-            if not text_parts:
+            if not got_text:
                 await streamed.close()
                 raise
             error_id = new_error_id()

@@ -5,6 +5,11 @@ rate limits at once. `StreamedText` is the one place that turns deltas into edit
 `append()` without waiting, a background task edits each message at most once per
 `min_interval` with everything that arrived meanwhile, and text beyond 2,000 characters
 continues in a follow-up message (split at a newline or space when possible).
+
+No floods: a stream uses at most `max_messages` messages. When the text outgrows them, the last
+one ends with a notice and, once the stream finishes, gets the whole text attached as
+`answer.txt`. At most `max_chars` characters are kept; beyond that the text is dropped and the
+notice and the file say so (a model writing megabytes must not grow the process).
 """
 
 from __future__ import annotations
@@ -21,10 +26,24 @@ from bot.ui.text import CONTENT_LIMIT, split_point
 
 log = logging.getLogger(__name__)
 
-Editor = Callable[[str], Awaitable[object]]
-FollowupSender = Callable[[str], Awaitable[Editor]]
+Editor = Callable[..., Awaitable[object]]
+"""Edits a message's content: ``await edit(text)``; the last message also gets
+``await edit(text, attachment=TextFile(...))`` once, to attach the whole answer."""
+FollowupSender = Callable[..., Awaitable[Editor]]
+"""Sends a new message: ``await send(text)`` returns its editor; ``attachment=`` as for `Editor`."""
 MIN_EDIT_INTERVAL = 1.0
 MAX_FAILURES = 3
+MAX_MESSAGES = 5
+MAX_CHARS = 1_000_000  # ~1 MB in answer.txt: far beyond any useful answer, far below upload limits
+ANSWER_FILENAME = "answer.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class TextFile:
+    """A text attachment (the whole answer when it does not fit in the messages)."""
+
+    filename: str
+    data: bytes
 
 
 @dataclass(slots=True)
@@ -53,6 +72,8 @@ class StreamedText:
         sleep: Coroutine function sleeping for a number of seconds (injectable for tests).
         max_failures: Consecutive failed edits (or sends) after which a message (or the
             stream) is given up; failures are logged, never raised.
+        max_messages: Messages the text may use; beyond them it goes to `answer.txt`.
+        max_chars: Characters kept (shown and attached); later text is dropped and declared.
     """
 
     def __init__(
@@ -65,18 +86,27 @@ class StreamedText:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         max_failures: int = MAX_FAILURES,
+        max_messages: int = MAX_MESSAGES,
+        max_chars: int = MAX_CHARS,
     ) -> None:
         """Prepare the stream; nothing is sent before the first `append`."""
-        if limit < 1 or min_interval < 0 or max_failures < 1:
-            raise ValueError("limit and max_failures must be positive, min_interval not negative")
+        if limit < 1 or min_interval < 0 or max_failures < 1 or max_messages < 1 or max_chars < 1:
+            raise ValueError("limits, max_failures and max_messages must be positive, min_interval ≥ 0")
         self._send_followup = send_followup
         self._min_interval = min_interval
         self._limit = limit
         self._clock = clock
         self._sleep = sleep
         self._max_failures = max_failures
+        self._max_messages = max_messages
+        self._max_chars = max_chars
         self._messages = [_Message(editor=edit, start=0)]
-        self._text = ""
+        self._parts: list[str] = []  # joined lazily: `+=` on a long str copies it every time
+        self._length = 0
+        self._suffix = ""
+        self._dropped = 0
+        self._overflowed = False
+        self._attached = False
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._finishing = False
@@ -87,8 +117,23 @@ class StreamedText:
 
     @property
     def text(self) -> str:
-        """Everything appended so far (plus the `finish` suffix)."""
-        return self._text
+        """Everything kept so far (at most `max_chars`), plus the `finish` suffix."""
+        return self._body() + self._suffix
+
+    @property
+    def overflowed(self) -> bool:
+        """Whether the text outgrew `max_messages` (so it is, or will be, in `answer.txt`)."""
+        return self._overflowed
+
+    @property
+    def dropped(self) -> int:
+        """Characters dropped beyond `max_chars`."""
+        return self._dropped
+
+    def _body(self) -> str:
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
 
     @property
     def shown(self) -> list[str]:
@@ -114,9 +159,17 @@ class StreamedText:
             raise RuntimeError("append() after finish()")
         if self._closed or not delta:
             return
-        self._text += delta
+        room = self._max_chars - self._length
+        if len(delta) > room:
+            self._dropped += len(delta) - room
+            delta = delta[:room]
+            if not delta:
+                return
+        self._parts.append(delta)
+        self._length += len(delta)
         self._start()
-        self._wake.set()
+        if not self._overflowed:  # past the last message nothing changes before `finish`
+            self._wake.set()
 
     async def finish(self, suffix: str = "") -> None:
         """Show everything, plus `suffix` (e.g. a newline and a warning line), and stop.
@@ -125,7 +178,7 @@ class StreamedText:
         """
         if self._closed or self._finishing:
             return
-        self._text += suffix
+        self._suffix = suffix
         self._finishing = True
         self._start()
         self._wake.set()
@@ -181,7 +234,12 @@ class StreamedText:
         current = self._messages[-1]
         if current.end is not None:
             return await self._open_followup(current, current.end)
-        pending = self._text[current.start :]
+        if self._overflowed or (
+            len(self._messages) >= self._max_messages
+            and self._length + len(self._suffix) - current.start > self._limit
+        ):
+            return await self._step_last(current)
+        pending = self.text[current.start :]
         cut = split_point(pending, self._limit)
         target = pending[:cut]
         # Discord refuses blank messages, so whitespace-only text waits for more.
@@ -195,13 +253,63 @@ class StreamedText:
         if cut < len(pending):
             current.end = current.start + cut  # sealed: the rest goes to a follow-up
             return True
+        if self._dropped and self._finishing and not self._attached:
+            return await self._step_last(current)  # all shown, but the cut must be declared
         return False
 
-    async def _edit(self, message: _Message, target: str) -> None:
+    async def _step_last(self, last: _Message) -> bool:
+        """The last allowed message: the head of its text, a notice, and finally `answer.txt`."""
+        self._overflowed = True
+        notice = self._notice()
+        room = max(self._limit - len(notice) - len(self._suffix), 1)
+        head = self._body()[last.start : last.start + room + 1]
+        head = head[: split_point(head, room)]
+        target = (head.rstrip() + notice + self._suffix)[: self._limit]
+        attach = self._finishing and not self._attached
+        if (target == last.shown and not attach) or last.dead:
+            if attach and last.dead:
+                await self._attach_elsewhere(notice.strip())
+            return False
+        delay = last.last_edit + self._min_interval - self._clock()
+        if delay > 0:
+            await self._sleep(delay)
+            return True
+        if attach:
+            self._attached = await self._edit(last, target, attachment=self.answer_file())
+        else:
+            await self._edit(last, target)
+        return True
+
+    def _notice(self) -> str:
+        if not self._finishing:
+            return f"\n-# … the answer continues; it will be attached as `{ANSWER_FILENAME}`."
+        if self._dropped:
+            return (
+                f"\n-# … the answer was too long: `{ANSWER_FILENAME}` has its first "
+                f"{self._max_chars:,} characters."
+            )
+        return f"\n-# … the whole answer is in `{ANSWER_FILENAME}`."
+
+    def answer_file(self) -> TextFile:
+        """The whole kept text as `answer.txt` (with a last line saying if it was cut)."""
+        text = self.text
+        if self._dropped:
+            text += f"\n\n[cut: {self._dropped:,} more characters were not kept]\n"
+        return TextFile(ANSWER_FILENAME, text.encode("utf-8", "replace"))
+
+    async def _attach_elsewhere(self, notice: str) -> None:
+        """The last message cannot be edited: send the file in a message of its own (once)."""
+        self._attached = True
+        try:
+            await self._send_followup(notice.removeprefix("-# "), attachment=self.answer_file())
+        except Exception:
+            log.warning("could not send %s for the streamed answer", ANSWER_FILENAME, exc_info=True)
+
+    async def _edit(self, message: _Message, target: str, **attachment: TextFile) -> bool:
         started = self._clock()
         message.last_edit = started
         try:
-            await message.editor(target)
+            await message.editor(target, **attachment)
         except Exception:
             message.failures += 1
             index = self._messages.index(message) + 1
@@ -212,12 +320,13 @@ class StreamedText:
                 )
             else:
                 log.warning("editing streamed message %d failed; will retry", index, exc_info=True)
-            return
+            return False
         message.shown = target
         message.failures = 0
+        return True
 
     async def _open_followup(self, sealed: _Message, end: int) -> bool:
-        rest = self._text[end:]
+        rest = self.text[end:]
         if not rest.strip():
             return False
         cut = split_point(rest, self._limit)
@@ -246,4 +355,13 @@ class StreamedText:
         return True
 
 
-__all__ = ["MIN_EDIT_INTERVAL", "Editor", "FollowupSender", "StreamedText"]
+__all__ = [
+    "ANSWER_FILENAME",
+    "MAX_CHARS",
+    "MAX_MESSAGES",
+    "MIN_EDIT_INTERVAL",
+    "Editor",
+    "FollowupSender",
+    "StreamedText",
+    "TextFile",
+]

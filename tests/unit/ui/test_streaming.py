@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.ui.streaming import StreamedText
+from bot.ui.streaming import ANSWER_FILENAME, StreamedText, TextFile
 
 INTERVAL = 1.0
 TIMEOUT = 5  # a hang must fail the test fast; nothing here waits on real time
@@ -63,29 +63,34 @@ class FakeMessages:
     def __init__(self, timer: FakeTime, *, failing_edits: int = 0, failing_sends: int = 0) -> None:
         self.timer = timer
         self.contents = [""]
+        self.attachments: dict[int, TextFile] = {}
         self.calls: list[Call] = []
         self.edits: asyncio.Queue[Call] = asyncio.Queue()
         self.failing_edits = failing_edits
         self.failing_sends = failing_sends
 
     def editor(self, index: int):
-        async def edit(text: str) -> None:
+        async def edit(text: str, *, attachment: TextFile | None = None) -> None:
             call = Call("edit", index, text, self.timer.now)
             self.calls.append(call)
             if self.failing_edits:
                 self.failing_edits -= 1
                 raise RuntimeError("discord said no")
             self.contents[index] = text
+            if attachment is not None:
+                self.attachments[index] = attachment
             self.edits.put_nowait(call)
 
         return edit
 
-    async def send_followup(self, text: str):
+    async def send_followup(self, text: str, *, attachment: TextFile | None = None):
         self.calls.append(Call("send", len(self.contents), text, self.timer.now))
         if self.failing_sends:
             self.failing_sends -= 1
             raise RuntimeError("discord said no")
         self.contents.append(text)
+        if attachment is not None:
+            self.attachments[len(self.contents) - 1] = attachment
         return self.editor(len(self.contents) - 1)
 
     async def next_edit(self) -> Call:
@@ -165,7 +170,7 @@ def _chat_deltas(seed: int, total: int) -> list[str]:
 async def test_overflow_continues_in_followups(seed: int) -> None:
     timer = FakeTime(autojump=True)
     messages = FakeMessages(timer)
-    stream = make(timer, messages)
+    stream = make(timer, messages, max_messages=10)
     deltas = _chat_deltas(seed, 9000)
 
     async def produce() -> None:
@@ -298,3 +303,94 @@ async def test_context_manager_closes() -> None:
         stream.append("y")
         await timer.next_sleeper()
     assert messages.contents == ["x"]
+
+
+async def _stream(stream: StreamedText, timer: FakeTime, deltas: list[str], suffix: str = "") -> None:
+    async def produce() -> None:
+        for delta in deltas:
+            stream.append(delta)
+            await timer.sleep(0.01)
+
+    await asyncio.wait_for(produce(), TIMEOUT)
+    await asyncio.wait_for(stream.finish(suffix), TIMEOUT)
+
+
+@pytest.mark.parametrize("seed", range(2))
+async def test_a_long_answer_uses_five_messages_and_attaches_the_whole_text(seed: int) -> None:
+    timer = FakeTime(autojump=True)
+    messages = FakeMessages(timer)
+    stream = make(timer, messages)  # the default: at most 5 messages
+    deltas = _chat_deltas(seed, 300_000)
+    await _stream(stream, timer, deltas)
+
+    full = "".join(deltas)
+    assert len(messages.contents) == 5
+    assert [c.kind for c in messages.calls].count("send") == 4
+    assert all(0 < len(call.text) <= 2000 and call.text.strip() for call in messages.calls)
+    assert list(messages.attachments) == [4]  # on the last message, once
+    attached = messages.attachments[4]
+    assert attached.filename == ANSWER_FILENAME == "answer.txt"
+    assert attached.data.decode() == full
+    assert messages.contents[-1].endswith("\n-# … the whole answer is in `answer.txt`.")
+    shown = "".join(messages.contents[:4]) + messages.contents[4].rsplit("\n-# ", 1)[0]
+    assert full.startswith(shown.rstrip())
+    assert stream.overflowed
+    messages.assert_spaced(INTERVAL)
+
+
+async def test_while_streaming_the_last_message_says_the_answer_continues() -> None:
+    timer = FakeTime(autojump=True)
+    messages = FakeMessages(timer)
+    stream = make(timer, messages, max_messages=2)
+    stream.append("a " * 1500)
+    stream.append("b " * 1500)
+    await messages.next_edit()
+    while len(messages.contents) < 2 or "continues" not in messages.contents[-1]:
+        await messages.next_edit()
+    assert messages.contents[-1].endswith("it will be attached as `answer.txt`.")
+    assert not messages.attachments
+    await asyncio.wait_for(stream.finish(), TIMEOUT)
+    assert messages.attachments[1].data.decode() == "a " * 1500 + "b " * 1500
+
+
+async def test_a_huge_answer_keeps_max_chars_and_declares_the_cut() -> None:
+    timer = FakeTime(autojump=True)
+    messages = FakeMessages(timer)
+    stream = make(timer, messages, max_chars=50_000)
+    deltas = ["x" * 999 + "\n"] * 1000  # 1,000,000 characters
+    await _stream(stream, timer, deltas, suffix="\n⚠️ stopped")
+
+    assert len(messages.contents) == 5
+    assert stream.dropped == 950_000
+    assert len(stream.text) == 50_000 + len("\n⚠️ stopped")
+    data = messages.attachments[4].data.decode()
+    assert data.startswith("".join(deltas)[:50_000] + "\n⚠️ stopped")
+    assert data.endswith("[cut: 950,000 more characters were not kept]\n")
+    last = messages.contents[4]
+    assert "`answer.txt` has its first 50,000 characters." in last
+    assert last.endswith("\n⚠️ stopped")  # the error suffix stays visible
+    assert len(last) <= 2000
+
+
+async def test_a_cut_is_declared_even_when_the_kept_text_fits() -> None:
+    timer = FakeTime(autojump=True)
+    messages = FakeMessages(timer)
+    stream = make(timer, messages, max_chars=100)
+    await _stream(stream, timer, ["y" * 60, "z" * 60])
+    assert len(messages.contents) == 1
+    assert messages.contents[0].startswith("y" * 60 + "z" * 40)
+    assert "first 100 characters" in messages.contents[0]
+    assert messages.attachments[0].data.decode().startswith("y" * 60 + "z" * 40 + "\n\n[cut: 20 more")
+
+
+async def test_when_the_last_message_cannot_be_edited_the_file_comes_on_its_own() -> None:
+    timer = FakeTime(autojump=True)
+    messages = FakeMessages(timer)
+    stream = make(timer, messages, max_messages=1, max_failures=2)
+    stream.append("w " * 1500)
+    await messages.next_edit()
+    messages.failing_edits = 100
+    await asyncio.wait_for(stream.finish(), TIMEOUT)
+    assert [c.kind for c in messages.calls][-1] == "send"
+    assert messages.attachments[1].data.decode() == "w " * 1500
+    assert "answer.txt" in messages.contents[1]
