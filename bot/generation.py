@@ -14,7 +14,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from bot.attribution import Attribution
 from bot.errors import CooldownError, PolicyError
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
@@ -43,6 +45,7 @@ from bot.jobs import (
 from bot.limits import JobQueue, Limits
 from bot.observability import Metrics
 from bot.policy import GlobalDefaults, RequestedOptions, check_prompt, resolve_options
+from bot.policy.operator import OperatorPolicy
 from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.storage.store import Store
 
@@ -60,6 +63,8 @@ class GenerationService:
         queue: The in-process fair concurrency queue.
         defaults: Global defaults from `Settings`.
         metrics: Prometheus metrics, when enabled.
+        operator: The operator's policy: a floor in servers, the whole rule set outside them.
+        attribution: Hashes the requester into the gateway's `user` and `tags`.
     """
 
     def __init__(
@@ -72,6 +77,8 @@ class GenerationService:
         queue: JobQueue,
         defaults: GlobalDefaults,
         metrics: Metrics | None = None,
+        operator: OperatorPolicy | None = None,
+        attribution: Attribution | None = None,
     ) -> None:
         self.gateway = gateway
         self.catalog = catalog
@@ -80,15 +87,20 @@ class GenerationService:
         self.queue = queue
         self.defaults = defaults
         self.metrics = metrics
+        self.operator = operator or OperatorPolicy()
+        self.attribution = attribution or Attribution.from_settings(None, None)
 
     # --- settings ---------------------------------------------------------------------
 
     def cached_settings(
         self, guild_id: int | None, channel_id: int | None
     ) -> tuple[GuildSettings, ChannelSettings | None] | None:
-        """Settings from the in-memory cache, or None when a database read is needed."""
+        """Settings from the in-memory cache, or None when a database read is needed.
+
+        `guild_id` None means a place outside servers: the operator's rules apply there.
+        """
         if guild_id is None:
-            return GuildSettings(), None
+            return self.operator.outside_servers(), None
         guild = self.store.get_cached_guild_settings(guild_id)
         if guild is None:
             return None
@@ -102,9 +114,9 @@ class GenerationService:
     async def fetch_settings(
         self, guild_id: int | None, channel_id: int | None
     ) -> tuple[GuildSettings, ChannelSettings | None]:
-        """Settings from the cache or the database."""
+        """Settings from the cache or the database (the operator's rules outside servers)."""
         if guild_id is None:
-            return GuildSettings(), None
+            return self.operator.outside_servers(), None
         guild = await self.store.get_guild_settings(guild_id)
         channel = await self.store.get_channel_settings(guild_id, channel_id) if channel_id else None
         return guild, channel
@@ -132,9 +144,11 @@ class GenerationService:
             PolicyError: a blocked term, a disallowed model or count, NSFW rules.
         """
         guild, channel = settings
-        verdict = check_prompt(prompt, guild)
+        operator = self.operator
+        verdict = check_prompt(prompt, guild, operator.blocked_terms)
         if verdict.blocked_rule is not None:
             raise PolicyError(verdict.blocked_rule)
+        operator.check_choice(kind == "imagine", requested.model, guild)
         options = resolve_options(
             kind,
             requested,
@@ -142,8 +156,9 @@ class GenerationService:
             channel,
             self.defaults,
             channel_is_nsfw=requester.channel_is_nsfw,
-            available_models=self.available_models(kind),
+            available_models=operator.usable_models(self.available_models(kind)),
         )
+        operator.check_model(options.model)
         return Plan(
             kind=kind,
             requester=requester,
@@ -178,10 +193,11 @@ class GenerationService:
                 plan.quota_taken_at = None
                 stamp = int(quota.resets_at.timestamp())
                 raise CooldownError(
-                    f"You have used your {guild.daily_quota} images for today on this server. "
+                    f"You have used your {guild.daily_quota} images for today "
+                    f"{'on this server' if req.guild_id is not None else 'outside servers'}. "
                     f"The quota resets <t:{stamp}:R>."
                 )
-        if guild.monthly_budget is not None and req.guild_id is not None:
+        if guild.monthly_budget is not None:  # outside servers (guild None): the operator's cap
             await self._check_budget(req.guild_id, guild.monthly_budget)
         if not await self.limits.acquire_pending(f"p:{scope}", MAX_PENDING_PER_USER):
             await self._refund(plan, scope)
@@ -189,15 +205,16 @@ class GenerationService:
                 f"You already have {MAX_PENDING_PER_USER} generations waiting. Let them finish first."
             )
 
-    async def _check_budget(self, guild_id: int, budget: float) -> None:
-        """Refuse once the guild's gateway-reported spend this UTC month reached its budget."""
+    async def _check_budget(self, guild_id: int | None, budget: float) -> None:
+        """Refuse once the guild's (or, for None, all DMs') spend this UTC month reached its budget."""
         now = datetime.now(UTC)
         month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         spent = float(await self.store.total_cost(guild_id, month))
         if spent >= budget:
             nxt = (month + timedelta(days=32)).replace(day=1)
+            who = "This server has" if guild_id is not None else "Image making outside servers has"
             raise CooldownError(
-                f"This server has used its image budget for the month (${spent:.2f} of ${budget:.2f}). "
+                f"{who} used its image budget for the month (${spent:.2f} of ${budget:.2f}). "
                 f"It resets <t:{int(nxt.timestamp())}:R>."
             )
 
@@ -265,7 +282,7 @@ class GenerationService:
             n=plan.options.count,
             aspect_ratio=plan.options.aspect_ratio,
             provider_options=plan.options.provider_options,
-            user=plan.requester.gateway_user,
+            **self._attribute(plan),
         )
         started = time.perf_counter()
         generated = False
@@ -303,7 +320,7 @@ class GenerationService:
             images=images,
             aspect_ratio=plan.options.aspect_ratio,
             provider_options=plan.options.provider_options,
-            user=plan.requester.gateway_user,
+            **self._attribute(plan),
         )
         started = time.perf_counter()
         text: list[str] = []
@@ -337,6 +354,14 @@ class GenerationService:
         )
         await self._succeed(plan, result, elapsed)
 
+    def _attribute(self, plan: Plan) -> dict[str, Any]:
+        """The gateway `user` and `tags` of a job: salted hashes, never Discord ids."""
+        req = plan.requester
+        return {
+            "user": self.attribution.user(req.user_id),
+            "tags": self.attribution.tags(plan.kind, req.guild_id),
+        }
+
     async def _succeed(self, plan: Plan, result: ImageResult, elapsed: float) -> None:
         size = sum(len(image.data) for image in result.images)
         cost = result.usage.cost if result.usage else None
@@ -356,9 +381,9 @@ class GenerationService:
         req = plan.requester
         log.info(
             "generation done job=%s kind=%s guild=%s user=%s model=%s latency=%.2fs images=%d bytes=%d "
-            "cost=%s",
+            "cost=%s gateway_user=%s",
             plan.job_id, plan.kind, req.guild_id, req.user_id, plan.options.model, elapsed,
-            len(result.images), size, cost,
+            len(result.images), size, cost, self.attribution.user(req.user_id),
         )  # fmt: skip
 
     async def _fail(self, plan: Plan, exc: BaseException, started: float, *, refund: bool) -> None:

@@ -32,11 +32,6 @@ class Requester:
     channel_id: int | None
     channel_is_nsfw: bool = False
 
-    @property
-    def gateway_user(self) -> str:
-        """Spend attribution sent to the gateway (`providerOptions.gateway.user`)."""
-        return f"discord:{self.guild_id or 'dm'}:{self.user_id}"
-
 
 @dataclass(slots=True)
 class Plan:

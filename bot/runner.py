@@ -11,12 +11,14 @@ import aiohttp
 import discord
 
 from bot.app import ImageBot
+from bot.attribution import Attribution
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
 from bot.generation import GenerationService
 from bot.limits import JobQueue, open_limits
 from bot.observability import HealthServer, Metrics
 from bot.policy import GlobalDefaults
+from bot.policy.operator import OperatorPolicy
 from bot.settings import Settings, require
 from bot.storage.store import Store
 
@@ -34,6 +36,19 @@ def apply_discord_base_url(settings: Settings) -> None:
     if settings.discord_api_base_url is not None:
         discord.http.Route.BASE = str(settings.discord_api_base_url).rstrip("/")
         log.info("Discord REST base: %s", discord.http.Route.BASE)
+
+
+def operator_policy(settings: Settings) -> OperatorPolicy:
+    """The operator's policy from `Settings` (README "Operator policy")."""
+    return OperatorPolicy(
+        allow_dms=settings.allow_dms,
+        allow_user_installs=settings.allow_user_installs,
+        blocked_terms=tuple(settings.operator_blocked_terms),
+        allowed_models=tuple(settings.operator_allowed_models),
+        outside_daily_images=settings.dm_daily_images,
+        outside_cooldown_seconds=settings.dm_cooldown_seconds,
+        outside_monthly_spend=settings.dm_monthly_spend_cap,
+    )
 
 
 async def build_bot(
@@ -60,6 +75,8 @@ async def build_bot(
             image_model=settings.default_image_model, chat_model=settings.default_chat_model
         ),
         metrics=metrics,
+        operator=operator_policy(settings),
+        attribution=Attribution.from_settings(settings.attribution_salt, credential),
     )
     return ImageBot(
         settings=settings,

@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -26,6 +26,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
 # Where Docker and Compose mount secrets; each file is named after a variable (discord_token).
 SECRETS_DIR = Path("/run/secrets")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+# Comma-separated in the environment (`a, b`), never JSON.
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -70,6 +72,33 @@ class Settings(BaseSettings):
         default=300.0, gt=0, le=840, description="Seconds one gateway request may take, body included."
     )
     max_concurrent_jobs: int = Field(default=8, ge=1, le=256, description="Generations in flight at once.")
+    # --- operator policy (README "Operator policy") ---
+    allow_dms: bool = Field(
+        default=False, description="Offer /imagine, /chatimage and Edit image in DMs with the bot."
+    )
+    allow_user_installs: bool = Field(
+        default=False, description="Let people add the bot to their account and use it outside servers."
+    )
+    operator_blocked_terms: CommaList = Field(
+        default_factory=list,
+        description="Terms refused everywhere, comma-separated; servers cannot allow them.",
+    )
+    operator_allowed_models: CommaList = Field(
+        default_factory=list, description="The only models anyone may use, comma-separated (empty: any)."
+    )
+    dm_daily_images: int = Field(
+        default=10, ge=1, le=10_000, description="Images per user per UTC day outside servers."
+    )
+    dm_cooldown_seconds: int = Field(
+        default=30, ge=0, le=86_400, description="Seconds between one user's generations outside servers."
+    )
+    dm_monthly_spend_cap: float = Field(
+        default=5.0, gt=0, le=1_000_000, description="USD per UTC month for all generations outside servers."
+    )
+    attribution_salt: SecretStr | None = Field(
+        default=None,
+        description="Secret for the hashed user/server ids sent to the gateway (default: derived).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -78,6 +107,13 @@ class Settings(BaseSettings):
         if isinstance(data, Mapping):
             return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
         return data
+
+    @field_validator("operator_blocked_terms", "operator_allowed_models", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from bot.policy import RequestedOptions
 from bot.ui.autocomplete import chat_model_autocomplete
 from bot.ui.chat import check_attachment, read_attachment, run_chatimage
 from bot.ui.delivery import start_job
+from bot.ui.place import apply_reach, check_place
 
 Interaction = discord.Interaction[ImageBot]
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
@@ -74,7 +75,9 @@ class ChatImage(commands.Cog):
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
         self.edit_menu = app_commands.ContextMenu(name="Edit image", callback=self.edit_image)
-        self.edit_menu.guild_only = True
+        # Servers only unless the operator opened DMs / user installs (then the operator's rules).
+        apply_reach(self.edit_menu, bot.settings)
+        apply_reach(self.chatimage, bot.settings)
 
     async def cog_load(self) -> None:
         """Register the message action (context menus cannot live inside a cog class)."""
@@ -107,6 +110,7 @@ class ChatImage(commands.Cog):
 
     async def edit_image(self, interaction: Interaction, message: discord.Message) -> None:
         """Open a prompt for editing the image of `message` (the modal is the first response)."""
+        check_place(interaction)  # refuse before asking for a prompt, not after
         image = first_image(message)
         if image is None:
             raise InputError("That message has no image to edit.")

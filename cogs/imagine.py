@@ -12,6 +12,7 @@ from bot.app import ImageBot
 from bot.policy import RequestedOptions
 from bot.ui.autocomplete import image_model_autocomplete
 from bot.ui.delivery import run_imagine, start_job
+from bot.ui.place import apply_reach
 
 Interaction = discord.Interaction[ImageBot]
 AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
@@ -22,6 +23,7 @@ class Imagine(commands.Cog):
 
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
+        apply_reach(self.imagine, bot.settings)  # servers only unless the operator opened more
 
     @app_commands.command(name="imagine")
     @app_commands.autocomplete(model=image_model_autocomplete)

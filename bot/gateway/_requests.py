@@ -54,8 +54,13 @@ def _set_provider_options(
     payload: dict[str, Any], mapped: dict[str, dict[str, Any]], req: ImageRequest | ChatImageRequest
 ) -> None:
     """Add `providerOptions`: ours (mapped options, spend attribution) under the caller's."""
+    attribution: dict[str, Any] = {}
     if req.user:
-        mapped["gateway"] = {"user": req.user}
+        attribution["user"] = req.user
+    if req.tags:
+        attribution["tags"] = list(req.tags)
+    if attribution:
+        mapped["gateway"] = attribution
     merged = {key: dict(value) for key, value in mapped.items()}
     for key, value in req.provider_options.items():  # options the caller gave always win
         merged[key] = {**merged.get(key, {}), **value}

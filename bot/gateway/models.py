@@ -30,6 +30,7 @@ class ImageRequest(BaseModel):
     aspect_ratio: str | None = None
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     user: str | None = None  # sent as providerOptions.gateway.user for spend attribution
+    tags: list[str] = Field(default_factory=list)  # providerOptions.gateway.tags (reporting)
 
 
 class ChatImageRequest(BaseModel):
@@ -46,6 +47,7 @@ class ChatImageRequest(BaseModel):
     aspect_ratio: str | None = None
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     user: str | None = None
+    tags: list[str] = Field(default_factory=list)
 
 
 class InputImage(BaseModel):

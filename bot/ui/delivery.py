@@ -22,6 +22,7 @@ from bot.policy import RequestedOptions
 from bot.replies import is_expired_token_error, token_usable
 from bot.ui.buttons import cancel_view, result_view
 from bot.ui.files import fit_images
+from bot.ui.place import check_place
 from bot.ui.progress import ProgressMessage
 from bot.ui.render import MessagePayload, ResultInfo, result_payloads
 
@@ -51,11 +52,19 @@ class Started:
 
 
 def requester_of(interaction: Interaction) -> Requester:
-    """Who asked and where, from an interaction (no I/O)."""
+    """Who asked and where, from an interaction (no I/O).
+
+    `guild_id` is None outside servers (DMs, user installs in servers that never added the
+    bot): the operator's rules apply there, never an unconfigured server's empty defaults.
+
+    Raises:
+        PolicyError: outside servers while the operator keeps them closed.
+    """
     channel = interaction.channel
+    in_server = check_place(interaction) == "server"
     return Requester(
         user_id=interaction.user.id,
-        guild_id=interaction.guild_id,
+        guild_id=interaction.guild_id if in_server else None,
         channel_id=interaction.channel_id,
         channel_is_nsfw=bool(getattr(channel, "nsfw", False)),
     )

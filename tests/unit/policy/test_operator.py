@@ -1,0 +1,62 @@
+"""The operator's policy: never a place without rules; the allow-list is a floor (issue 9, item 1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.errors import PolicyError
+from bot.policy.operator import OperatorPolicy
+from bot.runner import operator_policy
+from bot.settings import Settings
+from bot.storage.schemas import GuildSettings
+
+
+def test_places_are_closed_unless_opened() -> None:
+    closed = OperatorPolicy()
+    assert (closed.allows("server"), closed.allows("dm"), closed.allows("user_install")) == (
+        True,
+        False,
+        False,
+    )
+    opened = OperatorPolicy(allow_dms=True, allow_user_installs=True)
+    assert opened.allows("dm")
+    assert opened.allows("user_install")
+
+
+def test_outside_servers_always_has_caps_cooldown_and_budget() -> None:
+    rules = OperatorPolicy(allowed_models=("a/b",)).outside_servers()
+    assert (rules.daily_quota, rules.cooldown_seconds, rules.monthly_budget) == (10, 30, 5.0)
+    assert rules.allowed_models == ["a/b"]
+    assert rules.nsfw_policy == "never"
+
+
+def test_usable_models_narrow_the_catalogue() -> None:
+    policy = OperatorPolicy(allowed_models=("a/b", "c/d"))
+    assert policy.usable_models(["x/y", "c/d", "a/b"]) == ["c/d", "a/b"]
+    assert policy.usable_models(None) == ["a/b", "c/d"]
+    assert OperatorPolicy().usable_models(None) is None
+
+
+def test_member_and_locked_models_are_checked() -> None:
+    policy = OperatorPolicy(allowed_models=("a/b",))
+    policy.check_choice(True, " a/b ", GuildSettings())
+    with pytest.raises(PolicyError, match=re.escape("`x/y` is not allowed on this bot. It allows: a/b.")):
+        policy.check_choice(True, "x/y", GuildSettings())
+    locked = GuildSettings(image_model="x/y", locked_options=["model"])
+    with pytest.raises(PolicyError):
+        policy.check_choice(True, None, locked)
+    policy.check_choice(False, None, locked)  # the chat model is not locked to x/y
+    OperatorPolicy().check_choice(True, "anything/at-all", locked)  # no list: no floor
+
+
+def test_settings_feed_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPERATOR_BLOCKED_TERMS", " gore , real person,, ")
+    monkeypatch.setenv("OPERATOR_ALLOWED_MODELS", "bfl/flux-2-pro")
+    monkeypatch.setenv("ALLOW_DMS", "true")
+    monkeypatch.setenv("DM_DAILY_IMAGES", "3")
+    policy = operator_policy(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert policy.blocked_terms == ("gore", "real person")
+    assert policy.allowed_models == ("bfl/flux-2-pro",)
+    assert (policy.allow_dms, policy.allow_user_installs, policy.outside_daily_images) == (True, False, 3)
