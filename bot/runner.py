@@ -15,11 +15,18 @@ from bot.attribution import Attribution
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
 from bot.generation import GenerationService
-from bot.limits import JobQueue, open_limits
+from bot.limits import JobQueue
 from bot.observability import HealthServer, Metrics
 from bot.policy import GlobalDefaults
 from bot.policy.operator import OperatorPolicy
 from bot.settings import Settings, require
+from bot.startup import (
+    StartupError,
+    describe_discord_error,
+    describe_port_error,
+    open_limits_checked,
+    open_store,
+)
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -60,7 +67,7 @@ async def build_bot(
         session, str(settings.ai_gateway_base_url), credential, total_timeout=settings.ai_gateway_timeout
     )
     catalog = ModelCatalog(gateway)
-    limits = await open_limits(settings.redis_url)
+    limits = await open_limits_checked(settings)
     metrics = Metrics()
     queue = JobQueue(settings.max_concurrent_jobs)
     metrics.queue_depth.set_function(lambda: queue.depth)
@@ -98,13 +105,13 @@ async def run(settings: Settings, *, sync_only: bool = False) -> int:
     assert settings.discord_token is not None
     apply_discord_base_url(settings)
     async with make_session() as session:
-        store = await Store.open(settings.database_url, redis_url=settings.redis_url)
+        store = await open_store(settings)
         try:
             bot = await build_bot(settings, session, store, sync=not sync_only)
             try:
                 async with bot:
                     if sync_only:
-                        await bot.login(settings.discord_token.get_secret_value())
+                        await _login(bot, settings.discord_token.get_secret_value())
                         await bot.sync_if_changed(force=True)
                         return 0
                     return await _serve(bot, settings)
@@ -114,12 +121,29 @@ async def run(settings: Settings, *, sync_only: bool = False) -> int:
             await store.close()
 
 
+def _discord_failure(error: BaseException) -> StartupError | None:
+    message = describe_discord_error(discord.http.Route.BASE, error)
+    return StartupError(message) if message is not None else None
+
+
+async def _login(bot: ImageBot, token: str) -> None:
+    try:
+        await bot.login(token)
+    except Exception as exc:
+        if (failure := _discord_failure(exc)) is not None:
+            raise failure from None
+        raise
+
+
 async def _serve(bot: ImageBot, settings: Settings) -> int:
     assert settings.discord_token is not None
     health: HealthServer | None = None
     if settings.health_port is not None:
         health = HealthServer(bot.metrics, bot.is_ready_for_health, host="0.0.0.0", port=settings.health_port)  # noqa: S104 - containers
-        port = await health.start()
+        try:
+            port = await health.start()
+        except OSError as exc:
+            raise StartupError(describe_port_error(settings.health_port, exc)) from None
         log.info("health and metrics on port %d (/healthz, /metrics)", port)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -134,9 +158,10 @@ async def _serve(bot: ImageBot, settings: Settings) -> int:
             log.info("signal received: finishing in-flight jobs, then stopping")
             await bot.close()
         await runner
-    except discord.LoginFailure:
-        log.error("Discord rejected DISCORD_TOKEN: reset the token in the Developer Portal and update .env")
-        return 2
+    except Exception as exc:
+        if (failure := _discord_failure(exc)) is not None:
+            raise failure from None
+        raise
     finally:
         stopper.cancel()
         if health is not None:
