@@ -14,7 +14,16 @@ import discord
 from bot.errors import InputError, new_error_id
 from bot.gateway.errors import ContentPolicyError, GatewayError
 from bot.gateway.media import sniff_mime
-from bot.gateway.models import Finished, GeneratedImage, ImageEvent, ImageResult, InputImage, TextDelta
+from bot.gateway.models import (
+    Finished,
+    GeneratedImage,
+    ImageEvent,
+    ImageResult,
+    InputImage,
+    TextDelta,
+    Usage,
+    UsageEvent,
+)
 from bot.generation import Outcome
 from bot.replies import token_usable
 from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progress_for, release_placeholder
@@ -139,6 +148,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
     edit_original, send_followup = _editors(interaction, started.ephemeral)
     streamed = StreamedText(edit_original, send_followup)
     images: list[GeneratedImage] = []
+    usage: Usage | None = None  # the stream's last chunk carries the cost, before `Finished`
     got_text = False
     began = time.perf_counter()
     finished = False
@@ -152,7 +162,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
             log.info("job %s: model answered with text only", plan.job_id)
             await streamed_note(interaction, started.ephemeral)
             return
-        result = ImageResult(images=images, model=plan.options.model, text=text)
+        result = ImageResult(images=images, model=plan.options.model, text=text, usage=usage)
         outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - began)
         await deliver_images(interaction, outcome, ephemeral=started.ephemeral, edit_original=not text)
 
@@ -170,6 +180,8 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
                         streamed.append(event.text)
                     elif isinstance(event, ImageEvent):
                         images.append(event.image)
+                    elif isinstance(event, UsageEvent):
+                        usage = event.usage
                     elif isinstance(event, Finished):
                         finished = True
                         await finish()

@@ -270,6 +270,7 @@ async def deliver_images(
         notes=notes,
         requester_mention=interaction.user.mention,
         spoiler=plan.options.age_restricted,
+        cost=outcome.result.usage.cost if outcome.result.usage else None,
     )
     payloads = result_payloads(
         batches, info, requester_id=interaction.user.id, view_factory=lambda: result_view(plan.job_id)

@@ -23,6 +23,7 @@ from bot.ui.text import (
     display,
     error_text,
     escape_for_display,
+    format_cost,
     format_elapsed,
     neutralize_mentions,
     split_message,
@@ -143,6 +144,7 @@ class ResultInfo:
         notes: Short sentences (locked values, skipped defaults, re-encoded images).
         requester_mention: ``<@id>`` of the member, shown (never pinged) in the embed.
         spoiler: Post the images behind spoilers (made with age-restricted options).
+        cost: USD the gateway reported for the job, when it did.
     """
 
     prompt: str
@@ -153,6 +155,7 @@ class ResultInfo:
     notes: Sequence[str] = ()
     requester_mention: str | None = None
     spoiler: bool = False
+    cost: float | None = None
 
 
 # --- result messages ------------------------------------------------------------------------
@@ -169,6 +172,7 @@ def result_embed(
     notes: Sequence[str] = (),
     requester_mention: str | None = None,
     part: tuple[int, int] | None = None,
+    cost: float | None = None,
 ) -> discord.Embed:
     """The result embed: prompt, model, options, notes, job id and time, within every limit.
 
@@ -182,11 +186,15 @@ def result_embed(
         notes: Sentences shown in one "Notes" field.
         requester_mention: ``<@id>``; mentions in embeds never ping.
         part: ``(n, total)`` when the result spans several messages.
+        cost: The gateway-reported cost in USD, shown in the footer when known.
     """
     noun = "image" if image_count == 1 else "images"
     title = f"{image_count} {noun}" + (f" (part {part[0]}/{part[1]})" if part else "")
     embed = discord.Embed(title=truncate(title, EMBED_TITLE_LIMIT), colour=RESULT_COLOUR)
-    embed.set_footer(text=truncate(f"Job {job_id} · {format_elapsed(elapsed_s)}", _SHORT_LIMIT))
+    footer = f"Job {job_id} · {format_elapsed(elapsed_s)}"
+    if (shown_cost := format_cost(cost)) is not None:
+        footer += f" · {shown_cost}"
+    embed.set_footer(text=truncate(footer, _SHORT_LIMIT))
     by = f"\n\nRequested by {truncate(requester_mention, 100)}" if requester_mention else ""
     prompt_text = display(prompt.strip() or "-", EMBED_DESCRIPTION_LIMIT)
     # 6,000 chars in total: keep room for the prompt first, then add fields while they fit.
@@ -288,6 +296,7 @@ def result_payloads(
                 notes=info.notes,
                 requester_mention=info.requester_mention,
                 part=(1, total) if total > 1 else None,
+                cost=info.cost,
             )
             content = f"<@{requester_id}>" if mention_requester and requester_id is not None else None
             view = view_factory() if view_factory is not None else None
@@ -333,6 +342,7 @@ def job_embed(job: JobRecord) -> discord.Embed:
         options=shown,
         notes=notes,
         requester_mention=f"<@{job.user_id}>" if job.user_id != DELETED_USER_ID else None,
+        cost=float(job.cost) if job.cost is not None else None,
     )
     embed.title = f"Job {job.id}"[:EMBED_TITLE_LIMIT]
     embed.timestamp = job.created_at
@@ -340,7 +350,8 @@ def job_embed(job: JobRecord) -> discord.Embed:
         # Attachment URLs expire; a jump link to the message always shows the current ones.
         embed.url = f"https://discord.com/channels/{job.guild_id}/{job.channel_id}/{job.message_id}"
     if not elapsed:
-        embed.set_footer(text=f"Job {job.id}"[:EMBED_FOOTER_LIMIT])
+        cost = format_cost(float(job.cost) if job.cost is not None else None)
+        embed.set_footer(text=(f"Job {job.id}" + (f" · {cost}" if cost else ""))[:EMBED_FOOTER_LIMIT])
     return embed
 
 

@@ -6,6 +6,8 @@ in echoed member text. Everything here returns text that is safe on both counts.
 
 from __future__ import annotations
 
+import math
+
 import discord
 
 CONTENT_LIMIT = 2000
@@ -135,6 +137,16 @@ def format_elapsed(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+def format_cost(cost: float | None) -> str | None:
+    """``$0.04``, ``$0.0035``, ``$1.50``; None when the cost is unknown or not a sane amount."""
+    if cost is None or not math.isfinite(cost) or cost < 0:
+        return None
+    if 0 < cost < 0.0001:
+        return "< $0.0001"
+    whole, _, fraction = f"{cost:.4f}".rstrip("0").partition(".")
+    return f"${whole}.{fraction.ljust(2, '0')}"
+
+
 __all__ = [
     "CONTENT_LIMIT",
     "ELLIPSIS",
@@ -142,6 +154,7 @@ __all__ = [
     "display",
     "error_text",
     "escape_for_display",
+    "format_cost",
     "format_elapsed",
     "neutralize_mentions",
     "split_message",

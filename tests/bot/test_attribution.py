@@ -8,7 +8,7 @@ import json
 from bot.attribution import Attribution
 from tests.bot.checks import final_result
 from tests.bot.conftest import BotEnv
-from tests.fakes.ai_gateway import ChatReply, make_png
+from tests.fakes.ai_gateway import ChatReply, ImagesReply, make_png
 
 
 async def test_gateway_gets_hashed_user_and_tags_not_raw_ids(bot_env: BotEnv) -> None:
@@ -42,3 +42,26 @@ async def test_configured_salt_changes_the_hash(start_bot: object) -> None:
     body = (await env.ai_request("/images/generations")).json
     salted = Attribution.from_settings(env.settings().attribution_salt, None)
     assert body["providerOptions"]["gateway"]["user"] == salted.user(h.fake.world.alice.id)
+
+
+async def test_result_footer_shows_the_reported_cost(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    bot_env.ai.push("images", ImagesReply([make_png(2_000, seed=4)], usage={"cost": 0.04}))
+    record = await h.interact(h.payloads.slash("imagine", options={"prompt": "a fox"}))
+    edit = await final_result(record)
+    assert edit.data["embeds"][0]["footer"]["text"].endswith(" s · $0.04")
+
+    # No cost in `usage` nor in `providerMetadata.gateway`: nothing is shown.
+    bot_env.ai.push("images", ImagesReply([make_png(2_000, seed=5)], extra={"providerMetadata": {}}))
+    record = await h.interact(h.payloads.slash("imagine", options={"prompt": "a fox"}))
+    edit = await final_result(record)
+    assert edit.data["embeds"][0]["footer"]["text"].endswith(" s")
+    assert "$" not in edit.data["embeds"][0]["footer"]["text"]
+
+
+async def test_chat_result_footer_shows_the_streamed_cost(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    bot_env.ai.push("chat", ChatReply(images=[make_png(2_000, seed=6)], usage={"cost": 0.0123}))
+    record = await h.interact(h.payloads.slash("chatimage", options={"prompt": "a fox"}))
+    posted = await record.wait_for(lambda r: bool(r.files) and r.ok)
+    assert posted.data["embeds"][0]["footer"]["text"].endswith(" · $0.0123")

@@ -56,7 +56,7 @@ async def test_imagine_defers_first_then_posts_exact_images(bot_env: BotEnv) -> 
     assert fields["Aspect ratio"] == "16:9"
     assert fields["Private"].startswith("no")
     job_id = embed["footer"]["text"].split()[1]
-    assert embed["footer"]["text"].endswith(" s")  # elapsed time
+    assert embed["footer"]["text"].endswith(" s · $0.04")  # elapsed time, the gateway-reported cost
     async with asyncio.timeout(5):
         await bot_env.bot.wait_idle()  # the job row is updated after Discord answered the edit
     job = await bot_env.bot.store.get_job(job_id)
