@@ -191,9 +191,7 @@ async def _chatimage(client: GatewayClient, model: str, args: argparse.Namespace
             sys.stdout.flush()
         elif isinstance(event, ImageEvent):
             images.append(event.image)
-            print(
-                f"\n[image {len(images)}: {event.image.mime}, {len(event.image.data)} bytes]", file=sys.stderr
-            )
+            print(f"\n[image {len(images)}: {event.image.mime}, {event.image.size} bytes]", file=sys.stderr)
         elif isinstance(event, UsageEvent) and event.usage.cost is not None:
             print(f"\n[cost: ${event.usage.cost}]", file=sys.stderr)
     print()

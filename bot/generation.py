@@ -363,7 +363,7 @@ class GenerationService:
         }
 
     async def _succeed(self, plan: Plan, result: ImageResult, elapsed: float) -> None:
-        size = sum(len(image.data) for image in result.images)
+        size = sum(image.size for image in result.images)
         cost = result.usage.cost if result.usage else None
         await self.store.update_job(
             plan.job_id,

@@ -165,6 +165,8 @@ class Metrics:
         images_bytes_total: Bytes of images delivered.
         discord_http_errors_total: Discord HTTP errors by ``code`` (HTTP status or JSON code).
         event_loop_lag_seconds: Largest event-loop lag of the last minute (`EventLoopMonitor`).
+        image_bytes_in_memory: Bytes of images held in RAM under the image budget.
+        image_decodes_waiting: Re-encodes waiting for a decode slot or pixel budget.
     """
 
     def __init__(self, namespace: str = "imagebot") -> None:
@@ -198,6 +200,18 @@ class Metrics:
         )
         self.discord_http_errors_total = Counter(
             "discord_http_errors", "Discord HTTP errors.", ["code"], namespace=ns, registry=reg
+        )
+        self.image_bytes_in_memory = Gauge(
+            "image_bytes_in_memory",
+            "Bytes of images held in RAM (the rest are spooled).",
+            namespace=ns,
+            registry=reg,
+        )
+        self.image_decodes_waiting = Gauge(
+            "image_decodes_waiting",
+            "Image re-encodes waiting for the decode budget.",
+            namespace=ns,
+            registry=reg,
         )
         self.event_loop_lag_seconds = Gauge(
             "event_loop_max_lag_seconds",

@@ -14,6 +14,7 @@ from bot.app import ImageBot
 from bot.attribution import Attribution
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
+from bot.gateway.spool import ImageBudget, MiB
 from bot.generation import GenerationService
 from bot.limits import JobQueue
 from bot.observability import HealthServer, Metrics
@@ -58,13 +59,29 @@ def operator_policy(settings: Settings) -> OperatorPolicy:
     )
 
 
+def image_budget(settings: Settings) -> ImageBudget:
+    """The process-wide image budget from the settings (README "Images")."""
+    return ImageBudget(
+        memory_bytes=settings.image_memory_budget_mb * MiB,
+        pixels=settings.image_pixel_budget_mp * 1_000_000,
+        reencodes=settings.max_concurrent_reencodes,
+        spool_dir=settings.image_spool_dir,
+    )
+
+
 async def build_bot(
     settings: Settings, session: aiohttp.ClientSession, store: Store, *, sync: bool = True
 ) -> ImageBot:
     """Wire the services into an `ImageBot` (shared by `run` and the tests)."""
     credential = settings.gateway_credential
+    budget = image_budget(settings)
     gateway = GatewayClient(
-        session, str(settings.ai_gateway_base_url), credential, total_timeout=settings.ai_gateway_timeout
+        session,
+        str(settings.ai_gateway_base_url),
+        credential,
+        total_timeout=settings.ai_gateway_timeout,
+        budget=budget,
+        max_job_bytes=settings.max_job_image_mb * MiB,
     )
     catalog = ModelCatalog(gateway)
     limits = await open_limits_checked(settings)
@@ -72,6 +89,8 @@ async def build_bot(
     queue = JobQueue(settings.max_concurrent_jobs)
     metrics.queue_depth.set_function(lambda: queue.depth)
     metrics.jobs_running.set_function(lambda: queue.running)
+    metrics.image_bytes_in_memory.set_function(lambda: budget.in_memory)
+    metrics.image_decodes_waiting.set_function(lambda: budget.decodes_waiting)
     service = GenerationService(
         gateway=gateway,
         catalog=catalog,

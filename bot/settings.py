@@ -72,6 +72,20 @@ class Settings(BaseSettings):
         default=300.0, gt=0, le=840, description="Seconds one gateway request may take, body included."
     )
     max_concurrent_jobs: int = Field(default=8, ge=1, le=256, description="Generations in flight at once.")
+    # --- image memory (README "Images: what the bot fetches, and how much it holds") ---
+    image_memory_budget_mb: int = Field(
+        default=128, ge=8, le=65_536, description="MiB of images held in RAM at once; more go to temp files."
+    )
+    image_pixel_budget_mp: int = Field(
+        default=34, ge=1, le=10_000, description="Megapixels decoded at once to re-encode images; more wait."
+    )
+    max_concurrent_reencodes: int = Field(default=2, ge=1, le=64, description="Images re-encoded at once.")
+    max_job_image_mb: int = Field(
+        default=256, ge=1, le=4096, description="MiB of images accepted for one job; more fails the job."
+    )
+    image_spool_dir: str | None = Field(
+        default=None, description="Directory for images spooled to disk (default: the system temp dir)."
+    )
     # --- operator policy (README "Operator policy") ---
     allow_dms: bool = Field(
         default=False, description="Offer /imagine, /chatimage and Edit image in DMs with the bot."

@@ -19,10 +19,13 @@ import binascii
 
 import pybase64
 
-from bot.gateway.errors import BadResponseError, ImageTooLargeError, InvalidImageError
+from bot.gateway.errors import BadResponseError, ImageTooLargeError, InvalidImageError, JobTooLargeError
+from bot.gateway.spool import ImageBudget, ImageData, ImageWriter, default_budget
 
 BLOB_PREFIX = "\x00blob:"
 """A placeholder string value is BLOB_PREFIX + the index into `BlobExtractor.blobs`."""
+DROPPED = "\x00dropped"
+"""The placeholder of an image past `max_blobs`: skipped, never decoded."""
 
 _WHITESPACE = frozenset(b" \t\r\n")
 _QUOTE, _COLON, _BACKSLASH, _SLASH = 0x22, 0x3A, 0x5C, 0x2F
@@ -53,15 +56,33 @@ def _find_special(data: bytes | bytearray, pos: int) -> int:
 class BlobExtractor:
     """Incremental scanner: `feed` body chunks, then `finish()` for the skeleton JSON.
 
+    Decoded images go to `ImageWriter`s: in RAM under the budget, else spooled to disk.
+
     Args:
         max_blob_bytes: Cap per decoded image, enforced while it streams in.
         max_skeleton_bytes: Cap on everything else in the body.
+        budget: The process-wide image budget (default: the process default).
+        max_blobs: Images kept at most; later ones are skipped undecoded (`dropped` counts them).
+        max_total_bytes: Cap on all decoded images together (`JobTooLargeError` past it).
     """
 
-    def __init__(self, *, max_blob_bytes: int, max_skeleton_bytes: int) -> None:
-        self.blobs: list[bytes] = []
+    def __init__(
+        self,
+        *,
+        max_blob_bytes: int,
+        max_skeleton_bytes: int,
+        budget: ImageBudget | None = None,
+        max_blobs: int | None = None,
+        max_total_bytes: int | None = None,
+    ) -> None:
+        self.blobs: list[ImageData] = []
+        self.dropped = 0
         self._max_blob = max_blob_bytes
         self._max_skeleton = max_skeleton_bytes
+        self._budget = budget or default_budget()
+        self._max_blobs = max_blobs
+        self._max_total = max_total_bytes
+        self._total = 0  # decoded bytes of the finished images
         self._skeleton = bytearray()
         self._state = _OUT
         self._str_start = 0
@@ -69,9 +90,10 @@ class BlobExtractor:
         self._raw = bytearray()  # a `url` value not (yet) known to be a data URL
         self._plain = False  # the current `url` value is known not to be a data URL
         self._quad = bytearray()  # < 4 base64 characters carried to the next chunk
-        self._pieces: list[bytes] = []  # the image decoded so far
+        self._writer = ImageWriter(self._budget)  # the image decoded so far
         self._decoded = 0
         self._seen = False  # the current base64 value is not empty
+        self._skip = False  # the current base64 value is past `max_blobs`
 
     def feed(self, data: bytes | bytearray) -> None:
         """Scan one chunk.
@@ -139,15 +161,22 @@ class BlobExtractor:
             return pos + 1
         if state == _AFTER_COLON and byte == _QUOTE:
             self._emit(data, pos, pos + 1)
-            self._state = _B64 if self._key == b"b64_json" else _RAW
+            if self._key == b"b64_json":
+                self._start_b64()
+            else:
+                self._state = _RAW
             self._raw, self._plain, self._seen = bytearray(), False, False
             return pos + 1
         self._state = _OUT  # not `"key": "string"`: rescan this byte normally
         return pos
 
-    def _placeholder(self, blob: bytes) -> None:
+    def _placeholder(self, blob: ImageData) -> None:
         self.blobs.append(blob)
         self._skeleton += f"\\u0000blob:{len(self.blobs) - 1}".encode() + b'"'
+
+    def _start_b64(self) -> None:
+        self._state = _B64
+        self._skip = self._max_blobs is not None and len(self.blobs) >= self._max_blobs
 
     # --- `url` values -----------------------------------------------------------------------
 
@@ -169,7 +198,7 @@ class BlobExtractor:
                 if not self._raw.lower().endswith(b";base64"):
                     raise InvalidImageError("data URL is not base64-encoded")
                 self._raw = bytearray()
-                self._state = _B64
+                self._start_b64()
                 return comma + 1
             if comma >= 0 or not b"data:".startswith(bytes(self._raw[:5])):
                 self._plain = True
@@ -202,26 +231,32 @@ class BlobExtractor:
             # JSON may escape "/" as "\/"; nothing else can appear in base64.
             if data[pos] != _SLASH:
                 raise InvalidImageError("image data is not valid base64")
-            self._decode(b"/", 0, 1)
+            if not self._skip:
+                self._decode(b"/", 0, 1)
             self._state = _B64
             return pos + 1
         special = _find_special(data, pos)
         end = len(data) if special < 0 else special
-        self._decode(data, pos, end)
+        if not self._skip:
+            self._decode(data, pos, end)
         if special < 0:
             return end
         if data[special] == _BACKSLASH:
             self._state = _B64_ESC
             return end + 1
+        self._state = _OUT
+        if self._skip:  # an image past the cap: never decoded, never kept
+            self.dropped += 1
+            self._skeleton += b"\\u0000dropped" + b'"'
+            return end + 1
         if self._quad:
             raise InvalidImageError("image data is not valid base64 (bad length)")
-        self._state = _OUT
         if not self._seen:  # an empty value stays an empty string
             self._skeleton.append(_QUOTE)
             return end + 1
-        # One piece (the value arrived in one chunk) is used as is: no copy at all.
-        self._placeholder(self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces))
-        self._pieces, self._decoded = [], 0
+        self._total += self._decoded
+        self._decoded = 0
+        self._placeholder(self._writer.finish())
         return end + 1
 
     def _decode(self, data: bytes | bytearray, start: int, end: int) -> None:
@@ -253,11 +288,33 @@ class BlobExtractor:
         self._decoded += len(piece)
         if self._decoded > self._max_blob:
             raise ImageTooLargeError(f"image larger than the {self._max_blob}-byte cap")
-        self._pieces.append(piece)
+        if self._max_total is not None and self._total + self._decoded > self._max_total:
+            raise JobTooLargeError(f"images larger than the {self._max_total}-byte cap per job")
+        self._writer.write(piece)
+
+    def close(self) -> None:
+        """Drop a half-decoded image (after an error); finished ones live on in `blobs`."""
+        self._writer.abort()
 
 
-def extract(data: bytes | bytearray, *, max_blob_bytes: int) -> tuple[bytes, list[bytes]]:
-    """Scan a complete body (e.g. one SSE event) in one go: (skeleton, blobs)."""
-    extractor = BlobExtractor(max_blob_bytes=max_blob_bytes, max_skeleton_bytes=len(data) + 64)
-    extractor.feed(data)
-    return extractor.finish(), extractor.blobs
+def extract(
+    data: bytes | bytearray,
+    *,
+    max_blob_bytes: int,
+    budget: ImageBudget | None = None,
+    max_blobs: int | None = None,
+    max_total_bytes: int | None = None,
+) -> tuple[bytes, list[ImageData], int]:
+    """Scan a complete body (e.g. one SSE event) in one go: (skeleton, blobs, dropped)."""
+    extractor = BlobExtractor(
+        max_blob_bytes=max_blob_bytes,
+        max_skeleton_bytes=len(data) + 64,
+        budget=budget,
+        max_blobs=max_blobs,
+        max_total_bytes=max_total_bytes,
+    )
+    try:
+        extractor.feed(data)
+    finally:
+        extractor.close()
+    return extractor.finish(), extractor.blobs, extractor.dropped

@@ -19,6 +19,7 @@ from bot.gateway import errors as gw
 from bot.gateway._extract import blob_index
 from bot.gateway.media import decode_b64_image, decode_data_url, to_image
 from bot.gateway.models import Endpoint, GeneratedImage, ModelInfo, Usage
+from bot.gateway.spool import ImageBudget, ImageData
 
 _IMAGE_OUTPUT_TAGS = frozenset({"image-generation", "image-output", "image-gen"})
 _IMAGE_INPUT_TAGS = frozenset({"vision", "file-input", "image-input", "image-editing"})
@@ -47,6 +48,7 @@ class ParsedResult:
     usage: Usage | None = None
     provider_metadata: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    dropped: int = 0  # images past the request's cap, skipped undecoded
 
 
 # --- results ------------------------------------------------------------------------------
@@ -105,7 +107,7 @@ def image_url_of(item: Any) -> str | None:
 
 
 def blob_image(
-    value: Any, blobs: Sequence[bytes], revised_prompt: str | None = None
+    value: Any, blobs: Sequence[ImageData], revised_prompt: str | None = None
 ) -> GeneratedImage | None:
     """The image behind an extractor placeholder (see `_extract`), None if `value` is not one."""
     index = blob_index(value)
@@ -117,14 +119,18 @@ def blob_image(
 
 
 def image_from_url(
-    url: str, max_bytes: int, revised_prompt: str | None = None, blobs: Sequence[bytes] = ()
+    url: str,
+    max_bytes: int,
+    revised_prompt: str | None = None,
+    blobs: Sequence[ImageData] = (),
+    budget: ImageBudget | None = None,
 ) -> GeneratedImage | PendingImage:
     """An image from a data URL (or its placeholder), or a pending download for http(s)."""
     if (image := blob_image(url, blobs, revised_prompt)) is not None:
         return image
     if url.startswith("data:"):
-        image = decode_data_url(url, max_bytes=max_bytes)
-        return GeneratedImage(data=image.data, mime=image.mime, revised_prompt=revised_prompt)
+        image = decode_data_url(url, max_bytes=max_bytes, budget=budget)
+        return GeneratedImage(data=image.content, mime=image.mime, revised_prompt=revised_prompt)
     if url.startswith(("https://", "http://")):
         return PendingImage(url, revised_prompt)
     raise gw.UnsafeURLError("image URL is neither a data URL nor http(s)")
@@ -158,7 +164,12 @@ def _common(body: dict[str, Any], images: list[GeneratedImage | PendingImage], t
 
 
 def parse_images_body(
-    box: list[bytes | bytearray], max_image_bytes: int, blobs: Sequence[bytes] = ()
+    box: list[bytes | bytearray],
+    max_image_bytes: int,
+    blobs: Sequence[ImageData] = (),
+    *,
+    max_images: int | None = None,
+    budget: ImageBudget | None = None,
 ) -> ParsedResult:
     """Parse an `/images/generations` body (`data[].b64_json`, else `data[].url`).
 
@@ -166,11 +177,15 @@ def parse_images_body(
         box: A one-item list holding the raw body; emptied so the body can be freed early.
         max_image_bytes: Cap per decoded image.
         blobs: Images already decoded by the extractor, referenced by placeholders.
+        max_images: Images kept at most (the request's `n`); the rest are dropped undecoded
+            and counted in `ParsedResult.dropped`.
+        budget: Where images decoded here are held.
     """
     body = load_object(box)
     items = body.get("data")
     if not isinstance(items, list):
         raise gw.BadResponseError("image result has no `data` list")
+    dropped = _trim(items, max_images)
     images: list[GeneratedImage | PendingImage] = []
     for item in items:
         if not isinstance(item, dict):
@@ -180,17 +195,35 @@ def parse_images_body(
         if (image := blob_image(b64, blobs, revised)) is not None:
             images.append(image)
         elif isinstance(b64, str) and b64:
-            images.append(decode_b64_image(b64, max_bytes=max_image_bytes, revised_prompt=revised))
+            images.append(
+                decode_b64_image(b64, max_bytes=max_image_bytes, revised_prompt=revised, budget=budget)
+            )
         elif isinstance(item.get("url"), str):
-            images.append(image_from_url(item["url"], max_image_bytes, revised, blobs))
+            images.append(image_from_url(item["url"], max_image_bytes, revised, blobs, budget))
         else:
             raise gw.BadResponseError("image result item has neither `b64_json` nor `url`")
         del b64
-    return _common(body, images, "")
+    result = _common(body, images, "")
+    result.dropped = dropped
+    return result
+
+
+def _trim(items: list[Any], max_images: int | None) -> int:
+    """Cut `items` to `max_images` in place; return how many were cut."""
+    if max_images is None or len(items) <= max_images:
+        return 0
+    dropped = len(items) - max_images
+    del items[max_images:]
+    return dropped
 
 
 def parse_chat_body(
-    box: list[bytes | bytearray], max_image_bytes: int, blobs: Sequence[bytes] = ()
+    box: list[bytes | bytearray],
+    max_image_bytes: int,
+    blobs: Sequence[ImageData] = (),
+    *,
+    max_images: int | None = None,
+    budget: ImageBudget | None = None,
 ) -> ParsedResult:
     """Parse a non-streamed chat completion: `choices[0].message.{content,images}`."""
     body = load_object(box)
@@ -205,13 +238,15 @@ def parse_chat_body(
     raw_images = message.pop("images", None) or []
     if not isinstance(raw_images, list):
         raise gw.BadResponseError("chat message `images` is not a list")
+    dropped = _trim(raw_images, max_images)
     while raw_images:
         url = image_url_of(raw_images.pop(0))
         if url is None:
             raise gw.BadResponseError("chat image item has no URL")
-        images.append(image_from_url(url, max_image_bytes, None, blobs))
+        images.append(image_from_url(url, max_image_bytes, None, blobs, budget))
         del url
     result = _common(body, images, text)
+    result.dropped = dropped
     if choices[0].get("finish_reason") is not None:
         result.extra["finish_reason"] = choices[0]["finish_reason"]
     return result

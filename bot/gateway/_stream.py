@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
@@ -14,7 +15,10 @@ from bot.gateway import _parse
 from bot.gateway import errors as gw
 from bot.gateway._extract import extract
 from bot.gateway.models import Finished, GeneratedImage, ImageEvent, StreamEvent, TextDelta, Usage, UsageEvent
+from bot.gateway.spool import ImageBudget, ImageData
 from bot.gateway.sse import iter_sse
+
+log = logging.getLogger(__name__)
 
 _EXTRACT_EVENT_BYTES = 64 * 1024  # chunks this big carry images: skip orjson's extra copies
 _ENDED_EARLY = "the stream ended before [DONE] or a finish reason"
@@ -27,6 +31,9 @@ class ChatStream:
         max_event_bytes: Cap per SSE event.
         max_image_bytes: Cap per decoded image.
         image: Resolves an image URL (data URL, placeholder or http) given the chunk's blobs.
+        budget: Where decoded images are held (RAM under the budget, else spooled).
+        max_images: Images kept from the whole stream; later ones are dropped (and logged).
+        max_total_bytes: Cap on all images of the stream together (`JobTooLargeError`).
     """
 
     def __init__(
@@ -34,11 +41,19 @@ class ChatStream:
         *,
         max_event_bytes: int,
         max_image_bytes: int,
-        image: Callable[[str, list[bytes]], Awaitable[GeneratedImage]],
+        image: Callable[[str, list[ImageData]], Awaitable[GeneratedImage]],
+        budget: ImageBudget | None = None,
+        max_images: int | None = None,
+        max_total_bytes: int | None = None,
     ) -> None:
         self._max_event_bytes = max_event_bytes
         self._max_image_bytes = max_image_bytes
         self._image = image
+        self._budget = budget
+        self._max_images = max_images
+        self._max_total = max_total_bytes
+        self._total = 0
+        self.dropped = 0
         self.generation_id: str | None = None
         self.model: str | None = None
         self.finish_reason: str | None = None
@@ -73,14 +88,30 @@ class ChatStream:
                 raise gw.StreamIncompleteError(_ENDED_EARLY, generation_id=self.generation_id) from exc
         if not done and self.finish_reason is None:
             raise gw.StreamIncompleteError(_ENDED_EARLY, generation_id=self.generation_id)
+        if self.dropped:
+            log.warning(
+                "chat stream sent %d image(s) past the cap of %s (generation %s); dropped them",
+                self.dropped,
+                self._max_images,
+                self.generation_id,
+            )
         yield Finished(finish_reason=self.finish_reason, generation_id=self.generation_id, model=self.model)
 
-    async def _load(self, raw: bytes | bytearray) -> tuple[dict[str, Any], list[bytes]]:
+    def _room(self) -> int | None:
+        return None if self._max_images is None else max(0, self._max_images - self._index)
+
+    async def _load(self, raw: bytes | bytearray) -> tuple[dict[str, Any], list[ImageData]]:
         """Parse one chunk; a big one (an image) goes through the extractor, off the loop."""
         if len(raw) < _EXTRACT_EVENT_BYTES:
             return _parse.load_object([raw]), []
-        scan = functools.partial(extract, max_blob_bytes=self._max_image_bytes)
-        skeleton, blobs = await asyncio.to_thread(scan, raw)
+        scan = functools.partial(
+            extract,
+            max_blob_bytes=self._max_image_bytes,
+            budget=self._budget,
+            max_blobs=self._room(),  # images past the cap are skipped undecoded
+            max_total_bytes=None if self._max_total is None else self._max_total - self._total,
+        )
+        skeleton, blobs, _ = await asyncio.to_thread(scan, raw)
         return _parse.load_object([skeleton]), blobs
 
     async def _chunk_events(self, chunk: dict[str, Any], blobs: list[bytes]) -> AsyncIterator[StreamEvent]:
@@ -100,8 +131,17 @@ class ChatStream:
                     url = _parse.image_url_of(items.pop(0))
                     if url is None:
                         raise gw.BadResponseError("stream image item has no URL")
+                    if self._room() == 0:
+                        self.dropped += 1
+                        continue
                     image = await self._image(url, blobs)
                     del url
+                    self._total += image.size
+                    if self._max_total is not None and self._total > self._max_total:
+                        raise gw.JobTooLargeError(
+                            f"streamed images exceed the {self._max_total}-byte cap per job",
+                            generation_id=self.generation_id,
+                        )
                     yield ImageEvent(image=image, index=self._index)
                     self._index += 1
             if choice.get("finish_reason"):

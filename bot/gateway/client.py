@@ -47,6 +47,7 @@ from bot.gateway.models import (
     UsageEvent,
 )
 from bot.gateway.retry import RetryPolicy, parse_retry_after
+from bot.gateway.spool import ImageBudget, ImageData, ImageWriter, default_budget
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ T = TypeVar("T")
 _ERROR_BODY_CAP = 64 * 1024  # enough for any error JSON; never buffer a huge error page
 _MODELS_BODY_CAP = 32 * 2**20
 _SKELETON_CAP = 16 * 2**20  # a result body without its images
+MAX_CHAT_IMAGES = 4
+"""Images kept from one chat reply (chat requests have no `n`); more are dropped and logged."""
+DEFAULT_MAX_JOB_BYTES = 256 * 2**20
 
 
 class GatewayClient:
@@ -72,6 +76,9 @@ class GatewayClient:
         max_image_bytes: Cap per decoded image (results and downloads).
         max_event_bytes: Cap per SSE event and per chat JSON body.
         resolver: Name resolution for image URLs off the gateway's origin (tests inject one).
+        budget: The process-wide image budget (RAM bytes, spooling, decodes).
+        max_job_bytes: Cap on all images of one result together (`JobTooLargeError`).
+        max_chat_images: Images kept from one chat reply.
     """
 
     def __init__(
@@ -89,6 +96,9 @@ class GatewayClient:
         max_image_bytes: int = 50 * 2**20,
         max_event_bytes: int = 64 * 2**20,
         resolver: Resolver = system_resolver,
+        budget: ImageBudget | None = None,
+        max_job_bytes: int = DEFAULT_MAX_JOB_BYTES,
+        max_chat_images: int = MAX_CHAT_IMAGES,
     ) -> None:
         base = URL(base_url)
         if not base.absolute or base.scheme not in ("http", "https"):
@@ -103,6 +113,9 @@ class GatewayClient:
         self.max_image_bytes = max_image_bytes
         self.max_event_bytes = max_event_bytes
         self._resolver = resolver
+        self.budget = budget or default_budget()
+        self.max_job_bytes = max_job_bytes
+        self.max_chat_images = max_chat_images
         # No sock_read on plain requests: a generation may legitimately take minutes before
         # the first response byte. Streams get one, so a silent stream fails fast.
         self._timeout = aiohttp.ClientTimeout(total=total_timeout, connect=connect_timeout)
@@ -129,9 +142,16 @@ class GatewayClient:
             GatewayError: A subclass for every failure (HTTP status, transport, bad answer).
         """
         body = orjson.dumps(_requests.images_payload(req))
-        parse = functools.partial(_parse.parse_images_body, max_image_bytes=self.max_image_bytes)
-        parsed = await self._call_json("POST", "images/generations", body, parse, _SKELETON_CAP, extract=True)
-        return await self._result(parsed, req.model)
+        parse = functools.partial(
+            _parse.parse_images_body,
+            max_image_bytes=self.max_image_bytes,
+            max_images=req.n,
+            budget=self.budget,
+        )
+        parsed = await self._call_json(
+            "POST", "images/generations", body, parse, _SKELETON_CAP, extract=True, max_images=req.n
+        )
+        return await self._result(parsed, req.model, asked=req.n)
 
     async def chat_image(self, req: ChatImageRequest) -> ImageResult:
         """Ask a multimodal chat model for text and images, without streaming.
@@ -140,9 +160,14 @@ class GatewayClient:
             GatewayError: A subclass for every failure.
         """
         body = await self._chat_body(req, stream=False)
-        parse = functools.partial(_parse.parse_chat_body, max_image_bytes=self.max_image_bytes)
-        parsed = await self._call_json("POST", "chat/completions", body, parse, _SKELETON_CAP, extract=True)
-        return await self._result(parsed, req.model)
+        cap = self.max_chat_images
+        parse = functools.partial(
+            _parse.parse_chat_body, max_image_bytes=self.max_image_bytes, max_images=cap, budget=self.budget
+        )
+        parsed = await self._call_json(
+            "POST", "chat/completions", body, parse, _SKELETON_CAP, extract=True, max_images=cap
+        )
+        return await self._result(parsed, req.model, asked=cap)
 
     async def stream_chat(self, req: ChatImageRequest) -> AsyncIterator[StreamEvent]:
         """Stream a multimodal chat reply: text deltas, decoded images, usage, then `Finished`.
@@ -262,9 +287,21 @@ class GatewayClient:
             raise gw.GatewayConnectionError(f"reading the response failed: {type(exc).__name__}") from exc
         return b"".join(chunks)
 
-    async def _read_extracting(self, resp: aiohttp.ClientResponse, cap: int) -> tuple[bytes, list[bytes]]:
-        """Read a JSON body, decoding its base64 images as they arrive (see `_extract`)."""
-        extractor = BlobExtractor(max_blob_bytes=self.max_image_bytes, max_skeleton_bytes=cap)
+    async def _read_extracting(
+        self, resp: aiohttp.ClientResponse, cap: int, max_images: int | None
+    ) -> tuple[bytes, list[ImageData], int]:
+        """Read a JSON body, decoding its base64 images as they arrive (see `_extract`).
+
+        Returns:
+            The skeleton, the images (at most `max_images`), and how many were dropped.
+        """
+        extractor = BlobExtractor(
+            max_blob_bytes=self.max_image_bytes,
+            max_skeleton_bytes=cap,
+            budget=self.budget,
+            max_blobs=max_images,
+            max_total_bytes=self.max_job_bytes,
+        )
         try:
             async for chunk in resp.content.iter_any():
                 extractor.feed(chunk)
@@ -272,7 +309,9 @@ class GatewayClient:
             raise gw.GatewayTimeoutError("timed out reading the response") from exc
         except aiohttp.ClientError as exc:
             raise gw.GatewayConnectionError(f"reading the response failed: {type(exc).__name__}") from exc
-        return extractor.finish(), extractor.blobs
+        finally:
+            extractor.close()
+        return extractor.finish(), extractor.blobs, extractor.dropped
 
     async def _call_json(
         self,
@@ -283,6 +322,7 @@ class GatewayClient:
         cap: int,
         *,
         extract: bool = False,
+        max_images: int | None = None,
     ) -> T:
         """Send with retries, read the body and parse it (off the loop when large).
 
@@ -293,6 +333,7 @@ class GatewayClient:
             parse: `parse(box, blobs)`: the body in a one-item list, and extracted images.
             cap: Largest body accepted (without the extracted images).
             extract: Decode base64 images while the body streams in.
+            max_images: With `extract`: images decoded at most (the rest are skipped).
         """
         started = time.monotonic()
         attempt = 0
@@ -303,7 +344,7 @@ class GatewayClient:
                 async with self._send(method, path, body) as resp:
                     responded = True
                     if extract:
-                        raw, blobs = await self._read_extracting(resp, cap)
+                        raw, blobs, _ = await self._read_extracting(resp, cap, max_images)
                     else:
                         raw, blobs = await self._read_body(resp, cap), []
                 box: list[Any] = [raw]
@@ -345,7 +386,14 @@ class GatewayClient:
 
     # --- results --------------------------------------------------------------------------
 
-    async def _result(self, parsed: _parse.ParsedResult, requested_model: str) -> ImageResult:
+    async def _result(self, parsed: _parse.ParsedResult, requested_model: str, *, asked: int) -> ImageResult:
+        if parsed.dropped:
+            log.warning(
+                "gateway sent %d image(s) more than the %d asked for (generation %s); dropped them",
+                parsed.dropped,
+                asked,
+                parsed.generation_id,
+            )
         pending = [item for item in parsed.images if isinstance(item, _parse.PendingImage)]
         downloaded: dict[int, GeneratedImage] = {}
         if pending:
@@ -358,6 +406,7 @@ class GatewayClient:
         images = [
             downloaded[id(item)] if isinstance(item, _parse.PendingImage) else item for item in parsed.images
         ]
+        check_job_size(sum(image.size for image in images), self.max_job_bytes)
         return ImageResult(
             images=images,
             model=parsed.model or requested_model,
@@ -370,6 +419,8 @@ class GatewayClient:
 
     async def _download(self, pending: _parse.PendingImage) -> GeneratedImage:
         """Fetch a `url` result (checked, size-capped); the key goes only to the gateway's own origin."""
+        cap = min(self.max_image_bytes, self.max_job_bytes)
+        writer = ImageWriter(self.budget)
         try:
             async with open_image_url(
                 self._session,
@@ -379,17 +430,27 @@ class GatewayClient:
                 request_timeout=self._timeout,
                 resolver=self._resolver,
             ) as resp:
-                data = await self._read_body(resp, self.max_image_bytes)
+                if (resp.content_length or 0) > cap:
+                    raise gw.ImageTooLargeError(
+                        f"image of {resp.content_length} bytes exceeds the {cap}-byte cap"
+                    )
+                async for chunk in resp.content.iter_any():
+                    if writer.size + len(chunk) > cap:
+                        raise gw.ImageTooLargeError(f"image exceeds the {cap}-byte cap")
+                    writer.write(chunk)
+            data = writer.finish()
         except TimeoutError as exc:
             raise gw.GatewayTimeoutError("timed out downloading an image") from exc
         except aiohttp.ClientError as exc:
             raise gw.GatewayConnectionError(f"image download failed: {type(exc).__name__}") from exc
+        finally:
+            writer.abort()
         return to_image(data, revised_prompt=pending.revised_prompt)
 
-    async def _image(self, url: str, blobs: list[bytes]) -> GeneratedImage:
+    async def _image(self, url: str, blobs: list[ImageData]) -> GeneratedImage:
         if url.startswith("data:"):
-            return await decode_data_url_async(url, max_bytes=self.max_image_bytes)
-        image = _parse.image_from_url(url, self.max_image_bytes, None, blobs)
+            return await decode_data_url_async(url, max_bytes=self.max_image_bytes, budget=self.budget)
+        image = _parse.image_from_url(url, self.max_image_bytes, None, blobs, self.budget)
         return await self._download(image) if isinstance(image, _parse.PendingImage) else image
 
     async def _stream_events(self, resp: aiohttp.ClientResponse) -> AsyncIterator[StreamEvent]:
@@ -398,7 +459,12 @@ class GatewayClient:
             source = self._events_from_json(resp)
         else:
             translator = ChatStream(
-                max_event_bytes=self.max_event_bytes, max_image_bytes=self.max_image_bytes, image=self._image
+                max_event_bytes=self.max_event_bytes,
+                max_image_bytes=self.max_image_bytes,
+                image=self._image,
+                budget=self.budget,
+                max_images=self.max_chat_images,
+                max_total_bytes=self.max_job_bytes,
             )
             source = translator.events(resp.content.iter_any())
         async with aclosing(source) as events:
@@ -406,9 +472,16 @@ class GatewayClient:
                 yield event
 
     async def _events_from_json(self, resp: aiohttp.ClientResponse) -> AsyncIterator[StreamEvent]:
-        raw, blobs = await self._read_extracting(resp, _SKELETON_CAP)
-        parse = functools.partial(_parse.parse_chat_body, max_image_bytes=self.max_image_bytes, blobs=blobs)
-        result = await self._result(await _offload(parse, [raw], len(raw)), "")
+        cap = self.max_chat_images
+        raw, blobs, _ = await self._read_extracting(resp, _SKELETON_CAP, cap)
+        parse = functools.partial(
+            _parse.parse_chat_body,
+            max_image_bytes=self.max_image_bytes,
+            blobs=blobs,
+            max_images=cap,
+            budget=self.budget,
+        )
+        result = await self._result(await _offload(parse, [raw], len(raw)), "", asked=cap)
         if result.text:
             yield TextDelta(result.text)
         for index, image in enumerate(result.images):
@@ -417,6 +490,12 @@ class GatewayClient:
             yield UsageEvent(result.usage)
         reason = result.extra.get("finish_reason")
         yield Finished(str(reason) if reason else None, result.generation_id, result.model or None)
+
+
+def check_job_size(total: int, cap: int) -> None:
+    """Raise `JobTooLargeError` when a job's images together are over `cap` bytes."""
+    if total > cap:
+        raise gw.JobTooLargeError(f"images of {total} bytes exceed the {cap}-byte cap per job")
 
 
 def _parse_models(box: list[Any], blobs: list[bytes]) -> list[ModelInfo]:

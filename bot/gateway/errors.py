@@ -164,6 +164,15 @@ class ImageTooLargeError(GatewayError):
     user_message = "The image is too large to handle."
 
 
+class JobTooLargeError(ImageTooLargeError):
+    """The images of one job together are over the per-job byte cap."""
+
+    user_message = (
+        "The image service sent more image data than the bot accepts for one request. "
+        "Try fewer images or a smaller size."
+    )
+
+
 _STATUS_CLASSES: dict[int, type[GatewayError]] = {
     400: BadRequestError,
     401: AuthenticationError,

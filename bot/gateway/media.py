@@ -15,6 +15,7 @@ import pybase64
 
 from bot.gateway.errors import ImageTooLargeError, InvalidImageError
 from bot.gateway.models import GeneratedImage
+from bot.gateway.spool import ImageBudget, ImageData
 
 OFFLOAD_BYTES = 256 * 1024
 """Base64 text longer than this is decoded off the event loop by the async helpers."""
@@ -75,23 +76,36 @@ def b64decode_strict(b64: B64Text, *, max_bytes: int | None = None) -> bytes:
         raise InvalidImageError("image data is not valid base64") from exc
 
 
-def to_image(data: bytes, *, revised_prompt: str | None = None) -> GeneratedImage:
+def to_image(
+    data: bytes | ImageData, *, revised_prompt: str | None = None, budget: ImageBudget | None = None
+) -> GeneratedImage:
     """Wrap decoded bytes as an image after sniffing their type.
+
+    Args:
+        data: The bytes, or bytes already held under the budget.
+        revised_prompt: The model's rewrite of the prompt, if any.
+        budget: Count plain bytes in this budget (spooled when it is full).
 
     Raises:
         InvalidImageError: The bytes are not a PNG, JPEG, WebP or GIF image.
     """
-    mime = sniff_mime(data)
+    mime = sniff_mime(data.head(12) if isinstance(data, ImageData) else data)
     if mime is None:
         raise InvalidImageError("image data is not a PNG, JPEG, WebP or GIF image")
+    if not isinstance(data, ImageData):
+        data = ImageData.of(data, budget)
     return GeneratedImage(data=data, mime=mime, revised_prompt=revised_prompt)
 
 
 def decode_b64_image(
-    b64: B64Text, *, max_bytes: int | None = None, revised_prompt: str | None = None
+    b64: B64Text,
+    *,
+    max_bytes: int | None = None,
+    revised_prompt: str | None = None,
+    budget: ImageBudget | None = None,
 ) -> GeneratedImage:
     """Decode a `b64_json` value into an image (cap, strict base64, sniffing)."""
-    return to_image(b64decode_strict(b64, max_bytes=max_bytes), revised_prompt=revised_prompt)
+    return to_image(b64decode_strict(b64, max_bytes=max_bytes), revised_prompt=revised_prompt, budget=budget)
 
 
 def _data_url_header(url: str) -> tuple[str, int]:
@@ -118,7 +132,9 @@ def split_data_url(url: str) -> tuple[str, str]:
     return mime, url[start:]
 
 
-def decode_data_url(url: str, *, max_bytes: int | None = None) -> GeneratedImage:
+def decode_data_url(
+    url: str, *, max_bytes: int | None = None, budget: ImageBudget | None = None
+) -> GeneratedImage:
     """Decode an image data URL (`message.images[].image_url.url`).
 
     Raises:
@@ -128,7 +144,7 @@ def decode_data_url(url: str, *, max_bytes: int | None = None) -> GeneratedImage
     _, start = _data_url_header(url)
     # Check the cap on the length before slicing: the slice is a copy of the whole payload.
     check_size((len(url) - start) * 3 // 4 - 2, max_bytes)
-    return decode_b64_image(url[start:], max_bytes=max_bytes)
+    return decode_b64_image(url[start:], max_bytes=max_bytes, budget=budget)
 
 
 def encode_data_url(data: bytes, mime: str | None = None) -> str:
@@ -143,22 +159,28 @@ def encode_data_url(data: bytes, mime: str | None = None) -> str:
 
 
 async def decode_b64_image_async(
-    b64: B64Text, *, max_bytes: int | None = None, revised_prompt: str | None = None
+    b64: B64Text,
+    *,
+    max_bytes: int | None = None,
+    revised_prompt: str | None = None,
+    budget: ImageBudget | None = None,
 ) -> GeneratedImage:
     """`decode_b64_image`, in a worker thread when the payload is large."""
     check_size(decoded_size(b64), max_bytes)  # refuse oversize before paying for a thread hop
     if len(b64) > OFFLOAD_BYTES:
         return await asyncio.to_thread(
-            decode_b64_image, b64, max_bytes=max_bytes, revised_prompt=revised_prompt
+            decode_b64_image, b64, max_bytes=max_bytes, revised_prompt=revised_prompt, budget=budget
         )
-    return decode_b64_image(b64, max_bytes=max_bytes, revised_prompt=revised_prompt)
+    return decode_b64_image(b64, max_bytes=max_bytes, revised_prompt=revised_prompt, budget=budget)
 
 
-async def decode_data_url_async(url: str, *, max_bytes: int | None = None) -> GeneratedImage:
+async def decode_data_url_async(
+    url: str, *, max_bytes: int | None = None, budget: ImageBudget | None = None
+) -> GeneratedImage:
     """`decode_data_url`, in a worker thread when the payload is large."""
     if len(url) > OFFLOAD_BYTES:
-        return await asyncio.to_thread(decode_data_url, url, max_bytes=max_bytes)
-    return decode_data_url(url, max_bytes=max_bytes)
+        return await asyncio.to_thread(decode_data_url, url, max_bytes=max_bytes, budget=budget)
+    return decode_data_url(url, max_bytes=max_bytes, budget=budget)
 
 
 async def encode_data_url_async(data: bytes, mime: str | None = None) -> str:

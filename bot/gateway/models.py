@@ -7,9 +7,11 @@ are preserved in `extra` (results) so nothing the gateway adds is lost.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from bot.gateway.spool import ImageData
 
 Endpoint = Literal["images", "chat"]
 
@@ -59,13 +61,34 @@ class InputImage(BaseModel):
     mime: str
 
 
-@dataclass(frozen=True, slots=True)
 class GeneratedImage:
-    """One decoded image: exact bytes as the gateway sent them, MIME sniffed from the bytes."""
+    """One decoded image: exact bytes as the gateway sent them, MIME sniffed from the bytes.
 
-    data: bytes
-    mime: str
-    revised_prompt: str | None = None
+    The bytes live in an `ImageData`: in RAM under the process-wide budget, or spooled to a
+    temporary file (see `bot.gateway.spool`). Read them with `open()` (a fresh reader);
+    `data` copies a spooled image into memory, so hot paths use `open()` and `size`.
+    """
+
+    __slots__ = ("content", "mime", "revised_prompt")
+
+    def __init__(self, data: bytes | ImageData, mime: str, revised_prompt: str | None = None) -> None:
+        self.content = data if isinstance(data, ImageData) else ImageData.of(data)
+        self.mime = mime
+        self.revised_prompt = revised_prompt
+
+    @property
+    def data(self) -> bytes:
+        """All the bytes (read from the spool file when the image was spooled)."""
+        return self.content.read()
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        return self.content.size
+
+    def open(self) -> BinaryIO:
+        """A new reader over the bytes, at position 0."""
+        return self.content.open()
 
     @property
     def extension(self) -> str:
@@ -73,6 +96,10 @@ class GeneratedImage:
         return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}.get(
             self.mime, "bin"
         )
+
+    def __repr__(self) -> str:
+        where = "memory" if self.content.in_memory else "spooled"
+        return f"GeneratedImage(mime={self.mime!r}, size={self.size}, {where})"
 
 
 @dataclass(frozen=True, slots=True)

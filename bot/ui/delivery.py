@@ -251,7 +251,9 @@ async def deliver_images(
     if interaction.extras.get(RESULT_IN_FOLLOWUPS):
         edit_original = False
         await release_placeholder(interaction)
-    batches = await fit_images(images, per_file_limit=interaction.filesize_limit)
+    batches = await fit_images(
+        images, per_file_limit=interaction.filesize_limit, budget=interaction.client.generation.gateway.budget
+    )
     plan = outcome.plan
     notes = list(plan.options.notes)
     reencoded = [

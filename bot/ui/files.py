@@ -4,7 +4,10 @@ Discord limits each file (``Interaction.filesize_limit``: 10 MiB unless boosted)
 request (25 MiB, including the JSON part) and attachments per message (10). Images that fit
 are posted exactly as the gateway sent them; several that fit alone but not together are split
 across messages rather than degraded. Only an image too large on its own is re-encoded (WebP,
-then JPEG, descending quality, then downscaled) in a worker thread.
+then JPEG, descending quality, then downscaled) in a worker thread, under the process-wide
+image budget: a limited number of decodes at once and a cap on the pixels decoded at once
+(`ImageBudget.decoding`), the source read from RAM or its spool file, the result held like
+any other image (RAM while the budget allows, else spooled).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
 from bot.errors import UserFacingError
 from bot.gateway.models import GeneratedImage
+from bot.gateway.spool import ImageBudget, ImageData, default_budget
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +51,14 @@ class FittedImage:
     """An image ready to attach.
 
     Attributes:
-        data: The bytes to upload (the original bytes unless `reencoded`).
-        mime: MIME type of `data`.
+        content: The bytes to upload (the original bytes unless `reencoded`), in RAM or spooled.
+        mime: MIME type of `content`.
         filename: Attachment file name with a matching extension.
-        reencoded: Whether `data` differs from what the gateway sent.
+        reencoded: Whether `content` differs from what the gateway sent.
         original_size: Size in bytes of the gateway's image.
     """
 
-    data: bytes
+    content: ImageData
     mime: str
     filename: str
     reencoded: bool
@@ -61,8 +66,17 @@ class FittedImage:
 
     @property
     def size(self) -> int:
-        """Size in bytes of `data`."""
-        return len(self.data)
+        """Size in bytes of `content`."""
+        return self.content.size
+
+    @property
+    def data(self) -> bytes:
+        """All the bytes (read from the spool file when spooled: avoid on hot paths)."""
+        return self.content.read()
+
+    def open(self) -> BinaryIO:
+        """A new reader over the bytes, for an upload."""
+        return self.content.open()
 
 
 async def fit_images(
@@ -73,6 +87,7 @@ async def fit_images(
     max_files: int = MAX_FILES_PER_MESSAGE,
     filename_prefix: str = "image",
     max_pixels: int | None = None,
+    budget: ImageBudget | None = None,
 ) -> list[list[FittedImage]]:
     """Make every image fit and group them into messages.
 
@@ -84,6 +99,7 @@ async def fit_images(
         filename_prefix: File names are ``<prefix>_<n>.<ext>`` with n counting from 1.
         max_pixels: Refuse to decode larger images (default: the smaller of
             ``PIL.Image.MAX_IMAGE_PIXELS`` and `DEFAULT_MAX_PIXELS`).
+        budget: The process-wide image budget (decodes at once, pixels, RAM).
 
     Returns:
         Batches in order, each ≤ `max_files` files totalling ≤ `per_message_limit` bytes.
@@ -100,24 +116,23 @@ async def fit_images(
         if max_pixels is not None
         else min(Image.MAX_IMAGE_PIXELS or DEFAULT_MAX_PIXELS, DEFAULT_MAX_PIXELS)
     )
+    budget = budget or default_budget()
     fitted: list[FittedImage] = []
     for number, image in enumerate(images, start=1):
-        if len(image.data) <= target:
-            data, mime, reencoded = image.data, image.mime, False
+        if image.size <= target:
+            content, mime, reencoded = image.content, image.mime, False
         else:
-            # One thread hop per image, sequentially: decoding several large images at once
-            # would multiply peak memory for little gain.
-            data, mime = await asyncio.to_thread(_shrink, image.data, target, pixels)
+            content, mime = await _reencode(image, target, pixels, budget)
             reencoded = True
-            log.info("re-encoded image %d from %d to %d bytes (%s)", number, len(image.data), len(data), mime)
+            log.info("re-encoded image %d from %d to %d bytes (%s)", number, image.size, content.size, mime)
         extension = _EXTENSIONS.get(mime, "bin")
         fitted.append(
             FittedImage(
-                data=data,
+                content=content,
                 mime=mime,
                 filename=f"{filename_prefix}_{number}.{extension}",
                 reencoded=reencoded,
-                original_size=len(image.data),
+                original_size=image.size,
             )
         )
     return batch_images(fitted, per_message_limit=per_message_limit, max_files=max_files)
@@ -150,22 +165,58 @@ def batch_images(
     return batches
 
 
-def _shrink(data: bytes, limit: int, max_pixels: int) -> tuple[bytes, str]:
+async def _reencode(
+    image: GeneratedImage, target: int, max_pixels: int, budget: ImageBudget
+) -> tuple[ImageData, str]:
+    """Shrink one image in a worker thread, inside the budget's decode slot and pixel share."""
+    # The header alone gives the pixel count, so the budget is taken before any pixel exists.
+    width, height = await asyncio.to_thread(_dimensions, image.content, max_pixels)
+    async with budget.decoding(width * height):
+        return await asyncio.to_thread(_shrink, image.content, target, max_pixels, budget)
+
+
+_TOO_LARGE = "The generated image is too large to post on Discord."
+
+
+def _dimensions(content: ImageData, max_pixels: int) -> tuple[int, int]:
+    """Width and height from the header (no pixel decoded); refuse decompression bombs."""
+    try:
+        with content.open() as reader, Image.open(reader) as opened:
+            width, height = opened.size
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImageFitError(_TOO_LARGE) from exc
+    if width * height > max_pixels:
+        raise ImageFitError(_TOO_LARGE)
+    return width, height
+
+
+def _shrink(content: ImageData, limit: int, max_pixels: int, budget: ImageBudget) -> tuple[ImageData, str]:
     """Re-encode (and if needed downscale) an image until it is at most `limit` bytes.
 
-    Runs in a worker thread.
+    Runs in a worker thread; the pixels are freed before the result is stored.
     """
+    data, mime = _shrink_bytes(content, limit, max_pixels)
+    return ImageData.of(data, budget), mime
+
+
+def _shrink_bytes(content: ImageData, limit: int, max_pixels: int) -> tuple[bytes, str]:
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with content.open() as reader:
+            opened = Image.open(reader)
             # `open` reads the header only: check the size before decoding any pixel.
             width, height = opened.size
             if width * height > max_pixels:
-                raise ImageFitError("The generated image is too large to post on Discord.")
+                raise ImageFitError(_TOO_LARGE)
             opened.seek(0)  # first frame of an animation
             has_alpha = opened.mode in ("RGBA", "LA", "PA") or "transparency" in opened.info
-            frame = opened.convert("RGBA" if has_alpha else "RGB")
+            mode = "RGBA" if has_alpha else "RGB"
+            opened.load()
+            # Already in the right mode (the usual PNG): use the decoded pixels as they are;
+            # `convert` would hold a second full copy.
+            frame = opened if opened.mode == mode else opened.convert(mode)
+            del opened
     except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ImageFitError("The generated image is too large to post on Discord.") from exc
+        raise ImageFitError(_TOO_LARGE) from exc
 
     scale = 1.0
     while True:

@@ -7,7 +7,6 @@ attachment alt text 1,024. Mentions: nobody is pinged except, when given, the re
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -232,27 +231,16 @@ def alt_text(prompt: str) -> str:
     return truncate(" ".join(prompt.split()), ALT_TEXT_LIMIT)
 
 
-class ImageBuffer(io.BytesIO):
-    """A `BytesIO` over an image that aiohttp can upload without copying it.
-
-    aiohttp's `BytesIOPayload` calls `getbuffer()` only to learn the size; on a plain `BytesIO`
-    that un-shares (copies) the whole image inside the event loop. `getvalue()` returns the
-    original bytes object while the buffer is unmodified, so the view costs nothing.
-    """
-
-    def getbuffer(self) -> memoryview:  # type: ignore[override]  # read-only view on purpose
-        """A read-only view of the image bytes (no copy)."""
-        return memoryview(self.getvalue())
-
-
 def image_files(
     images: Sequence[FittedImage], *, alt: str | None = None, spoiler: bool = False
 ) -> list[discord.File]:
-    """`discord.File`s over in-memory buffers, with alt text (behind a spoiler when asked)."""
+    """`discord.File`s over the images' bytes (RAM or spool file, never copied), with alt text.
+
+    Each file gets its own reader, so re-uploading (retries, the channel fallback) and other
+    readers never disturb each other.
+    """
     return [
-        discord.File(
-            ImageBuffer(image.data), filename=image.filename, description=alt or None, spoiler=spoiler
-        )
+        discord.File(image.open(), filename=image.filename, description=alt or None, spoiler=spoiler)
         for image in images
     ]
 

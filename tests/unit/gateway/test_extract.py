@@ -10,7 +10,7 @@ import pybase64
 import pytest
 
 from bot.gateway._extract import BlobExtractor, blob_index, extract
-from bot.gateway.errors import BadResponseError, ImageTooLargeError, InvalidImageError
+from bot.gateway.errors import BadResponseError, ImageTooLargeError, InvalidImageError, JobTooLargeError
 from tests.fakes.ai_gateway import make_jpeg, make_png
 
 PNG, JPEG = make_png(120, seed=1), make_jpeg(0, seed=2)
@@ -60,7 +60,7 @@ def run(chunks: list[bytes], **caps: int) -> tuple[bytes, list[bytes]]:
     extractor = BlobExtractor(**{"max_blob_bytes": 10**6, "max_skeleton_bytes": 10**6, **caps})
     for chunk in chunks:
         extractor.feed(chunk)
-    return extractor.finish(), extractor.blobs
+    return extractor.finish(), [blob.read() for blob in extractor.blobs]
 
 
 EXPECTED = reference(orjson.loads(BODY))
@@ -95,7 +95,9 @@ def test_random_chunking(seed: int) -> None:
 
 
 def test_one_shot_helper() -> None:
-    assert resolved(*extract(bytearray(BODY), max_blob_bytes=10**6)) == EXPECTED
+    skeleton, blobs, dropped = extract(bytearray(BODY), max_blob_bytes=10**6)
+    assert resolved(skeleton, [blob.read() for blob in blobs]) == EXPECTED
+    assert dropped == 0
 
 
 def test_non_json_passes_through_for_the_parser_to_reject() -> None:
@@ -137,3 +139,25 @@ def test_skeleton_cap() -> None:
         run([b'{"revised_prompt": "' + b"x" * 2000 + b'"}'], max_skeleton_bytes=1000)
     with pytest.raises(BadResponseError):
         run([b'{"url": "https://' + b"x" * 2000 + b'"}'], max_skeleton_bytes=1000)
+
+
+def test_images_past_max_blobs_are_skipped_undecoded() -> None:
+    body = (
+        b'{"data": [{"b64_json": "' + B64_PNG.encode() + b'"}, {"b64_json": "' + B64_JPEG.encode() + b'"},'
+        b' {"b64_json": "!!not even base64!!"}, {"url": "data:image/png;base64,' + B64_PNG.encode() + b'"}]}'
+    )
+    extractor = BlobExtractor(max_blob_bytes=10**6, max_skeleton_bytes=10**6, max_blobs=2)
+    for start in range(0, len(body), 7):  # odd chunk boundaries
+        extractor.feed(body[start : start + 7])
+    assert [blob.read() for blob in extractor.blobs] == [PNG, JPEG]
+    assert extractor.dropped == 2
+    items = orjson.loads(extractor.finish())["data"]
+    assert [blob_index(item.get("b64_json", item.get("url"))) for item in items] == [0, 1, None, None]
+
+
+def test_images_together_over_the_job_cap_fail_while_streaming_in() -> None:
+    body = b'{"data": [{"b64_json": "' + B64_PNG.encode() + b'"}, {"b64_json": "' + B64_PNG.encode() + b'"}]}'
+    extractor = BlobExtractor(max_blob_bytes=10**6, max_skeleton_bytes=10**6, max_total_bytes=len(PNG) + 10)
+    with pytest.raises(JobTooLargeError):
+        extractor.feed(body)
+    assert len(extractor.blobs) == 1

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from bot.gateway.models import GeneratedImage
+from bot.gateway.spool import ImageData
 from bot.ui.files import FittedImage, ImageFitError, batch_images, fit_images
 
 
@@ -129,7 +130,11 @@ async def test_invalid_limits_are_rejected() -> None:
 
 def fitted(size: int) -> FittedImage:
     return FittedImage(
-        data=b"x" * size, mime="image/png", filename="f.png", reencoded=False, original_size=size
+        content=ImageData.of(b"x" * size),
+        mime="image/png",
+        filename="f.png",
+        reencoded=False,
+        original_size=size,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import discord
 import pytest
 
+from bot.gateway.spool import ImageData
 from bot.storage.records import DELETED_USER_ID, JobRecord
 from bot.ui.files import FittedImage
 from bot.ui.render import (
@@ -88,7 +89,7 @@ def test_result_embed_stays_within_every_limit_with_huge_inputs() -> None:
 
 def image(number: int, size: int = 100) -> FittedImage:
     return FittedImage(
-        data=bytes([number]) * size,
+        content=ImageData.of(bytes([number]) * size),
         mime="image/png",
         filename=f"image_{number}.png",
         reencoded=False,

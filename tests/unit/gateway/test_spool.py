@@ -1,0 +1,206 @@
+"""The image budget: bytes in RAM (else spooled), pixels decoded at once, independent readers."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Callable
+
+import pytest
+
+from bot.gateway.spool import ImageBudget, ImageData, ImageWriter
+
+KiB = 1024
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Let the other tasks run until `condition()` holds (no clock involved)."""
+    for _ in range(10_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition never held")
+
+
+def write(budget: ImageBudget, data: bytes, piece: int = 4 * KiB) -> ImageData:
+    writer = ImageWriter(budget)
+    for start in range(0, len(data), piece):
+        writer.write(data[start : start + piece])
+    return writer.finish()
+
+
+def test_images_stay_in_ram_while_the_budget_has_room_then_spool() -> None:
+    budget = ImageBudget(memory_bytes=100 * KiB, max_image_in_memory=64 * KiB)
+    first = write(budget, b"a" * 60 * KiB)
+    assert first.in_memory
+    assert budget.in_memory == 60 * KiB
+    second = write(budget, b"b" * 60 * KiB)  # does not fit beside the first: spooled
+    assert not second.in_memory
+    assert budget.in_memory == 60 * KiB  # what was held before spilling was given back
+    assert (budget.spooled_images, budget.spooled_bytes) == (1, 60 * KiB)
+    assert second.read() == b"b" * 60 * KiB
+    assert second.head(3) == b"bbb"
+
+
+def test_an_image_over_the_per_image_limit_is_always_spooled() -> None:
+    budget = ImageBudget(memory_bytes=10 * 2**20, max_image_in_memory=16 * KiB)
+    image = write(budget, bytes(range(256)) * 100)  # 25,600 bytes
+    assert not image.in_memory
+    assert budget.in_memory == 0
+    assert image.read() == bytes(range(256)) * 100
+
+
+def test_memory_is_given_back_when_the_image_goes() -> None:
+    budget = ImageBudget(memory_bytes=100 * KiB)
+    image = write(budget, b"x" * 50 * KiB)
+    reader = image.open()
+    del image
+    gc.collect()
+    assert budget.in_memory == 50 * KiB  # a live reader keeps the image (and its budget)
+    assert reader.read() == b"x" * 50 * KiB
+    reader.close()
+    del reader
+    gc.collect()
+    assert budget.in_memory == 0
+
+
+def test_close_gives_back_at_once() -> None:
+    budget = ImageBudget(memory_bytes=100 * KiB)
+    image = write(budget, b"x" * 10 * KiB)
+    image.close()
+    assert budget.in_memory == 0
+    with pytest.raises(ValueError, match="closed"):
+        image.open()
+
+
+def test_aborted_writer_gives_back_its_budget() -> None:
+    budget = ImageBudget(memory_bytes=100 * KiB)
+    writer = ImageWriter(budget)
+    writer.write(b"x" * 30 * KiB)
+    assert budget.in_memory == 30 * KiB
+    writer.abort()
+    assert budget.in_memory == 0
+
+
+def test_spooled_readers_are_independent_and_keep_the_file_alive() -> None:
+    budget = ImageBudget(memory_bytes=8, max_image_in_memory=8)
+    data = bytes(range(256)) * 400
+    image = write(budget, data)
+    assert not image.in_memory
+    one, two = image.open(), image.open()
+    assert one.read(1000) == data[:1000]
+    assert two.read(10) == data[:10]  # its own position
+    assert one.read() == data[1000:]
+    one.seek(5)
+    assert one.read(5) == data[5:10]
+    assert two.fileno() == one.fileno()  # aiohttp sizes uploads with fstat
+    del image
+    gc.collect()
+    assert two.read() == data[10:]  # the file is still there for the reader
+    one.close()
+    two.close()
+
+
+async def test_the_next_decode_waits_until_pixels_are_released() -> None:
+    budget = ImageBudget(pixels=100, reencodes=4)
+    order: list[str] = []
+    release_first = asyncio.Event()
+
+    async def decode(name: str, pixels: int, hold: asyncio.Event | None = None) -> None:
+        async with budget.decoding(pixels):
+            order.append(f"{name} in")
+            if hold is not None:
+                await hold.wait()
+        order.append(f"{name} out")
+
+    async with asyncio.timeout(5):
+        first = asyncio.create_task(decode("first", 70, release_first))
+        await until(lambda: budget.pixels_in_flight == 70)
+        second = asyncio.create_task(decode("second", 40))
+        third = asyncio.create_task(decode("third", 10))  # fits, but waits its turn behind "second"
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert order == ["first in"]
+        assert budget.decodes_waiting == 2
+        release_first.set()
+        await asyncio.gather(first, second, third)
+    assert order.index("second in") > order.index("first out")
+    assert order.index("third in") > order.index("second in")  # first come, first served
+    assert budget.pixels_in_flight == 0
+
+
+async def test_decode_slots_bound_concurrency() -> None:
+    budget = ImageBudget(pixels=10**9, reencodes=1)
+    inside = 0
+    most = 0
+    gate = asyncio.Event()
+
+    async def decode() -> None:
+        nonlocal inside, most
+        async with budget.decoding(10):
+            inside += 1
+            most = max(most, inside)
+            await gate.wait()
+            inside -= 1
+
+    async with asyncio.timeout(5):
+        tasks = [asyncio.create_task(decode()) for _ in range(3)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert inside == 1
+        gate.set()
+        await asyncio.gather(*tasks)
+    assert most == 1
+
+
+async def test_an_image_larger_than_the_whole_budget_runs_alone() -> None:
+    budget = ImageBudget(pixels=100, reencodes=4)
+    hold = asyncio.Event()
+
+    async def small() -> None:
+        async with budget.decoding(30):
+            await hold.wait()
+
+    async with asyncio.timeout(5):
+        running = asyncio.create_task(small())
+        await until(lambda: budget.pixels_in_flight == 30)
+        huge_done = asyncio.Event()
+
+        async def huge() -> None:
+            async with budget.decoding(10_000):
+                assert budget.pixels_in_flight == 100
+                huge_done.set()
+
+        waiting = asyncio.create_task(huge())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not huge_done.is_set()
+        hold.set()
+        await asyncio.gather(running, waiting)
+    assert huge_done.is_set()
+    assert budget.pixels_in_flight == 0
+
+
+async def test_a_cancelled_waiter_lets_the_next_one_in() -> None:
+    budget = ImageBudget(pixels=100, reencodes=4)
+    hold = asyncio.Event()
+
+    async def decode(pixels: int, event: asyncio.Event | None = None) -> None:
+        async with budget.decoding(pixels):
+            if event is not None:
+                await event.wait()
+
+    async with asyncio.timeout(5):
+        holder = asyncio.create_task(decode(60, hold))
+        await until(lambda: budget.pixels_in_flight == 60)
+        blocked = asyncio.create_task(decode(80))  # the head of the queue
+        later = asyncio.create_task(decode(30))  # fits now, but queued behind `blocked`
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not later.done()
+        blocked.cancel()
+        await later  # the head left: `later` fits beside the holder
+        assert budget.pixels_in_flight == 60
+        hold.set()
+        await holder
+    assert budget.pixels_in_flight == 0
