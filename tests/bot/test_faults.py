@@ -95,16 +95,17 @@ async def test_five_users_are_served_in_parallel(crowd: tuple[BotEnv, list[FakeU
     edits = await asyncio.gather(*(final_result(rec) for rec in records))
     arrived = [t for t, _ in arrivals.on("/images/generations")]
     assert len(arrived) == 5
-    # All five reached the gateway before the first could have been answered.
-    assert max(arrived) - min(arrived) < hold
+    # All five reached the gateway before the first could have been answered (an order, not a
+    # duration: a loaded machine slows both sides alike).
     first_result = min(edit.timestamp for edit in edits)
     assert max(arrived) < first_result
-    # Each requester got one result, and each deferral came well within Discord's 3 seconds.
+    # Each requester got one result, and each deferral came within Discord's 3 seconds.
     assert sorted(bytes(e.files[0].data) for e in edits) == sorted(images)
     for rec in records:
         deferral = await rec.callback()
         assert deferral.json["type"] == 5
-        assert deferral.timestamp - rec.state.dispatched_at < 0.5
+        assert deferral.timestamp < first_result  # deferred before any generation ended
+        assert deferral.ok  # the fake refuses a deferral after Discord's 3 seconds
     for rec, edit, user in zip(records, edits, users, strict=True):
         assert rec.state.user["id"] == str(user.id)
         allowed = edit.data["allowed_mentions"]
