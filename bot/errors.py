@@ -48,6 +48,8 @@ class MissingPermissionsError(UserFacingError):
 
 
 GENERIC_MESSAGE = "Something went wrong on our side. Please try again."
+CANCELLED_MESSAGE = "Cancelled before it finished."
+INTERRUPTED_MESSAGE = "Interrupted: the bot restarted while this job was running."
 
 
 def new_error_id() -> str:
@@ -71,3 +73,45 @@ def user_message_for(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return gw.GatewayTimeoutError.user_message
     return GENERIC_MESSAGE
+
+
+def _error_classes() -> dict[str, type[BaseException]]:
+    """Every error class whose name a stored job error can start with, by name."""
+    found: dict[str, type[BaseException]] = {"TimeoutError": TimeoutError}
+    pending: list[type[BaseException]] = [gw.GatewayError, UserFacingError]
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def failure_sentence(stored: str | None) -> str:
+    """The sentence `/job` shows for a failed job, from the error text stored with it.
+
+    The stored text (``"ClassName: detail"``, or a marker such as ``"cancelled"``) is for logs:
+    it can hold a provider's raw message. Members read the same table as live errors:
+    a gateway error class gives its `user_message`, a member-facing error its own sentence
+    (written for members when raised), anything else the generic sentence.
+
+    Args:
+        stored: `JobRecord.error`.
+    """
+    text = (stored or "").strip()
+    if not text:
+        return GENERIC_MESSAGE
+    lowered = text.lower()
+    if lowered == "cancelled" or lowered.startswith("cancelled"):
+        return CANCELLED_MESSAGE
+    if lowered.startswith("interrupted"):
+        return INTERRUPTED_MESSAGE
+    name, _, detail = text.partition(":")
+    detail = detail.strip()
+    cls = _error_classes().get(name.strip())
+    if cls is None:
+        return GENERIC_MESSAGE
+    if issubclass(cls, gw.GatewayError):
+        return cls().user_message  # class-level sentence (rate limits: without the wait)
+    if issubclass(cls, UserFacingError):
+        return detail[:500] if detail else GENERIC_MESSAGE
+    return user_message_for(cls())

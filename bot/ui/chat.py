@@ -28,6 +28,7 @@ from bot.generation import Outcome
 from bot.replies import token_usable
 from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progress_for, release_placeholder
 from bot.ui.streaming import Editor, FollowupSender, StreamedText, TextFile
+from bot.ui.text import defuse_model_text
 
 if TYPE_CHECKING:
     from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
@@ -150,6 +151,7 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
     images: list[GeneratedImage] = []
     usage: Usage | None = None  # the stream's last chunk carries the cost, before `Finished`
     got_text = False
+    last_shown = ""  # the last character shown, for a masked link split across deltas
     began = time.perf_counter()
     finished = False
 
@@ -177,7 +179,9 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
                             got_text = True
                             await progress.close()  # the stream replaces the "thinking"/queue text
                             streamed.edited_elsewhere(progress.last_edit)
-                        streamed.append(event.text)
+                        shown = defuse_model_text(event.text, after=last_shown)
+                        last_shown = shown[-1:]
+                        streamed.append(shown)
                     elif isinstance(event, ImageEvent):
                         images.append(event.image)
                     elif isinstance(event, UsageEvent):

@@ -1,4 +1,9 @@
-"""Reports to a guild's log channel: flagged prompts, content-policy refusals, config changes."""
+"""Reports to a guild's log channel: flagged prompts, content-policy refusals, config changes.
+
+Everything a member or a provider wrote (prompts, matched terms, refusal reasons, values) is
+shown through `display`: markdown and masked links escaped, mentions broken. A moderator reads
+the text as it was typed, never a live `[link](…)` or a raw `@everyone`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.ui.render import truncate
+from bot.ui.text import display, truncate
 
 if TYPE_CHECKING:
     from bot.app import ImageBot
@@ -41,14 +46,14 @@ class ModLog:
         """Report a prompt that matched a flagged term (it is still generated)."""
         embed = discord.Embed(title="Flagged prompt", colour=discord.Colour.orange())
         self._describe(embed, plan, jump_url)
-        embed.add_field(name="Matched", value=truncate(", ".join(plan.flagged_terms), 1024), inline=False)
+        embed.add_field(name="Matched", value=display(", ".join(plan.flagged_terms), 1024), inline=False)
         return await self._send(plan.requester.guild_id, embed)
 
     async def refused(self, plan: Plan, reason: str) -> bool:
         """Report a content-policy refusal from the gateway."""
         embed = discord.Embed(title="Content-policy refusal", colour=discord.Colour.red())
         self._describe(embed, plan, None)
-        embed.add_field(name="Reason", value=truncate(reason, 1024), inline=False)
+        embed.add_field(name="Reason", value=display(reason, 1024), inline=False)
         return await self._send(plan.requester.guild_id, embed)
 
     async def config_changed(
@@ -71,7 +76,7 @@ class ModLog:
         embed.add_field(name="By", value=f"<@{actor_id}>", inline=False)
         for field_name, old, new in changes[:20]:
             embed.add_field(
-                name=truncate(field_name, 256), value=truncate(f"{old!r} → {new!r}", 1024), inline=False
+                name=display(field_name, 256), value=display(f"{old!r} → {new!r}", 1024), inline=False
             )
         return await self._send(guild_id, embed)
 
@@ -80,8 +85,9 @@ class ModLog:
         req = plan.requester
         embed.add_field(name="User", value=f"<@{req.user_id}> (`{req.user_id}`)")
         embed.add_field(name="Channel", value=f"<#{req.channel_id}>" if req.channel_id else "DM")
-        embed.add_field(name="Model", value=f"`{truncate(plan.options.model, 200)}`")
-        embed.add_field(name="Prompt", value=truncate(plan.prompt, 1024), inline=False)
+        model = truncate(plan.options.model.replace("`", ""), 200)  # a backtick would end the code span
+        embed.add_field(name="Model", value=f"`{model}`")
+        embed.add_field(name="Prompt", value=display(plan.prompt, 1024), inline=False)
         embed.add_field(name="Job", value=f"`{plan.job_id}`")
         if jump_url:
             embed.add_field(name="Result", value=f"[jump to message]({jump_url})")

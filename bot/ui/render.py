@@ -14,6 +14,7 @@ from typing import Any
 
 import discord
 
+from bot.errors import failure_sentence
 from bot.storage.records import DELETED_USER_ID, JobRecord
 from bot.ui.files import FittedImage
 from bot.ui.text import (
@@ -317,7 +318,8 @@ def job_embed(job: JobRecord) -> discord.Embed:
     }
     if job.image_count:
         shown["images"] = str(job.image_count)
-    notes = [f"Error: {job.error}"] if job.error else []
+    # The stored error is for logs (it can hold a provider's raw text): show the member's sentence.
+    notes = [f"Error: {failure_sentence(job.error)}"] if job.status == "failed" or job.error else []
     elapsed = (
         (job.finished_at - job.started_at).total_seconds() if job.finished_at and job.started_at else 0.0
     )

@@ -87,6 +87,24 @@ def neutralize_mentions(text: str) -> str:
     return text.replace("@", "@" + _ZWSP)
 
 
+def defuse_model_text(text: str, *, after: str = "") -> str:
+    """Make model text safe to show as markdown: mentions broken, masked links defused.
+
+    The model's formatting (bold, lists, code) is kept; only what could mislead is broken: a
+    zero-width space after every ``@`` and between ``]`` and ``(``, so ``[free nitro](https://…)``
+    shows as typed instead of as a disguised link. Streamed text arrives in pieces: `after` is
+    the text shown just before `text`, so a ``](`` split across two pieces is caught too.
+
+    Args:
+        text: A piece of model output.
+        after: The text (or at least its last character) that precedes `text`.
+    """
+    text = neutralize_mentions(text).replace("](", "]" + _ZWSP + "(")
+    if after.endswith("]") and text.startswith("("):
+        text = _ZWSP + text
+    return text
+
+
 def escape_for_display(prompt: str) -> str:
     """Make member text safe to echo: markdown and masked links escaped, mentions broken.
 
@@ -151,6 +169,7 @@ __all__ = [
     "CONTENT_LIMIT",
     "ELLIPSIS",
     "allowed_mentions_for",
+    "defuse_model_text",
     "display",
     "error_text",
     "escape_for_display",

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from discord import app_commands
 
-from bot.errors import GENERIC_MESSAGE, CooldownError, PolicyError, user_message_for
+from bot.errors import (
+    CANCELLED_MESSAGE,
+    GENERIC_MESSAGE,
+    INTERRUPTED_MESSAGE,
+    CooldownError,
+    PolicyError,
+    failure_sentence,
+    user_message_for,
+)
 from bot.gateway import errors as gw
 from bot.tree import describe_app_error, unwrap
 
@@ -60,3 +68,21 @@ def test_discord_check_failures_are_worded() -> None:
 
 async def _noop(interaction: object) -> None:
     return None
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("ContentPolicyError: raw [x](https://evil.example) status=400", gw.ContentPolicyError.user_message),
+        ("ServerError: <html>502 Bad Gateway</html>", gw.ServerError.user_message),
+        ("RateLimitError: slow down", "The image service is busy. Try again in a minute."),
+        ("TimeoutError", gw.GatewayTimeoutError.user_message),
+        ("UserFacingError: The model answered without an image.", "The model answered without an image."),
+        ("cancelled", CANCELLED_MESSAGE),
+        ("interrupted: the bot restarted", INTERRUPTED_MESSAGE),
+        ("KeyError: 'secret internals'", GENERIC_MESSAGE),
+        (None, GENERIC_MESSAGE),
+    ],
+)
+def test_a_stored_job_error_becomes_a_member_sentence(stored: str | None, expected: str) -> None:
+    assert failure_sentence(stored) == expected

@@ -204,5 +204,15 @@ def test_job_embed_of_a_failed_job_by_a_deleted_user() -> None:
     job = _job(status="failed", error="GatewayTimeoutError", user_id=DELETED_USER_ID, finished_at=None)
     data = assert_embed_within_limits(job_embed(job))
     assert "Requested by" not in data["description"]
-    assert {f["name"]: f["value"] for f in data["fields"]}["Notes"] == "• Error: GatewayTimeoutError"
+    notes = {f["name"]: f["value"] for f in data["fields"]}["Notes"]
+    assert notes == "• Error: The image service took too long to answer. Please try again."
     assert data["footer"]["text"] == "Job AbCd12"
+
+
+def test_job_embed_shows_a_sentence_never_the_stored_error_text() -> None:
+    raw = "ServerError: <html>upstream [appeal](https://evil.example) @everyone</html> status=502"
+    data = assert_embed_within_limits(job_embed(_job(status="failed", error=raw)))
+    notes = {f["name"]: f["value"] for f in data["fields"]}["Notes"]
+    assert "having trouble right now" in notes
+    assert "evil.example" not in str(data)
+    assert "upstream" not in str(data)

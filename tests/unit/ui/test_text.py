@@ -112,3 +112,17 @@ def test_format_elapsed(seconds: float, shown: str) -> None:
 @pytest.mark.parametrize(("limit", "shown"), [(4, "\\*…"), (5, "\\*\\*…"), (100, "\\*" * 10)])
 def test_display_never_leaves_a_dangling_escape(limit: int, shown: str) -> None:
     assert display("*" * 10, limit) == shown
+
+
+def test_defuse_model_text_keeps_formatting_and_breaks_links_and_mentions() -> None:
+    from bot.ui.text import defuse_model_text
+
+    out = defuse_model_text("**Done** @everyone see [prize](https://evil.example) <@12>")
+    assert out.startswith("**Done** ")  # formatting kept
+    assert "@everyone" not in out
+    assert "<@12>" not in out
+    assert "](" not in out
+    assert out.replace("\u200b", "") == "**Done** @everyone see [prize](https://evil.example) <@12>"
+    # A link split across two streamed pieces.
+    assert defuse_model_text("(https://evil.example)", after="[prize]").startswith("\u200b(")
+    assert defuse_model_text("(plain)", after="word") == "(plain)"
