@@ -19,7 +19,7 @@ MAX_CHOICES = 25
 def model_choices(
     bot: ImageBot, endpoint: Endpoint, current: str, guild_id: int | None
 ) -> list[app_commands.Choice[str]]:
-    """Choices for a model option: image-capable models of `endpoint`, narrowed to the guild's allow-list.
+    """Choices for a model option: image-capable models of `endpoint`, narrowed to the allow-lists.
 
     Reads only caches: the catalogue and the guild's cached settings. When the catalogue is
     empty (gateway down since start-up) it offers the guild's configured models.
@@ -37,6 +37,8 @@ def model_choices(
                 ids.append(configured)
     if allowed:
         ids = [i for i in ids if i in allowed] or list(allowed)
+    # The operator's allow-list is a floor everywhere: never suggest what would be refused.
+    ids = bot.generation.operator.usable_models(ids) or []
     needle = current.casefold().strip()
     hits = [i for i in ids if needle in i.casefold() or needle in names.get(i, "").casefold()]
     hits.sort(key=lambda i: (not i.casefold().startswith(needle), i))

@@ -173,3 +173,12 @@ async def test_dm_monthly_spend_cap(start_bot: StartBot) -> None:
     text = await refusal_text(record)
     assert "Image making outside servers has used its image budget for the month" in text
     assert "$0.06 of $0.05" in text
+
+
+async def test_model_autocomplete_offers_only_operator_allowed_models(start_bot: StartBot) -> None:
+    env = await start_bot(operator_allowed_models="openai/gpt-image-1, not/in-catalogue")
+    h = env.h
+    everything = await h.interact(h.payloads.autocomplete("imagine", focused="model", options={"model": ""}))
+    await everything.callback()
+    values = [choice["value"] for choice in everything.state.autocomplete_choices or []]
+    assert values == ["openai/gpt-image-1"]
