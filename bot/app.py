@@ -19,7 +19,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService, Plan
-from bot.observability import EventLoopMonitor, Metrics
+from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
 from bot.settings import Settings
 from bot.storage.store import Store
 from bot.tree import ImageBotTree
@@ -74,6 +74,7 @@ class ImageBot(commands.AutoShardedBot):
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,
             help_command=None,
+            http_trace=discord_http_trace(metrics),  # feeds discord_http_errors_total
         )
         self.settings = settings
         self.generation = generation

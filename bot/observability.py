@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
+import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder, generate_latest
@@ -163,7 +164,8 @@ class Metrics:
         jobs_running: Jobs holding a slot in this process.
         gateway_errors_total: AI gateway errors by ``error`` class name.
         images_bytes_total: Bytes of images delivered.
-        discord_http_errors_total: Discord HTTP errors by ``code`` (HTTP status or JSON code).
+        discord_http_errors_total: Discord HTTP error answers by ``code`` (the HTTP status, or
+            ``connection`` when no answer came), fed by `discord_http_trace`.
         event_loop_lag_seconds: Largest event-loop lag of the last minute (`EventLoopMonitor`).
         image_bytes_in_memory: Bytes of images held in RAM under the image budget.
         image_decodes_waiting: Re-encodes waiting for a decode slot or pixel budget.
@@ -223,6 +225,33 @@ class Metrics:
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format."""
         return generate_latest(self.registry)
+
+
+def discord_http_trace(metrics: Metrics) -> aiohttp.TraceConfig:
+    """An aiohttp trace for discord.py's session that counts Discord's error answers.
+
+    discord.py sends REST calls, interaction callbacks and webhook (follow-up) calls through one
+    session, which takes this trace (``Client(http_trace=...)``). Every answer ≥ 400 counts,
+    including 429s and 5xx that discord.py then retries: each is an error Discord returned.
+    """
+    trace = aiohttp.TraceConfig()
+    counter = metrics.discord_http_errors_total
+
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: object, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        if params.response.status >= 400:
+            counter.labels(code=str(params.response.status)).inc()
+
+    async def on_request_exception(
+        session: aiohttp.ClientSession, context: object, params: aiohttp.TraceRequestExceptionParams
+    ) -> None:
+        counter.labels(code="connection").inc()
+
+    trace.on_request_end.append(on_request_end)
+    trace.on_request_exception.append(on_request_exception)
+    trace.freeze()
+    return trace
 
 
 class HealthServer:

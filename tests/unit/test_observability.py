@@ -290,3 +290,47 @@ async def test_event_loop_lag_gauge_forgets_a_stall_after_its_window() -> None:
         assert monitor.max_lag >= 0.06
     finally:
         await monitor.stop()
+
+
+async def test_discord_http_trace_counts_error_answers_and_failed_connections() -> None:
+    import socket
+
+    import aiohttp
+    from aiohttp import web
+
+    from bot.observability import discord_http_trace
+
+    async def ok(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def gone(_: web.Request) -> web.Response:
+        return web.Response(status=404)
+
+    metrics = Metrics()
+    app = web.Application()
+    app.router.add_get("/ok", ok)
+    app.router.add_get("/gone", gone)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    try:
+        async with aiohttp.ClientSession(trace_configs=[discord_http_trace(metrics)]) as http:
+            for path in ("/ok", "/gone", "/gone"):
+                async with http.get(f"http://127.0.0.1:{port}{path}"):
+                    pass
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await http.get(f"http://127.0.0.1:{closed}/")
+    finally:
+        await runner.cleanup()
+
+    def count(code: str) -> float | None:
+        return metrics.registry.get_sample_value("imagebot_discord_http_errors_total", {"code": code})
+
+    assert count("404") == 2
+    assert count("200") is None
+    assert count("connection") == 1
