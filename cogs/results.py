@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.app import ImageBot
 from bot.errors import UserFacingError
-from bot.ui.buttons import JobButton, result_view
+from bot.ui.buttons import JobButton, on_edit_prompt_submit, result_view
 from bot.ui.render import job_embed
 
 Interaction = discord.Interaction[ImageBot]
@@ -27,6 +27,11 @@ class Results(commands.Cog):
     async def cog_unload(self) -> None:
         """Unregister the dynamic buttons."""
         self.bot.remove_dynamic_items(JobButton)
+
+    @commands.Cog.listener("on_interaction")
+    async def edit_prompt_submitted(self, interaction: Interaction) -> None:
+        """Answer edit-prompt modal submits, including those opened before a restart."""
+        await on_edit_prompt_submit(interaction)
 
     @app_commands.command(name="job")
     async def job(self, interaction: Interaction, job_id: app_commands.Range[str, 4, 32]) -> None:

@@ -25,6 +25,9 @@ Interaction = discord.Interaction["ImageBot"]
 Action = Literal["reroll", "edit", "delete", "cancel"]
 CUSTOM_ID_PREFIX = "ib"
 TEMPLATE = r"ib:(?P<action>reroll|edit|delete|cancel):(?P<job>[A-Za-z0-9]{4,32})"
+# `ib:modal:` is the id modals had before they became restart-proof (open ones still submit).
+EDIT_PROMPT_ID = re.compile(r"ib:(?:editprompt|modal):(?P<job>[A-Za-z0-9]{4,32})")
+PROMPT_FIELD = "prompt"
 _LOOKS = {
     "reroll": ("Re-roll", "🎲", discord.ButtonStyle.secondary),
     "edit": ("Edit prompt", "🖋️", discord.ButtonStyle.secondary),
@@ -165,26 +168,73 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
 
 
 class EditPromptModal(discord.ui.Modal, title="Edit the prompt"):
-    """Re-run a job with an edited prompt."""
+    """The form that re-runs a job with an edited prompt.
+
+    Its submit is handled by `on_edit_prompt_submit`, which the bot registers at start-up and
+    which finds everything in the custom_id (`ib:editprompt:<job_id>`) and the submitted value.
+    So a modal opened before a restart (or in another process) is still answered; the modal
+    object itself keeps discord.py's default, empty `on_submit`.
+    """
 
     prompt: discord.ui.TextInput[EditPromptModal] = discord.ui.TextInput(
-        label="Prompt", style=discord.TextStyle.paragraph, max_length=4000
+        label="Prompt", style=discord.TextStyle.paragraph, max_length=4000, custom_id=PROMPT_FIELD
     )
 
     def __init__(self, job: JobRecord) -> None:
-        super().__init__(custom_id=f"ib:modal:{job.id}", timeout=900)
-        self.job = job
+        super().__init__(custom_id=edit_prompt_custom_id(job.id), timeout=900)
         self.prompt.default = job.prompt[:4000]
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Run the edited prompt."""
-        await rerun(interaction, self.job, self.prompt.value)
 
-    async def on_error(self, interaction: Interaction, error: Exception) -> None:  # type: ignore[override]
-        """Answer through the common error reporter."""
-        from bot.tree import report_error
+def edit_prompt_custom_id(job_id: str) -> str:
+    """`ib:editprompt:<job_id>`: the edit-prompt modal's custom_id."""
+    value = f"{CUSTOM_ID_PREFIX}:editprompt:{job_id}"
+    if len(value) > 100 or not EDIT_PROMPT_ID.fullmatch(value):
+        raise ValueError(f"bad job id for a custom_id: {job_id!r}")
+    return value
 
-        await report_error(interaction, error)
+
+def submitted_value(data: Any, field_id: str) -> str | None:
+    """The value a modal submit carries for the text input `field_id` (rows or labels, nested)."""
+    if isinstance(data, dict):
+        if data.get("custom_id") == field_id and isinstance(data.get("value"), str):
+            return data["value"]
+        children = [data.get("components"), data.get("component")]
+    elif isinstance(data, list):
+        children = data
+    else:
+        return None
+    for child in children:
+        found = submitted_value(child, field_id)
+        if found is not None:
+            return found
+    return None
+
+
+async def on_edit_prompt_submit(interaction: Interaction) -> bool:
+    """Handle an edit-prompt modal submit, from this process or an earlier one.
+
+    Registered as an ``on_interaction`` listener; other interactions are left alone.
+
+    Returns:
+        Whether the interaction was an edit-prompt submit (and so was answered).
+    """
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return False
+    data: Any = interaction.data or {}
+    match = EDIT_PROMPT_ID.fullmatch(str(data.get("custom_id", "")))
+    if match is None:
+        return False
+    from bot.tree import report_error
+
+    try:
+        prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()
+        if not prompt:
+            raise UserFacingError("The prompt cannot be empty.")
+        job = await fetch_job_for(interaction, match["job"], moderator_ok=False)
+        await rerun(interaction, job, prompt)
+    except Exception as exc:  # every submit gets an answer
+        await report_error(interaction, exc)
+    return True
 
 
 def cancel_view(job_id: str) -> discord.ui.View:
