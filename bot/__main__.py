@@ -17,7 +17,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="AI image bot for Discord.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="start the bot (the default)")
-    sub.add_parser("sync", help="sync slash commands with Discord and exit")
+    sync = sub.add_parser("sync", help="sync slash commands with Discord and exit")
+    sync.add_argument(
+        "--clear-guild",
+        dest="clear_guilds",
+        metavar="GUILD_ID",
+        type=int,
+        action="append",
+        default=[],
+        help="instead of syncing, remove this application's commands from one server (repeatable)",
+    )
     sub.add_parser("models", help="list the gateway's image-capable models")
     imagine = sub.add_parser("imagine", help="generate images without Discord")
     imagine.add_argument("prompt")
@@ -46,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         if command in ("run", "sync"):
             from bot.runner import run
 
-            return asyncio.run(run(settings, sync_only=command == "sync"))
+            clear = getattr(args, "clear_guilds", [])
+            return asyncio.run(run(settings, sync_only=command == "sync", clear_guilds=clear))
         from bot import cli
 
         return asyncio.run(cli.main(command, args, settings))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Coroutine
@@ -17,6 +15,7 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
+from bot import command_sync
 from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService, Plan
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
@@ -34,11 +33,20 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.results",
     "cogs.admin",
 )
-SYNC_HASH_KEY = "command_tree_hash"
+SYNC_HASH_KEY = command_sync.SYNC_HASH_KEY  # kept here for callers that imported it from bot.app
 CATALOG_REFRESH_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 60.0
 INTERRUPTED_JOB_AGE = datetime.timedelta(minutes=20)
 LOOP_MONITOR_INTERVAL = 0.05  # stalls shorter than this can slip between samples
+
+
+def bot_intents() -> discord.Intents:
+    """Only the ``guilds`` intent: guild and channel lists for the settings cache.
+
+    Interactions arrive without any intent; no message, member, presence or voice events are
+    needed, so none are asked for (and none of the privileged ones).
+    """
+    return discord.Intents(guilds=True)
 
 
 class ImageBot(commands.AutoShardedBot):
@@ -67,8 +75,9 @@ class ImageBot(commands.AutoShardedBot):
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=discord.Intents.default(),
+            # Slash commands only: no prefix (and no message events to look for one in).
+            command_prefix=(),
+            intents=bot_intents(),
             tree_cls=ImageBotTree,
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=settings.shard_count,
@@ -194,35 +203,21 @@ class ImageBot(commands.AutoShardedBot):
     # --- command sync ----------------------------------------------------------------------
 
     def command_tree_hash(self) -> str:
-        """Hash of the serialised command tree; a change means Discord needs a sync."""
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
-        payload.sort(key=lambda c: c["name"])
-        target = f"guild:{self.settings.dev_guild_id}" if self.settings.dev_guild_id else "global"
-        blob = json.dumps({"target": target, "commands": payload}, sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()
+        """Hash of application id, sync scope and command tree; a change means Discord needs a sync."""
+        return command_sync.command_tree_hash(self)
 
     async def sync_if_changed(self, *, force: bool = False) -> bool:
-        """Sync commands when the tree changed since the last sync (hash kept in the database).
+        """Sync commands when the tree, scope or application changed (see `bot.command_sync`).
 
         Returns:
             Whether a sync was sent to Discord.
         """
-        digest = self.command_tree_hash()
-        if not force and await self.store.get_meta(SYNC_HASH_KEY) == digest:
-            log.info("command tree unchanged; not syncing")
-            return False
-        if self.settings.dev_guild_id:
-            guild = discord.Object(self.settings.dev_guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to dev guild %s", len(synced), self.settings.dev_guild_id)
-        else:
-            synced = await self.tree.sync()
-            log.info("synced %d global commands", len(synced))
-        await self.store.set_meta(SYNC_HASH_KEY, digest)
-        return True
+        return await command_sync.sync_if_changed(self, force=force)
 
     # --- events ---------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Ignore messages: there are no prefix commands (and no message intents to get any)."""
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """Warm the settings cache so the first command in any channel needs no database read."""

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Sequence
 
 import aiohttp
 import discord
 
+from bot import command_sync
 from bot.app import ImageBot
 from bot.attribution import Attribution
 from bot.gateway.catalog import ModelCatalog
@@ -114,8 +116,13 @@ async def build_bot(
     )
 
 
-async def run(settings: Settings, *, sync_only: bool = False) -> int:
+async def run(settings: Settings, *, sync_only: bool = False, clear_guilds: Sequence[int] = ()) -> int:
     """Run the bot until SIGTERM/SIGINT (or sync commands and exit with `sync_only`).
+
+    Args:
+        settings: Process settings.
+        sync_only: Log in, sync the commands (forced) and exit.
+        clear_guilds: With `sync_only`: instead of syncing, remove the commands from these guilds.
 
     Returns:
         The process exit code.
@@ -130,14 +137,28 @@ async def run(settings: Settings, *, sync_only: bool = False) -> int:
             try:
                 async with bot:
                     if sync_only:
-                        await _login(bot, settings.discord_token.get_secret_value())
-                        await bot.sync_if_changed(force=True)
-                        return 0
+                        return await _sync_only(bot, settings, clear_guilds)
                     return await _serve(bot, settings)
             finally:
                 await bot.generation.limits.close()
         finally:
             await store.close()
+
+
+async def _sync_only(bot: ImageBot, settings: Settings, clear_guilds: Sequence[int]) -> int:
+    assert settings.discord_token is not None
+    await _login(bot, settings.discord_token.get_secret_value())
+    for guild_id in clear_guilds:
+        try:
+            await command_sync.clear_guild(bot, guild_id)
+        except discord.HTTPException as exc:
+            raise StartupError(
+                f"cannot clear the commands of guild {guild_id}: {exc.text or exc.status} "
+                "(is the bot still in that server?)"
+            ) from None
+    if not clear_guilds:
+        await bot.sync_if_changed(force=True)
+    return 0
 
 
 def _discord_failure(error: BaseException) -> StartupError | None:
