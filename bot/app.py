@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
 import logging
 import time
 from collections.abc import Coroutine
@@ -22,6 +21,7 @@ from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
 from bot.settings import Settings
 from bot.storage.store import Store
 from bot.tree import ImageBotTree
+from bot.ui import recovery
 from bot.ui.modlog import ModLog
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ EXTENSIONS: tuple[str, ...] = (
 SYNC_HASH_KEY = command_sync.SYNC_HASH_KEY  # kept here for callers that imported it from bot.app
 CATALOG_REFRESH_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 60.0
-INTERRUPTED_JOB_AGE = datetime.timedelta(minutes=20)
 LOOP_MONITOR_INTERVAL = 0.05  # stalls shorter than this can slip between samples
 
 
@@ -111,11 +110,11 @@ class ImageBot(commands.AutoShardedBot):
         if self.settings.discord_api_base_url is not None:
             await self._use_gateway_of_rest_base()
         self.spawn(self._refresh_catalog_forever(), name="catalog-refresh")
-        # Jobs older than an interaction token that are still queued/running were cut off by a
-        # stop; younger ones may belong to another live process sharing the database.
-        stale = discord.utils.utcnow() - INTERRUPTED_JOB_AGE
-        if marked := await self.store.fail_interrupted_jobs(stale):
-            log.info("marked %d job(s) interrupted by an earlier stop as failed", marked)
+        # Register this process, then settle at once the jobs of processes that are gone (an
+        # earlier run of this one included: every start has a fresh instance id).
+        await recovery.register(self)
+        await recovery.reconcile(self)
+        self.spawn(recovery.keep_alive(self), name="heartbeat")
         if self.sync_commands:
             await self.sync_if_changed()
 
@@ -142,8 +141,21 @@ class ImageBot(commands.AutoShardedBot):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, *self._jobs, return_exceptions=True)
+        await self._retire()
         await self.loop_monitor.stop()
         await super().close()
+
+    async def _retire(self) -> None:
+        """Settle what the database refused earlier, then leave the `processes` table."""
+        books = self.generation.books
+        try:
+            await books.drain()
+            if await books.retry_unsettled():
+                # Kept in the database as this process's: the next start reconciles them.
+                log.warning("%d job(s) could not be settled before stopping", books.unsettled)
+            await self.store.retire_process(books.instance_id)
+        except Exception as exc:
+            log.warning("could not retire this process from the database: %s", exc)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run a background task, keep a reference and log its failure."""

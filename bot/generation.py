@@ -13,10 +13,10 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.attribution import Attribution
+from bot.bookkeeping import Bookkeeper
 from bot.errors import CooldownError, PolicyError
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
@@ -33,7 +33,6 @@ from bot.gateway.models import (
     UsageEvent,
 )
 from bot.jobs import (
-    MAX_PENDING_PER_USER,
     QUEUED_PREFIX,
     Kind,
     Outcome,
@@ -43,6 +42,7 @@ from bot.jobs import (
     new_job_id,
 )
 from bot.limits import JobQueue, Limits
+from bot.money import CostControl, definitely_unbilled
 from bot.observability import Metrics
 from bot.policy import GlobalDefaults, RequestedOptions, check_prompt, resolve_options
 from bot.policy.operator import OperatorPolicy
@@ -58,13 +58,16 @@ class GenerationService:
     Args:
         gateway: The AI gateway client.
         catalog: The cached model catalogue.
-        store: Settings, jobs and the usage ledger.
-        limits: Cooldowns, quotas and per-user pending caps (in-process or Redis).
+        store: Settings, jobs and the usage ledger (quotas, budgets and pending slots are
+            counted from the jobs table; see `bot.storage._admission`).
+        limits: Cooldowns (in-process or Redis).
         queue: The in-process fair concurrency queue.
         defaults: Global defaults from `Settings`.
         metrics: Prometheus metrics, when enabled.
         operator: The operator's policy: a floor in servers, the whole rule set outside them.
         attribution: Hashes the requester into the gateway's `user` and `tags`.
+        cost: The operator's caps, switches and per-image estimate.
+        instance_id: This process's id in the jobs it owns (fresh per start by default).
     """
 
     def __init__(
@@ -79,7 +82,12 @@ class GenerationService:
         metrics: Metrics | None = None,
         operator: OperatorPolicy | None = None,
         attribution: Attribution | None = None,
+        cost: CostControl | None = None,
+        instance_id: str | None = None,
     ) -> None:
+        self.books = Bookkeeper(
+            store=store, limits=limits, catalog=catalog, gateway=gateway, cost=cost, instance_id=instance_id
+        )
         self.gateway = gateway
         self.catalog = catalog
         self.store = store
@@ -89,6 +97,7 @@ class GenerationService:
         self.metrics = metrics
         self.operator = operator or OperatorPolicy()
         self.attribution = attribution or Attribution.from_settings(None, None)
+        self.cost = self.books.cost
 
     # --- settings ---------------------------------------------------------------------
 
@@ -141,8 +150,10 @@ class GenerationService:
         """Moderate the prompt and resolve options. Pure and synchronous.
 
         Raises:
+            OperatorRefusal: the operator paused the bot or blocked this user or server.
             PolicyError: a blocked term, a disallowed model or count, NSFW rules.
         """
+        self.cost.check(requester.user_id, requester.guild_id)
         guild, channel = settings
         operator = self.operator
         verdict = check_prompt(prompt, guild, operator.blocked_terms)
@@ -169,91 +180,46 @@ class GenerationService:
             parent_job_id=parent_job_id,
         )
 
-    # --- admission (I/O: limits) ----------------------------------------------------------
+    # --- admission and settlement (the ledger: `bot.bookkeeping`) ------------------------
 
     async def admit(self, plan: Plan) -> None:
-        """Apply the guild's cooldown, daily quota and the per-user pending cap.
+        """Apply the cooldown, then reserve the job against every quota, budget and cap.
+
+        The reservation (the requested images and the cost estimate) and the pending slot are
+        the job's row, inserted by one atomic transaction. From here on exactly one settlement
+        ends the job.
 
         Raises:
-            CooldownError: on cooldown, out of quota, or too many jobs pending.
+            CooldownError: on cooldown, out of quota or budget, or too many jobs pending.
         """
-        req = plan.requester
-        scope = f"{req.guild_id or 'dm'}:{req.user_id}"
-        guild = plan.guild
-        if guild.cooldown_seconds:
-            remaining = await self.limits.hit_cooldown(f"cd:{scope}", guild.cooldown_seconds)
-            if remaining is not None:
-                raise CooldownError(f"Slow down — you can generate again in {remaining:.0f} s.", remaining)
-        if guild.daily_quota is not None:
-            plan.quota_taken_at = datetime.now(UTC)
-            quota = await self.limits.take_quota(
-                f"q:{scope}", guild.daily_quota, plan.options.count, now=plan.quota_taken_at
-            )
-            if not quota.allowed:
-                plan.quota_taken_at = None
-                stamp = int(quota.resets_at.timestamp())
-                raise CooldownError(
-                    f"You have used your {guild.daily_quota} images for today "
-                    f"{'on this server' if req.guild_id is not None else 'outside servers'}. "
-                    f"The quota resets <t:{stamp}:R>."
-                )
-        if guild.monthly_budget is not None:  # outside servers (guild None): the operator's cap
-            await self._check_budget(req.guild_id, guild.monthly_budget)
-        if not await self.limits.acquire_pending(f"p:{scope}", MAX_PENDING_PER_USER):
-            await self._refund(plan, scope)
-            raise CooldownError(
-                f"You already have {MAX_PENDING_PER_USER} generations waiting. Let them finish first."
-            )
-
-    async def _check_budget(self, guild_id: int | None, budget: float) -> None:
-        """Refuse once the guild's (or, for None, all DMs') spend this UTC month reached its budget."""
-        now = datetime.now(UTC)
-        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        spent = float(await self.store.total_cost(guild_id, month))
-        if spent >= budget:
-            nxt = (month + timedelta(days=32)).replace(day=1)
-            who = "This server has" if guild_id is not None else "Image making outside servers has"
-            raise CooldownError(
-                f"{who} used its image budget for the month (${spent:.2f} of ${budget:.2f}). "
-                f"It resets <t:{int(nxt.timestamp())}:R>."
-            )
+        await self.books.admit(plan)
 
     async def release(self, plan: Plan, *, refund: bool) -> None:
-        """Give back the pending slot (and the quota when nothing was billed)."""
-        req = plan.requester
-        scope = f"{req.guild_id or 'dm'}:{req.user_id}"
-        await self.limits.release_pending(f"p:{scope}")
-        if refund:
-            await self._refund(plan, scope)
+        """End an admitted job that will not run (e.g. its input could not be read).
 
-    async def _refund(self, plan: Plan, scope: str) -> None:
-        if plan.quota_taken_at is not None:
-            await self.limits.refund_quota(f"q:{scope}", plan.options.count, now=plan.quota_taken_at)
-            plan.quota_taken_at = None
+        Args:
+            plan: The job.
+            refund: Nothing was sent: give back its images and estimate.
+        """
+        await self.books.settle_failure(plan, "not started", billed=not refund, cancelled=False)
 
     # --- running ----------------------------------------------------------------------
 
-    async def _record_start(self, plan: Plan) -> None:
-        req = plan.requester
-        await self.store.create_job(
-            job_id=plan.job_id,
-            guild_id=req.guild_id,
-            channel_id=req.channel_id,
-            user_id=req.user_id,
-            kind=plan.kind,
-            model=plan.options.model,
-            prompt=plan.prompt,
-            options=plan.options.as_dict(),
-        )
-
     @contextlib.asynccontextmanager
     async def _running(self, plan: Plan, on_progress: ProgressCallback | None) -> AsyncIterator[None]:
-        """Wait for a queue slot (reporting the position), then mark the job running."""
+        """Wait for a queue slot (reporting the position), then mark the job running.
+
+        `running` means "sent to the gateway": the database update is the last step before
+        the request goes out, so a crash before it leaves a job that is safe to refund.
+        """
         async with self.queue.slot(str(plan.requester.user_id), _position_reporter(on_progress)):
-            plan.running = True
-            await self.store.update_job(plan.job_id, status="running")
             if on_progress is not None:
                 await on_progress(f"Generating with `{plan.options.model}`…")
+            if not await self.store.mark_running(plan.job_id):
+                # Settled elsewhere (reconciled as interrupted): never send it.
+                plan.settled = True
+                raise CooldownError("This job was interrupted and will not run. Try again.")
+            plan.running = True
             yield
 
     async def imagine(
@@ -275,7 +241,6 @@ class GenerationService:
         Raises:
             GatewayError: the gateway failed (after its retries).
         """
-        await self._record_start(plan)
         request = ImageRequest(
             model=plan.options.model,
             prompt=plan.prompt,
@@ -296,8 +261,8 @@ class GenerationService:
                 if deliver is not None:
                     await deliver(outcome)
         except BaseException as exc:
-            if not generated:  # queued, cancelled or failed at the gateway: nothing was billed
-                await self._fail(plan, exc, started, refund=True)
+            if not generated:  # queued, cancelled, or failed at the gateway
+                await self._fail(plan, exc, started, billed=plan.running and not definitely_unbilled(exc))
             raise
         return outcome
 
@@ -310,10 +275,10 @@ class GenerationService:
     ) -> AsyncIterator[StreamEvent]:
         """Stream a `/chat/completions` generation, recording the job around it.
 
-        Yields the client's events unchanged; the job is marked done on `Finished`, failed on
-        an error (which is re-raised).
+        Yields the client's events unchanged; the job is settled as done just before
+        `Finished` is passed on (so a failure while posting cannot unsettle it), failed on an
+        error (which is re-raised).
         """
-        await self._record_start(plan)
         request = ChatImageRequest(
             model=plan.options.model,
             prompt=plan.prompt,
@@ -340,19 +305,18 @@ class GenerationService:
                         usage = event.usage
                     elif isinstance(event, Finished):
                         generation_id = event.generation_id
+                        result = ImageResult(
+                            collected, plan.options.model, "".join(text), generation_id, usage
+                        )
+                        await self._succeed(plan, result, time.perf_counter() - started)
                     yield event
         except BaseException as exc:
-            await self._fail(plan, exc, started, refund=not produced)
+            unbilled = not produced and definitely_unbilled(exc)
+            await self._fail(plan, exc, started, billed=plan.running and not unbilled)
             raise
-        elapsed = time.perf_counter() - started
-        result = ImageResult(
-            images=collected,
-            model=plan.options.model,
-            text="".join(text),
-            generation_id=generation_id,
-            usage=usage,
-        )
-        await self._succeed(plan, result, elapsed)
+        if not plan.settled:  # the client always ends with `Finished`; settle anyway if not
+            result = ImageResult(collected, plan.options.model, "".join(text), generation_id, usage)
+            await self._succeed(plan, result, time.perf_counter() - started)
 
     def _attribute(self, plan: Plan) -> dict[str, Any]:
         """The gateway `user` and `tags` of a job: salted hashes, never Discord ids."""
@@ -363,17 +327,10 @@ class GenerationService:
         }
 
     async def _succeed(self, plan: Plan, result: ImageResult, elapsed: float) -> None:
+        if plan.settled:
+            return
         size = sum(image.size for image in result.images)
-        cost = result.usage.cost if result.usage else None
-        await self.store.update_job(
-            plan.job_id,
-            status="done",
-            image_count=len(result.images),
-            bytes=size,
-            cost=cost,
-            generation_id=result.generation_id,
-        )
-        await self.release(plan, refund=False)
+        cost = await self.books.settle_result(plan, result)
         if self.metrics is not None:
             self.metrics.generations_total.labels(kind=plan.kind, model=plan.options.model, status="ok").inc()
             self.metrics.generation_seconds.labels(kind=plan.kind).observe(elapsed)
@@ -386,15 +343,21 @@ class GenerationService:
             len(result.images), size, cost, self.attribution.user(req.user_id),
         )  # fmt: skip
 
-    async def _fail(self, plan: Plan, exc: BaseException, started: float, *, refund: bool) -> None:
+    async def _fail(self, plan: Plan, exc: BaseException, started: float, *, billed: bool) -> None:
+        """Settle a job that did not produce a result.
+
+        Args:
+            plan: The job.
+            exc: Why.
+            started: `perf_counter()` at the start.
+            billed: The request was sent and the gateway may have billed it: the cost estimate
+                is kept. Otherwise (never sent, or refused with a 4xx) nothing is charged.
+        """
+        if plan.settled:
+            return  # it finished before this error (e.g. while posting): already settled
         cancelled = isinstance(exc, asyncio.CancelledError)
-        status = "failed"
         reason = "cancelled" if cancelled else f"{type(exc).__name__}: {exc}"[:500]
-        try:
-            await asyncio.shield(self.store.update_job(plan.job_id, status=status, error=reason))
-            await asyncio.shield(self.release(plan, refund=refund))
-        except Exception:
-            log.exception("could not record failure of job %s", plan.job_id)
+        await self.books.settle_failure(plan, reason, billed=billed, cancelled=cancelled)
         if self.metrics is not None:
             label = (
                 "cancelled" if cancelled else ("gateway_error" if isinstance(exc, GatewayError) else "error")

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from bot.gateway.models import ImageResult
@@ -45,8 +46,12 @@ class Plan:
     flagged_terms: list[str] = field(default_factory=list)
     job_id: str = field(default_factory=new_job_id)
     parent_job_id: str | None = None
-    quota_taken_at: datetime | None = None  # refunds go to the day the quota was taken
-    running: bool = False  # left the queue: from here on the job may be billed
+    running: bool = False  # sent to the gateway: from here on the job may be billed
+    admitted: bool = False  # recorded with its reservation (`GenerationService.admit`)
+    settled: bool = False  # its reservation was settled (or will be, by a retry)
+    estimate: Decimal = Decimal(0)  # USD reserved at admission
+    reply_token: str | None = field(default=None, repr=False)  # the interaction token (a secret)
+    token_expires_at: datetime | None = None
 
 
 @dataclass(slots=True)

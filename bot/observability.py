@@ -26,7 +26,9 @@ REDACTED = "[REDACTED]"
 # Secrets shorter than this are not masked literally: masking "t" would shred every line.
 MIN_SECRET_LENGTH = 6
 # discord.py logs request bodies and headers at DEBUG on these; INFO is the floor.
-CLAMPED_LOGGERS = ("discord.http", "discord.webhook", "discord.gateway")
+# These log request URLs or bound query parameters at DEBUG: tokens (an active job keeps its
+# interaction token in the database) and prompts would reach the log.
+CLAMPED_LOGGERS = ("discord.http", "discord.webhook", "discord.gateway", "aiosqlite", "asyncpg")
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(Bearer\s+)[^\s'\",;]+", re.IGNORECASE), rf"\g<1>{REDACTED}"),

@@ -19,6 +19,7 @@ from bot.gateway.client import GatewayClient
 from bot.gateway.spool import ImageBudget, MiB
 from bot.generation import GenerationService
 from bot.limits import JobQueue
+from bot.money import CostControl
 from bot.observability import HealthServer, Metrics
 from bot.policy import GlobalDefaults
 from bot.policy.operator import OperatorPolicy
@@ -105,6 +106,7 @@ async def build_bot(
         metrics=metrics,
         operator=operator_policy(settings),
         attribution=Attribution.from_settings(settings.attribution_salt, credential),
+        cost=CostControl.from_settings(settings),
     )
     return ImageBot(
         settings=settings,

@@ -113,6 +113,18 @@ class Settings(BaseSettings):
         default=None,
         description="Secret for the hashed user/server ids sent to the gateway (default: derived).",
     )
+    cost_estimate_per_image: float = Field(
+        default=0.10, gt=0, le=100, description="USD reserved per image when the catalogue has no price."
+    )
+    operator_monthly_spend_cap: float | None = Field(
+        default=None, gt=0, description="USD per UTC month across every server and DM (unset: no cap)."
+    )
+    operator_user_daily_images: int | None = Field(
+        default=None, ge=1, description="Images per user per UTC day across every server (unset: no cap)."
+    )
+    paused: bool = Field(default=False, description="Refuse every generation with a clear sentence.")
+    blocked_user_ids: list[int] | None = Field(default=None, description="User ids refused everywhere.")
+    blocked_guild_ids: list[int] | None = Field(default=None, description="Server ids refused.")
 
     @model_validator(mode="before")
     @classmethod
@@ -139,7 +151,7 @@ class Settings(BaseSettings):
     def _format_any_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("shard_ids", mode="before")
+    @field_validator("shard_ids", "blocked_user_ids", "blocked_guild_ids", mode="before")
     @classmethod
     def _split_shard_ids(cls, value: object) -> object:
         if isinstance(value, str):

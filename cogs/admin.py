@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import ImageBot
+from bot.money import spend_sentence
+from bot.storage._admission import day_start
 from bot.ui.render import truncate
 
 Interaction = discord.Interaction[ImageBot]
@@ -45,21 +49,18 @@ class Admin(commands.Cog):
         """Show your image quota on this server and your recent jobs."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        settings = await self.bot.store.get_guild_settings(interaction.guild_id)
-        scope = f"{interaction.guild_id}:{interaction.user.id}"
+        store = self.bot.store
+        settings = await store.get_guild_settings(interaction.guild_id)
         lines = []
         if settings.daily_quota is not None:
-            quota = await self.bot.generation.limits.peek_quota(f"q:{scope}", settings.daily_quota)
-            stamp = int(quota.resets_at.timestamp())
-            lines.append(f"**Today:** {quota.used}/{settings.daily_quota} images used, resets <t:{stamp}:R>.")
+            used = await store.images_today(interaction.guild_id, interaction.user.id)
+            stamp = int((day_start(discord.utils.utcnow()) + datetime.timedelta(days=1)).timestamp())
+            lines.append(f"**Today:** {used}/{settings.daily_quota} images used, resets <t:{stamp}:R>.")
         else:
             lines.append("**Quota:** this server sets no daily limit.")
-        if settings.monthly_budget is not None:
-            month = discord.utils.utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-            spent = await self.bot.store.total_cost(interaction.guild_id, month)
-            lines.append(
-                f"**Server budget:** ${spent:.2f} of ${settings.monthly_budget:.2f} used this month."
-            )
+        spent, in_flight = await store.monthly_spend(interaction.guild_id)
+        spend = spend_sentence(spent, in_flight, settings.monthly_budget)
+        lines.append(f"**Server spend this month:** {spend}.")
         if settings.cooldown_seconds:
             lines.append(f"**Cooldown:** {settings.cooldown_seconds} s between generations.")
         jobs = await self.bot.store.recent_jobs(interaction.guild_id, interaction.user.id, limit=5)

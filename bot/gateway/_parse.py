@@ -64,6 +64,9 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+number = _number  # public name for the client's `GET /generation` reading
+
+
 def _int(value: Any) -> int | None:
     number = _number(value)
     return int(number) if number is not None else None

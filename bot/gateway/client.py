@@ -209,6 +209,30 @@ class GatewayClient:
         """
         return await self._call_json("GET", "models", None, _parse_models, _MODELS_BODY_CAP)
 
+    async def generation_cost(self, generation_id: str) -> float | None:
+        """The cost the gateway recorded for a generation (`GET /generation?id=…`), if known yet.
+
+        One attempt, no retries: the caller keeps its estimate when this returns None (the
+        record may not exist yet, or the gateway may be unreachable; both are logged).
+        """
+        url = self._base.joinpath("generation").with_query(id=generation_id)
+        try:
+            async with self._session.get(
+                url, headers=self._headers(), timeout=self._timeout, allow_redirects=False
+            ) as resp:
+                if resp.status >= 300:
+                    log.info("generation %s: no cost record (status %d)", generation_id, resp.status)
+                    return None
+                raw = await self._read_body(resp, _ERROR_BODY_CAP)
+            body = orjson.loads(raw)
+        except (aiohttp.ClientError, TimeoutError, gw.GatewayError, orjson.JSONDecodeError) as exc:
+            log.warning("generation %s: cost look-up failed: %s", generation_id, type(exc).__name__)
+            return None
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            return None
+        return _parse.number(data.get("total_cost", data.get("usage")))
+
     # --- requests -------------------------------------------------------------------------
 
     def _headers(self, *, auth: bool = True, json_body: bool = False) -> dict[str, str]:

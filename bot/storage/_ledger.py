@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.records import (
+    ACTIVE_STATUSES,
     DELETED_USER_ID,
     JOB_KINDS,
     JOB_STATUSES,
@@ -52,6 +53,10 @@ _JOB_UPDATABLE = frozenset(
         "error",
         "started_at",
         "finished_at",
+        "estimate",
+        "charge_images",
+        "charge_cost",
+        "cost_source",
     }
 )
 
@@ -70,10 +75,12 @@ def _guild_is(guild_id: int | None) -> ColumnElement[bool]:
     return jobs.c.guild_id.is_(None) if guild_id is None else jobs.c.guild_id == guild_id
 
 
-_counts_toward_quota = jobs.c.status != "failed"
-_generations = func.count().filter(_counts_toward_quota)
-_images = func.coalesce(func.sum(jobs.c.image_count).filter(jobs.c.status == "done"), 0)
-_cost = func.coalesce(func.sum(jobs.c.cost), 0)
+_generations = func.count().filter(jobs.c.status.in_(("queued", "running", "done")))
+# Quotas and budgets count what a job is charged: its reservation while in flight, then the
+# settled amount (see bot/storage/_admission.py).
+_images = func.coalesce(func.sum(jobs.c.charge_images), 0)
+_cost = func.coalesce(func.sum(jobs.c.charge_cost), 0)
+_in_flight = func.coalesce(func.sum(jobs.c.charge_cost).filter(jobs.c.status.in_(ACTIVE_STATUSES)), 0)
 
 
 class LedgerMixin:
@@ -150,7 +157,10 @@ class LedgerMixin:
         raise AssertionError("unreachable")
 
     async def update_job(self, job_id: str, **fields: Any) -> JobRecord | None:
-        """Update a job. Moving to `running` stamps `started_at`, to `done`/`failed` `finished_at`.
+        """Update a job. Moving to `running` stamps `started_at`, to a final status `finished_at`.
+
+        Bookkeeping that must happen exactly once (settling a reservation) goes through
+        `settle_job`, which is guarded by the job's status; this is the plain update.
 
         Args:
             job_id: The job.
@@ -172,7 +182,7 @@ class LedgerMixin:
                 raise ValueError(f"unknown job status {status!r}")
             if status == "running":
                 fields.setdefault("started_at", self._clock())
-            elif status in ("done", "failed"):
+            elif status not in ACTIVE_STATUSES:
                 fields.setdefault("finished_at", self._clock())
         if not fields:
             return await self.get_job(job_id)
@@ -193,27 +203,6 @@ class LedgerMixin:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
         return None if row is None else JobRecord.from_row(row)
-
-    async def fail_interrupted_jobs(self, started_before: datetime) -> int:
-        """Mark jobs left `queued`/`running` by a process that stopped as failed.
-
-        Only jobs created before `started_before` are touched, so with several processes on one
-        database a live process's jobs (younger than an interaction token) are left alone.
-
-        Args:
-            started_before: Jobs created before this are considered abandoned.
-
-        Returns:
-            How many jobs were marked.
-        """
-        stmt = (
-            update(jobs)
-            .where(jobs.c.status.in_(("queued", "running")), jobs.c.created_at < started_before)
-            .values(status="failed", error="interrupted: the bot restarted", finished_at=self._clock())
-        )
-        async with self._engine.begin() as conn:
-            result = await conn.execute(stmt)
-        return int(result.rowcount or 0)
 
     async def recent_jobs(
         self, guild_id: int | None, user_id: int | None = None, limit: int = 10
@@ -236,10 +225,9 @@ class LedgerMixin:
             return [JobRecord.from_row(row) for row in await conn.execute(query)]
 
     async def count_generations(self, guild_id: int | None, user_id: int, since: datetime) -> int:
-        """Generations by a member since `since`: the quota unit.
+        """Generations by a member since `since` (jobs in flight or done).
 
-        A generation is a job that did not fail (queued and running ones count, so parallel
-        requests cannot overrun a quota); one `/imagine` with `count: 4` is one generation.
+        One `/imagine` with `count: 4` is one generation; quotas count images (`images_today`).
 
         Args:
             guild_id: The guild (None: DMs).
@@ -271,6 +259,7 @@ class LedgerMixin:
                 _generations.label("generations"),
                 _images.label("images"),
                 _cost.label("cost"),
+                _in_flight.label("in_flight"),
             )
             .where(_guild_is(guild_id), jobs.c.created_at >= since)
             .group_by(jobs.c.user_id)
@@ -287,10 +276,11 @@ class LedgerMixin:
             generations=sum(u.generations for u in users),
             images=sum(u.images for u in users),
             cost=_money(sum(u.cost for u in users)),
+            in_flight=_money(sum(_money(row.in_flight) for row in rows)),
         )
 
     async def total_cost(self, guild_id: int | None, since: datetime) -> Decimal:
-        """Sum of reported job costs since `since`, failed jobs included (for the budget).
+        """USD counted against the budget since `since`: settled costs plus reservations in flight.
 
         Args:
             guild_id: The guild (None: DMs).
@@ -341,6 +331,7 @@ class LedgerMixin:
                 generation_id=None,
                 error=None,
                 interaction_token_expires_at=None,
+                reply_token=None,
             )
         )
         scrub_audit = (

@@ -10,9 +10,12 @@ from typing import Any, Literal, get_args
 from sqlalchemy import Row
 
 JobKind = Literal["imagine", "chatimage", "edit"]
-JobStatus = Literal["queued", "running", "done", "failed"]
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 JOB_KINDS: tuple[str, ...] = get_args(JobKind)
 JOB_STATUSES: tuple[str, ...] = get_args(JobStatus)
+ACTIVE_STATUSES: tuple[JobStatus, ...] = ("queued", "running")
+"""A job in one of these holds a pending slot and its reservation is not settled yet."""
+CostSource = Literal["estimate", "reported", "lookup", "none"]
 
 DELETED_USER_ID = 0
 """Stands in for a user whose data was deleted (jobs and audit rows are kept, anonymised)."""
@@ -31,7 +34,8 @@ class JobRecord:
         model: Model id sent to the gateway.
         prompt: The prompt.
         options: Resolved neutral options (count, aspect ratio, ...).
-        status: `queued`, `running`, `done` or `failed`.
+        status: `queued`, `running` (sent to the gateway), `done`, `failed`, `cancelled`
+            (before anything was sent) or `interrupted` (its process stopped; reconciled).
         message_id: The result message, once posted.
         interaction_token_expires_at: When the interaction token stops working.
         image_count: Images delivered.
@@ -43,6 +47,16 @@ class JobRecord:
         started_at: When generation started.
         finished_at: When it ended.
         extra_message_ids: The result's other messages, when it needed several.
+        estimate: The cost expected at admission (catalogue price or configured estimate).
+        charge_images: Images counted against quotas: the requested count while active,
+            then what was produced (0 when nothing was billed).
+        charge_cost: USD counted against budgets: the estimate while active, then the
+            validated reported cost, the estimate when the outcome is unknown, 0 when unbilled.
+        cost_source: Where `charge_cost` comes from: `estimate`, `reported`, `lookup`
+            (`GET /generation`) or `none` (not billed).
+        owner: The process instance that runs (or ran) the job.
+        reply_token: The interaction token while the job is active (a secret: never logged;
+            cleared when the job settles), so a restart can edit the member's placeholder.
     """
 
     id: str
@@ -65,6 +79,12 @@ class JobRecord:
     started_at: datetime | None
     finished_at: datetime | None
     extra_message_ids: list[int] = field(default_factory=list)
+    estimate: Decimal | None = None
+    charge_images: int = 0
+    charge_cost: Decimal = Decimal(0)
+    cost_source: CostSource | None = None
+    owner: str | None = None
+    reply_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> JobRecord:
@@ -80,8 +100,8 @@ class JobRecord:
 
     @property
     def finished(self) -> bool:
-        """Whether the job reached `done` or `failed`."""
-        return self.status in ("done", "failed")
+        """Whether the job has ended (any status but `queued` and `running`)."""
+        return self.status not in ACTIVE_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +149,10 @@ class UserUsage:
 
     Attributes:
         user_id: The member.
-        generations: Jobs not `failed` (what quotas count).
-        images: Images delivered by `done` jobs.
-        cost: Sum of reported costs, failed jobs included (they may be billed).
+        generations: Jobs in flight or done.
+        images: Images counted against the quota (reserved by jobs in flight, produced by
+            finished ones).
+        cost: USD counted against the budget: settled costs plus reservations in flight.
     """
 
     user_id: int
@@ -149,7 +170,8 @@ class UsageSummary:
         users: Per member, most generations first.
         generations: Total generations.
         images: Total images.
-        cost: Total cost.
+        cost: Total cost (reservations in flight included).
+        in_flight: The part of `cost` reserved by jobs still queued or running.
     """
 
     since: datetime
@@ -157,3 +179,4 @@ class UsageSummary:
     generations: int
     images: int
     cost: Decimal
+    in_flight: Decimal = Decimal(0)

@@ -1,9 +1,11 @@
 """`Store`: the storage facade the bot holds (settings, jobs, ledger, audit, meta).
 
-The methods live in two halves: `bot.storage._settings.SettingsMixin` (cached settings with
-compare-and-set writes and cross-process invalidation) and `bot.storage._ledger.LedgerMixin`
-(jobs, usage, audit, data deletion). This module wires them to one engine and owns the
-lifecycle: `Store.open(url, redis_url=...)` … `await store.close()`.
+The methods live in three parts: `bot.storage._settings.SettingsMixin` (cached settings with
+compare-and-set writes and cross-process invalidation), `bot.storage._ledger.LedgerMixin`
+(jobs, usage, audit, data deletion) and `bot.storage._admission.AdmissionMixin` (atomic
+admission against quotas and budgets, exactly-once settlement, crash reconciliation). This
+module wires them to one engine and owns the lifecycle:
+`Store.open(url, redis_url=...)` … `await store.close()`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage._admission import AdmissionMixin
 from bot.storage._ledger import LedgerMixin
 from bot.storage._settings import SettingsMixin
 from bot.storage.cache import LRUCache
@@ -42,7 +45,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Store(SettingsMixin, LedgerMixin):
+class Store(SettingsMixin, LedgerMixin, AdmissionMixin):
     """Async storage over one engine. Never imports discord.
 
     Args:

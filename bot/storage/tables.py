@@ -147,9 +147,28 @@ jobs = Table(
     Column("started_at", UTCDateTime, nullable=True),
     Column("finished_at", UTCDateTime, nullable=True),
     Column("extra_message_ids", _json(), nullable=False),  # V2: the rest of a multi-message result
+    # V3: what the job counts against quotas and budgets (see bot/storage/_admission.py).
+    Column("estimate", Money, nullable=True),
+    Column("charge_images", Integer, nullable=False),
+    Column("charge_cost", Money, nullable=False),
+    Column("cost_source", String(16), nullable=True),
+    Column("owner", String(40), nullable=True),
+    Column("reply_token", Text, nullable=True),  # the interaction token while the job is active
     Index("ix_jobs_guild_user_created", "guild_id", "user_id", "created_at"),
     Index("ix_jobs_guild_created", "guild_id", "created_at"),
-    Index("ix_jobs_user", "user_id"),
+    Index("ix_jobs_user_created", "user_id", "created_at"),
+    Index("ix_jobs_created", "created_at"),
+    Index("ix_jobs_status_owner", "status", "owner"),
+)
+
+processes = Table(
+    "processes",
+    metadata,
+    Column("instance_id", String(40), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
 )
 
 audit_log = Table(

@@ -127,6 +127,9 @@ async def start_job(
         if plan.options.private != ephemeral:
             await _switch_visibility(interaction, private=plan.options.private)
     interaction.extras[PRIVATE_JOB] = plan.options.private
+    # Kept with the job until it settles, so a restart can still tell the member what happened.
+    plan.reply_token = interaction.token
+    plan.token_expires_at = interaction.expires_at
     await service.admit(plan)
     return Started(plan=plan, ephemeral=plan.options.private)
 

@@ -101,7 +101,7 @@ class Config(commands.Cog):
 
     @config.command(name="usage")
     async def config_usage(self, interaction: Interaction, days: app_commands.Range[int, 1, 90] = 30) -> None:
-        """Show generations, images and reported cost per member (the usage ledger).
+        """Show generations, images and cost per member, and this month's spend against the budget.
 
         Args:
             days: How many days back to count.
@@ -111,7 +111,8 @@ class Config(commands.Cog):
         since = discord.utils.utcnow() - datetime.timedelta(days=days)
         summary = await self.bot.store.usage_summary(guild_id, since)
         budget = (await guild_settings(interaction)).monthly_budget
-        await reply(interaction, embed=usage_embed(summary, days, budget=budget))
+        month = await self.bot.store.monthly_spend(guild_id)
+        await reply(interaction, embed=usage_embed(summary, days, budget=budget, month=month))
 
     @config.command(name="reset")
     async def config_reset(self, interaction: Interaction) -> None:

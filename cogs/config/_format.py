@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.gateway.models import ModelInfo
+from bot.money import spend_sentence
 from bot.policy import GlobalDefaults
 from bot.storage.records import AuditEntry, UsageSummary
 from bot.storage.schemas import ChannelSettings, GuildSettings
@@ -273,13 +275,20 @@ def audit_embed(entries: Sequence[AuditEntry]) -> discord.Embed:
     return embed
 
 
-def usage_embed(summary: UsageSummary, days: int, *, budget: float | None) -> discord.Embed:
+def usage_embed(
+    summary: UsageSummary,
+    days: int,
+    *,
+    budget: float | None,
+    month: tuple[Decimal, Decimal] = (Decimal(0), Decimal(0)),
+) -> discord.Embed:
     """`/config usage`: totals and the busiest members of the window (mentions never ping).
 
     Args:
         summary: From `Store.usage_summary`.
         days: The window's length, for the title.
         budget: The monthly budget, shown for comparison when set.
+        month: This UTC month's `(spend, reserved in flight)` from `Store.monthly_spend`.
 
     Returns:
         An embed within Discord's limits (at most 20 members listed).
@@ -287,8 +296,9 @@ def usage_embed(summary: UsageSummary, days: int, *, budget: float | None) -> di
     embed = discord.Embed(title=f"Usage over the last {days} day(s)", colour=COLOUR)
     embed.add_field(name="Generations", value=str(summary.generations))
     embed.add_field(name="Images", value=str(summary.images))
-    cost = f"${summary.cost:,.2f}" + (f" (monthly budget ${budget:,.2f})" if budget is not None else "")
-    embed.add_field(name="Reported cost", value=cost)
+    # Costs are what budgets count: settled costs, plus estimates reserved by jobs in progress.
+    embed.add_field(name="Cost", value=f"${summary.cost:,.2f}")
+    embed.add_field(name="This month", value=spend_sentence(*month, budget), inline=False)
     lines = [
         f"<@{row.user_id}>: {row.generations} generation(s), {row.images} image(s), ${row.cost:,.2f}"
         for row in summary.users[:20]

@@ -59,8 +59,9 @@ async def test_requester_cancels_a_queued_job(one_slot: BotEnv) -> None:
     job_id = custom_id.rsplit(":", 1)[1]
     job = await env.bot.store.get_job(job_id)
     assert job is not None
-    assert job.status == "failed"
+    assert job.status == "cancelled"
     assert job.error == "cancelled"
+    assert (job.charge_images, job.charge_cost) == (0, 0)  # nothing was sent: nothing is charged
     assert not [r for r in second.requests if r.files]  # no result was posted
 
 

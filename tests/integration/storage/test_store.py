@@ -493,17 +493,18 @@ async def test_recent_jobs_newest_first_with_filters(store: Store, clock: FakeCl
 async def _job(
     store: Store, user_id: int, status: str, images: int = 0, cost: str | None = None, guild_id: int = G
 ) -> None:
+    """A job charged `images` and `cost` (what quotas and budgets count), ended with `status`."""
     job = await store.create_job(user_id=user_id, guild_id=guild_id, kind="imagine", model="m", prompt="p")
-    fields: dict[str, Any] = {"status": status, "image_count": images}
+    fields: dict[str, Any] = {"status": status, "image_count": images, "charge_images": images}
     if cost is not None:
-        fields["cost"] = Decimal(cost)
+        fields["cost"] = fields["charge_cost"] = Decimal(cost)
     await store.update_job(job.id, **fields)
 
 
 async def test_usage_counts_respect_since_windows(store: Store, clock: FakeClock) -> None:
     await _job(store, U1, "done", images=2, cost="0.01")
-    await _job(store, U1, "failed", cost="0.005")  # billed but not counted toward the quota
-    await _job(store, U2, "queued")  # in flight: counts
+    await _job(store, U1, "failed", cost="0.005")  # may have been billed: not a generation, but costs
+    await _job(store, U2, "queued", images=1, cost="0.04")  # in flight: its reservation counts
     await _job(store, U1, "done", images=1, cost="1", guild_id=G2)
     clock.advance(timedelta(days=2))
     await _job(store, U1, "done", images=4, cost="0.02")
@@ -518,16 +519,19 @@ async def test_usage_counts_respect_since_windows(store: Store, clock: FakeClock
     summary = await store.usage_summary(G, T0)
     assert [(u.user_id, u.generations, u.images, u.cost) for u in summary.users] == [
         (U1, 3, 6, Decimal("0.035000")),
-        (U2, 1, 0, Decimal("0.000000")),
+        (U2, 1, 1, Decimal("0.040000")),
     ]
-    assert (summary.generations, summary.images, summary.cost) == (4, 6, Decimal("0.035000"))
+    assert (summary.generations, summary.images, summary.cost) == (4, 7, Decimal("0.075000"))
+    assert summary.in_flight == Decimal("0.04")
     later = await store.usage_summary(G, T0 + timedelta(days=1))
     assert [(u.user_id, u.generations) for u in later.users] == [(U1, 2)]
 
-    assert await store.total_cost(G, T0) == Decimal("0.035000")
+    assert await store.total_cost(G, T0) == Decimal("0.075000")
     assert await store.total_cost(G, T0 + timedelta(days=1)) == Decimal("0.020000")
     assert await store.total_cost(G, T0 + timedelta(days=3)) == Decimal("0")
     assert await store.total_cost(G2, T0) == Decimal("1")
+    assert await store.images_today(G, U1) == 4  # the clock's day
+    assert await store.monthly_spend(G) == (Decimal("0.075"), Decimal("0.04"))
 
 
 async def test_naive_datetimes_are_refused(store: Store) -> None:
@@ -543,7 +547,13 @@ async def test_delete_user_data_anonymises_jobs_and_audit(store: Store) -> None:
         user_id=U1, guild_id=G, channel_id=5, kind="imagine", model="m", prompt="secret", options={"n": 1}
     )
     await store.update_job(
-        job.id, status="done", image_count=3, cost=Decimal("0.5"), message_id=77, generation_id="g"
+        job.id,
+        status="done",
+        image_count=3,
+        cost=Decimal("0.5"),
+        charge_cost=Decimal("0.5"),
+        message_id=77,
+        generation_id="g",
     )
     await store.create_job(user_id=U1, guild_id=G2, kind="edit", model="m", prompt="secret 2")
     other = await store.create_job(user_id=U2, guild_id=G, kind="imagine", model="m", prompt="keep")
@@ -606,20 +616,3 @@ async def test_a_multi_message_result_keeps_every_message_id(store: Store) -> No
     scrubbed = await store.get_job(job.id)
     assert scrubbed is not None
     assert (scrubbed.message_id, scrubbed.extra_message_ids) == (None, [])
-
-
-async def test_jobs_cut_off_by_a_stop_are_marked_failed(store: Store, clock: FakeClock) -> None:
-    old = await store.create_job(user_id=5, kind="imagine", model="m", prompt="p", guild_id=1)
-    await store.update_job(old.id, status="running")
-    done = await store.create_job(user_id=5, kind="imagine", model="m", prompt="p", guild_id=1)
-    await store.update_job(done.id, status="done")
-    cutoff = clock()
-    clock.advance(timedelta(seconds=60))
-    young = await store.create_job(user_id=5, kind="imagine", model="m", prompt="p", guild_id=1)
-
-    assert await store.fail_interrupted_jobs(cutoff + timedelta(seconds=1)) == 1
-    statuses = {job.id: (await store.get_job(job.id)).status for job in (old, done, young)}  # type: ignore[union-attr]
-    assert statuses == {old.id: "failed", done.id: "done", young.id: "queued"}
-    interrupted = await store.get_job(old.id)
-    assert interrupted is not None
-    assert interrupted.error == "interrupted: the bot restarted"

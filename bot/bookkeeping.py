@@ -1,0 +1,268 @@
+"""`Bookkeeper`: admits jobs against quotas and budgets and settles each one exactly once.
+
+Never imports discord. The jobs table is the ledger (see `bot.storage._admission`): admission
+inserts the job with its reservation (requested images, cost estimate) in one transaction, and
+every way a job can end goes through `Bookkeeper.settle`, which writes at most once per job
+(the database update is guarded by the job's status, and `Plan.settled` stops a second attempt
+in this process). A settlement the database refuses is kept and retried until it lands, so a
+database outage never leaves a pending slot or a reservation behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from bot.errors import CooldownError
+from bot.gateway.catalog import ModelCatalog
+from bot.gateway.client import GatewayClient
+from bot.gateway.models import ImageResult
+from bot.jobs import MAX_PENDING_PER_USER, Plan
+from bot.limits import Limits
+from bot.money import CostControl, accepted_cost
+from bot.storage._admission import AdmissionLimits, AdmissionResult
+from bot.storage.records import CostSource, JobStatus
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Bookkeeper:
+    """Admission and settlement for one process.
+
+    Args:
+        store: The ledger.
+        limits: Cooldowns (in-process or Redis).
+        catalog: Model prices for estimates.
+        gateway: `GET /generation` when an answer carried no cost.
+        cost: The operator's caps and per-image estimate.
+        instance_id: This process's id in the jobs it owns (fresh per start by default).
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        limits: Limits,
+        catalog: ModelCatalog,
+        gateway: GatewayClient,
+        cost: CostControl | None = None,
+        instance_id: str | None = None,
+    ) -> None:
+        self.store = store
+        self.limits = limits
+        self.catalog = catalog
+        self.gateway = gateway
+        self.cost = cost or CostControl()
+        self.instance_id = instance_id or uuid.uuid4().hex
+        # Settlements the database refused (it was down): retried by `retry_unsettled`.
+        self._unsettled: dict[str, dict[str, Any]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+
+    @property
+    def unsettled(self) -> int:
+        """Settlements waiting for the database."""
+        return len(self._unsettled)
+
+    async def admit(self, plan: Plan) -> None:
+        """Apply the cooldown, then reserve the job against every quota, budget and cap.
+
+        Raises:
+            CooldownError: on cooldown, out of quota or budget, or too many jobs pending.
+        """
+        req = plan.requester
+        cooldown_key = f"cd:{req.guild_id or 'dm'}:{req.user_id}"
+        guild = plan.guild
+        cooling = False
+        if guild.cooldown_seconds:
+            remaining = await self.limits.hit_cooldown(cooldown_key, guild.cooldown_seconds)
+            if remaining is not None:
+                raise CooldownError(f"Slow down — you can generate again in {remaining:.0f} s.", remaining)
+            cooling = True
+        plan.estimate = self.cost.estimate(self.catalog.get(plan.options.model), plan.options.count)
+        # Outside servers (guild None) `guild` is the operator's rules for DMs and user installs:
+        # the quota is per user and the budget covers every generation outside servers.
+        budget = guild.monthly_budget
+        limits = AdmissionLimits(
+            max_pending=MAX_PENDING_PER_USER,
+            daily_images=guild.daily_quota,
+            monthly_budget=None if budget is None else Decimal(str(budget)),
+            operator_user_daily_images=self.cost.user_daily_images,
+            operator_monthly_spend=self.cost.monthly_spend_cap,
+        )
+        try:
+            result = await self.store.admit_job(
+                job_id=plan.job_id,
+                user_id=req.user_id,
+                guild_id=req.guild_id,
+                channel_id=req.channel_id,
+                kind=plan.kind,
+                model=plan.options.model,
+                prompt=plan.prompt,
+                options=plan.options.as_dict(),
+                images=plan.options.count,
+                estimate=plan.estimate,
+                owner=self.instance_id,
+                limits=limits,
+                reply_token=plan.reply_token,
+                interaction_token_expires_at=plan.token_expires_at,
+            )
+        except BaseException:
+            if cooling:  # nothing was admitted: the attempt must not cost a cooldown
+                await self.limits.clear_cooldown(cooldown_key)
+            raise
+        if result.job is None:
+            if cooling:
+                await self.limits.clear_cooldown(cooldown_key)
+            raise CooldownError(refusal_sentence(result, plan))
+        plan.admitted = True
+
+    async def settle(
+        self,
+        plan: Plan,
+        status: JobStatus,
+        *,
+        charge_images: int,
+        charge_cost: Decimal | None = None,
+        cost_source: CostSource | None = None,
+        **fields: Any,
+    ) -> None:
+        """Settle the job's reservation once; a database failure is kept and retried later.
+
+        Args:
+            plan: The job.
+            status: Its final status.
+            charge_images: Images it counts against quotas.
+            charge_cost: USD it counts against budgets (None keeps the estimate).
+            cost_source: Where `charge_cost` comes from.
+            **fields: Other job columns (`image_count`, `cost`, `error`, ...).
+        """
+        if not plan.admitted or plan.settled:
+            return
+        plan.settled = True
+        values = {
+            "status": status,
+            "charge_images": charge_images,
+            "charge_cost": charge_cost,
+            "cost_source": cost_source,
+            **fields,
+        }
+        try:
+            settled = await asyncio.shield(self.store.settle_job(plan.job_id, **values))
+        except Exception:
+            log.exception("could not settle job %s; retrying in the background", plan.job_id)
+            self._unsettled[plan.job_id] = values
+            return
+        if not settled:
+            log.warning("job %s was already settled elsewhere (reconciled as interrupted?)", plan.job_id)
+
+    async def settle_result(self, plan: Plan, result: ImageResult) -> Decimal | None:
+        """Settle a job the gateway answered: images produced, the believable reported cost.
+
+        Returns:
+            The accepted reported cost, or None (the estimate is kept, and looked up later
+            when the answer carried a generation id).
+        """
+        produced = len(result.images)
+        # /imagine asked for a count (extras are never charged); a chat model decides how many.
+        images = min(produced, plan.options.count) if plan.kind == "imagine" else produced
+        reported = result.usage.cost if result.usage else None
+        cost = accepted_cost(reported, plan.estimate, job_id=plan.job_id)
+        await self.settle(
+            plan,
+            "done",
+            charge_images=images,
+            charge_cost=cost,  # None keeps the estimate
+            cost_source="reported" if cost is not None else "estimate",
+            image_count=produced,
+            bytes=sum(image.size for image in result.images),
+            cost=cost,
+            generation_id=result.generation_id,
+        )
+        if cost is None and result.generation_id:
+            self._look_up_cost(plan, result.generation_id)
+        return cost
+
+    async def settle_failure(self, plan: Plan, reason: str, *, billed: bool, cancelled: bool) -> None:
+        """Settle a job that produced no result.
+
+        Args:
+            plan: The job.
+            reason: For `/job` and the log.
+            billed: The request was sent and the gateway may have billed it: the estimate is
+                kept. Otherwise (never sent, or refused with a 4xx) nothing is charged.
+            cancelled: The job's task was cancelled.
+        """
+        await self.settle(
+            plan,
+            "cancelled" if cancelled and not billed else "failed",
+            charge_images=0,  # the member got no images
+            charge_cost=None if billed else Decimal(0),
+            cost_source="estimate" if billed else "none",
+            error=reason,
+        )
+
+    async def retry_unsettled(self) -> int:
+        """Retry settlements the database refused; returns how many are still waiting."""
+        for job_id, values in list(self._unsettled.items()):
+            try:
+                await self.store.settle_job(job_id, **values)
+            except Exception as exc:
+                log.warning("settling job %s failed again: %s", job_id, exc)
+                continue
+            del self._unsettled[job_id]
+        return len(self._unsettled)
+
+    async def drain(self) -> None:
+        """Wait for background cost look-ups (tests and shutdown)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def _look_up_cost(self, plan: Plan, generation_id: str) -> None:
+        async def look_up() -> None:
+            reported = await self.gateway.generation_cost(generation_id)
+            cost = accepted_cost(reported, plan.estimate, job_id=plan.job_id)
+            if cost is not None and await self.store.refine_cost(plan.job_id, cost, "lookup"):
+                log.info("job %s: cost %s from the gateway's generation record", plan.job_id, cost)
+
+        task = asyncio.create_task(look_up(), name=f"cost-{plan.job_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("cost look-up %s failed: %s", task.get_name(), task.exception())
+
+
+def refusal_sentence(result: AdmissionResult, plan: Plan) -> str:
+    """What the member reads when admission refused the job (no internals)."""
+    stamp = f"<t:{int(result.resets_at.timestamp())}:R>" if result.resets_at is not None else ""
+    limit, used, count = int(result.limit), int(result.used), plan.options.count
+    where = "on this server" if plan.requester.guild_id is not None else "outside servers"
+    who = "This server has" if plan.requester.guild_id is not None else "Image making outside servers has"
+    match result.refusal:
+        case "pending":
+            return f"You already have {MAX_PENDING_PER_USER} generations waiting. Let them finish first."
+        case "quota" if used < limit:
+            return (
+                f"You asked for {count} images but have {limit - used} of your {limit} left today {where}. "
+                f"Ask for fewer, or wait: the quota resets {stamp}."
+            )
+        case "quota":
+            return f"You have used your {limit} images for today {where}. The quota resets {stamp}."
+        case "budget":
+            return (
+                f"{who} used its image budget for the month (${result.used:.2f} of "
+                f"${result.limit:.2f}). It resets {stamp}."
+            )
+        case "operator_images":
+            return (
+                f"You have reached the bot's daily limit of {limit} images across all servers. "
+                f"It resets {stamp}."
+            )
+        case _:
+            return f"The bot has reached its operator's spending limit for the month. It resets {stamp}."
