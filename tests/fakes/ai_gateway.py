@@ -1,7 +1,8 @@
 """A fake OpenAI-compatible AI gateway on 127.0.0.1 speaking the real wire format.
 
 Routes: `POST /v1/images/generations`, `POST /v1/chat/completions` (JSON, or SSE when the
-request says `stream: true`), `GET /v1/models`, and `GET /files/<name>` for `url` results.
+request says `stream: true`), `GET /v1/models`, `GET /v1/generation?id=` (costs set in
+`generations`), and `GET /files/<name>` for `url` results.
 Each API route has a FIFO of scripted behaviours (`push`); with an empty FIFO it answers
 with its default. Every request is recorded in `requests` and in `request_queue` so tests
 await it instead of sleeping. Bodies are serialised once per behaviour (cheap for benches).
@@ -137,6 +138,7 @@ class ImagesReply:
     usage: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     delay: float = 0.0
+    hold: asyncio.Event | None = None  # answer only once this is set (or the fake closes)
 
     @classmethod
     def png(cls, n: int = 1, size: int = 2048, **kwargs: Any) -> ImagesReply:
@@ -339,6 +341,7 @@ class FakeAIGateway:
         }
         self.files: dict[str, tuple[bytes, str]] = {}
         self.redirects: dict[str, str] = {}
+        self.generations: dict[str, Any] = {}  # `GET /v1/generation?id=`: id -> total_cost
         self._scripts: dict[Route, deque[Behaviour]] = {"images": deque(), "chat": deque(), "models": deque()}
         self._default_images: dict[int, ImagesReply] = {}
         self._names = itertools.count(1)
@@ -381,6 +384,7 @@ class FakeAIGateway:
         app.router.add_post("/v1/images/generations", self._images)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/v1/generation", self._generation)
         app.router.add_get("/files/{name}", self._file)
         app.router.add_get("/redirect/{name}", self._redirect)
         return app
@@ -434,6 +438,8 @@ class FakeAIGateway:
         n = int((record.json or {}).get("n") or 1)
         default = self._default_images.setdefault(n, ImagesReply.png(n, 2048))
         behaviour = self._next("images", default)
+        if isinstance(behaviour, ImagesReply) and behaviour.hold is not None:
+            await _first_of(behaviour.hold, self._closing)
         if (early := await self._common(request, behaviour)) is not None:
             return early
         assert isinstance(behaviour, ImagesReply)
@@ -484,6 +490,15 @@ class FakeAIGateway:
         assert isinstance(behaviour, ModelsReply)
         return web.Response(body=behaviour.body, content_type="application/json")
 
+    async def _generation(self, request: web.Request) -> web.StreamResponse:
+        await self._record(request)
+        generation_id = request.query.get("id", "")
+        if generation_id not in self.generations:
+            body = {"error": {"message": "Generation not found", "type": "not_found_error"}}
+            return web.Response(status=404, body=orjson.dumps(body), content_type="application/json")
+        data = {"id": generation_id, "total_cost": self.generations[generation_id], "model": "fake"}
+        return web.Response(body=orjson.dumps({"data": data}), content_type="application/json")
+
     async def _file(self, request: web.Request) -> web.StreamResponse:
         await self._record(request)
         found = self.files.get(request.match_info["name"])
@@ -495,6 +510,15 @@ class FakeAIGateway:
         await self._record(request)
         status, location = self.redirects[request.match_info["name"]].split(" ", 1)
         return web.Response(status=int(status), headers={"Location": location})
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def main() -> None:
