@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.errors import CooldownError
+from bot.gateway.client import MAX_CHAT_IMAGES
 from bot.generation import GenerationService
 from bot.jobs import QUEUED_PREFIX, Requester
 from bot.policy import RequestedOptions
@@ -143,19 +144,23 @@ async def test_a_members_quota_survives_a_restart_on_sqlite(bot_env: BotEnv) -> 
     assert len([r for r in bot_env.ai.requests if r.path.endswith("/images/generations")]) == 2
 
 
-async def test_a_chatimage_that_returns_eight_images_uses_eight_units(bot_env: BotEnv) -> None:
+@pytest.mark.parametrize(("returned", "charged"), [(3, 3), (8, MAX_CHAT_IMAGES)])
+async def test_a_chatimage_uses_one_unit_per_image_it_delivers(
+    bot_env: BotEnv, returned: int, charged: int
+) -> None:
+    """Not one unit per request: every image counts (extras past the per-reply cap are dropped)."""
     h = bot_env.h
     world = h.fake.world
     await bot_env.bot.store.update_guild_settings(world.guild.id, world.moderator.id, daily_quota=10)
-    bot_env.ai.push("chat", ChatReply(images=[make_png(500, seed=n) for n in range(8)]))
-    rec = await h.interact(h.payloads.slash("chatimage", options={"prompt": "eight please"}))
+    bot_env.ai.push("chat", ChatReply(images=[make_png(500, seed=n) for n in range(returned)]))
+    rec = await h.interact(h.payloads.slash("chatimage", options={"prompt": "several please"}))
     await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
     async with asyncio.timeout(5):
         await bot_env.bot.wait_idle()
-    assert await bot_env.bot.store.images_today(world.guild.id, world.alice.id) == 8
+    assert await bot_env.bot.store.images_today(world.guild.id, world.alice.id) == charged
     usage = await h.interact(h.payloads.slash("usage"))
     answer = await usage.wait_message(lambda m: not m.loading)
-    assert "8/10 images used" in answer.content
+    assert f"{charged}/10 images used" in answer.content
 
 
 async def _one_job(env: BotEnv, reply: ImagesReply) -> Any:
