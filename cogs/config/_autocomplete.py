@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from discord import app_commands
 
+from bot.gateway.models import Endpoint, ModelInfo
+
 from ._format import model_choices, text_choices
 from ._service import Interaction
 
 Choices = list[app_commands.Choice[str]]
 
 
+def _usable(interaction: Interaction, endpoint: Endpoint | None) -> list[ModelInfo]:
+    """Catalogue models of `endpoint` that the operator's `OPERATOR_ALLOWED_MODELS` lets servers use."""
+    allowed = interaction.client.generation.operator.allowed_models
+    return [m for m in interaction.client.catalog.image_models(endpoint) if not allowed or m.id in allowed]
+
+
 async def image_models(interaction: Interaction, current: str) -> Choices:
     """Image-only models (for /imagine) from the cached catalogue."""
-    return model_choices(interaction.client.catalog.image_models("images"), current)
+    return model_choices(_usable(interaction, "images"), current)
 
 
 async def chat_models(interaction: Interaction, current: str) -> Choices:
     """Chat models that return images (for /chatimage) from the cached catalogue."""
-    return model_choices(interaction.client.catalog.image_models("chat"), current)
+    return model_choices(_usable(interaction, "chat"), current)
 
 
 async def any_image_models(interaction: Interaction, current: str) -> Choices:
     """Every image-capable model from the cached catalogue (for the allow-list)."""
-    return model_choices(interaction.client.catalog.image_models(), current)
+    return model_choices(_usable(interaction, None), current)
 
 
 async def allowed_models(interaction: Interaction, current: str) -> Choices:

@@ -208,7 +208,9 @@ async def checked_model(
 
     Raises:
         InputError: unknown id, a model that makes no images, or one of the other endpoint.
+        PolicyError: a model outside the operator's `OPERATOR_ALLOWED_MODELS`.
     """
+    interaction.client.generation.operator.check_model(model_id.strip())  # servers cannot go below it
     await defer(interaction)
     catalog = interaction.client.catalog
     # The refresh is shielded and shared: giving up waiting does not cancel it.

@@ -182,3 +182,22 @@ async def test_model_autocomplete_offers_only_operator_allowed_models(start_bot:
     await everything.callback()
     values = [choice["value"] for choice in everything.state.autocomplete_choices or []]
     assert values == ["openai/gpt-image-1"]
+
+
+async def test_servers_cannot_configure_a_model_the_operator_does_not_allow(start_bot: StartBot) -> None:
+    env = await start_bot(operator_allowed_models="bfl/flux-2-pro")
+    h = env.h
+    moderator = h.fake.world.moderator
+    for path in (("model", "image"), ("allowed", "add")):
+        payload = h.payloads.slash("config", *path, options={"model": "openai/gpt-image-1"}, user=moderator)
+        record = await h.interact(payload)
+        assert "`openai/gpt-image-1` is not allowed on this bot" in await refusal_text(record)
+    settings = await env.bot.store.get_guild_settings(h.fake.world.guild.id)
+    assert (settings.image_model, settings.allowed_models) == (None, [])
+    complete = await h.interact(
+        h.payloads.autocomplete(
+            "config", "allowed", "add", focused="model", options={"model": ""}, user=moderator
+        )
+    )
+    await complete.callback()
+    assert [c["value"] for c in complete.state.autocomplete_choices or []] == ["bfl/flux-2-pro"]
