@@ -362,6 +362,10 @@ class FakeAIGateway:
         """Script the next requests of `route`, in order."""
         self._scripts[route].extend(behaviours)
 
+    def clear(self, route: Route) -> None:
+        """Forget the behaviours still scripted for `route` (back to its default)."""
+        self._scripts[route].clear()
+
     def add_file(self, data: bytes, mime: str = "image/png") -> str:
         """Serve `data` at a new URL on this fake and return the absolute URL."""
         name = f"img{next(self._names)}"
