@@ -31,9 +31,20 @@ Diagnostics, off by default because they slow the bot: `--stall-stacks` (a threa
 loop thread's stack whenever the loop is > 30 ms late: a poor man's py-spy), `--debug-slow`
 (asyncio debug, callbacks > 25 ms), `--profile` (cProfile), `--tracemalloc`.
 
+`--scenario 4k` (DESIGN.md, issue 10): 8 concurrent `/imagine`, each answered with 4 × 4096²
+noise PNGs (~31 MiB each, 5 bits of noise per channel: they compress poorly) that must be
+re-encoded to fit a 10 MiB upload limit. The bot also serves `/healthz` (its production
+`HealthServer`), probed from another process (`bench/_health_probe.py`, a fresh connection
+every 20 ms) during the load. Budgets: peak RSS <= 700 MiB, `/healthz` p99 <= 100 ms, event
+loop stall <= 100 ms, 0 failed. The floor it is compared with, measured in the same run: the
+re-encodes alone (the bot's encoder on one image, times 32, spread over the decode slots),
+plus one reply body read raw from the fake gateway.
+
 Usage: python bench/bot_load.py [--interactions 100] [--jobs 8] [--also-jobs 16 ...]
                                 [--stall-stacks] [--debug-slow] [--profile] [--tracemalloc]
+       python bench/bot_load.py --scenario 4k
 Last line: bot_load: defer_p99_ms=X defer_max_ms=Y loop_max_lag_ms=Z peak_rss_mb=R failed=F ok=...
+      or: bot_load_4k: rss_peak_mb=R healthz_p99_ms=H loop_stall_max_ms=S failed=F ... ok=...
 (MB here are MiB.) Linux only (`/proc`).
 """
 
@@ -49,6 +60,7 @@ import json
 import logging
 import os
 import pstats
+import random
 import re
 import resource
 import statistics
@@ -79,6 +91,13 @@ DEFER_MAX_BUDGET_MS = 250.0
 DEFER_P99_BUDGET_MS = 100.0
 LOOP_LAG_BUDGET_MS = 50.0
 RSS_BUDGET_MB = 400.0
+SIDE_4K = 4096
+UPLOAD_LIMIT_4K = 10 * 2**20
+RSS_BUDGET_4K_MB = 700.0
+HEALTHZ_P99_BUDGET_MS = 100.0
+STALL_BUDGET_4K_MS = 100.0
+PROBE = str(Path(__file__).resolve().parent / "_health_probe.py")
+_FIVE_BITS = bytes.maketrans(bytes(range(256)), bytes(b & 0xF8 for b in range(256)))
 ERROR_MARK = "⚠️"  # every user-facing error sentence starts with it (bot/tree.py report_error)
 
 
@@ -87,14 +106,32 @@ ERROR_MARK = "⚠️"  # every user-facing error sentence starts with it (bot/tr
 # =============================================================================================
 
 
+def noise_png(side: int, seed: int) -> bytes:
+    """A side × side RGB PNG of random noise, 5 bits per channel: ~31 MiB at 4096², barely compressible."""
+    from PIL import Image
+
+    raw = random.Random(seed).randbytes(side * side * 3).translate(_FIVE_BITS)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), raw).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
 class FakesServer:
     """Both fakes plus a control app; runs in the child process."""
 
-    def __init__(self, members: int, image_bytes: int) -> None:
+    def __init__(self, members: int, image_bytes: int, scenario: str = "default") -> None:
         self.world = FakeWorld.default()
         # Added before the bot connects, so GUILD_CREATE carries them.
         self.members = [self.world.add_member(self.world.guild, f"load{i:03d}") for i in range(members)]
-        self.reply = ImagesReply([make_png(image_bytes, seed=i) for i in range(IMAGES_PER_JOB)])
+        if scenario == "4k":
+            images = [noise_png(SIDE_4K, seed=i) for i in range(IMAGES_PER_JOB)]
+            self.upload_limit: int | None = UPLOAD_LIMIT_4K
+        else:
+            images = [make_png(image_bytes, seed=i) for i in range(IMAGES_PER_JOB)]
+            self.upload_limit = None
+        self.image_sizes = [len(image) for image in images]
+        self.reply = ImagesReply(images)
+        del images
         self.body_bytes = len(self.reply.body)  # serialised once, here, before anything is timed
         self.ai = FakeAIGateway()
         self.discord = FakeDiscord(self.world, keep_file_bytes=False)
@@ -109,9 +146,15 @@ class FakesServer:
         """`POST /dispatch`, `GET /results`, `POST /shutdown`."""
         app = web.Application()
         app.router.add_post("/dispatch", self._dispatch)
+        app.router.add_post("/push", self._push)
         app.router.add_get("/results", self._results)
         app.router.add_post("/shutdown", self._shutdown)
         return app
+
+    async def _push(self, request: web.Request) -> web.Response:
+        """Script one more reply (for the floor measurement's raw read)."""
+        self.ai.push("images", self.reply)
+        return web.json_response({"ok": True})
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         spec = await request.json()
@@ -120,9 +163,10 @@ class FakesServer:
             return web.json_response({"error": f"only {len(self.members)} members"}, status=400)
         # As many scripted replies as interactions, all the same pre-serialised object.
         self.ai.push("images", *[self.reply] * count)
+        limit = {"attachment_size_limit": self.upload_limit} if self.upload_limit else {}
         payloads = [
             self.discord.payloads.slash(
-                "imagine", options={"prompt": f"load test {n}", "count": IMAGES_PER_JOB}, user=member
+                "imagine", options={"prompt": f"load test {n}", "count": IMAGES_PER_JOB}, user=member, **limit
             )
             for n, member in enumerate(self.members[:count])
         ]
@@ -221,11 +265,11 @@ class FakesServer:
         return web.json_response({"ok": True})
 
 
-async def serve_fakes(members: int, image_bytes: int) -> None:
+async def serve_fakes(members: int, image_bytes: int, scenario: str = "default") -> None:
     """Run the fakes and the control app until `POST /shutdown` (child process)."""
     from bot.observability import EventLoopMonitor
 
-    server = FakesServer(members, image_bytes)
+    server = FakesServer(members, image_bytes, scenario)
     runner = web.AppRunner(server.control_app(), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -245,6 +289,7 @@ async def serve_fakes(members: int, image_bytes: int) -> None:
             "gateway_url": server.discord.gateway_url,
             "ai_base": server.ai.base_url,
             "body_bytes": server.body_bytes,
+            "image_sizes": server.image_sizes,
         }
         print("READY " + json.dumps(ready), flush=True)
         await server.stop.wait()
@@ -469,6 +514,10 @@ class Round:
     defer_hist: dict[str, float] = field(default_factory=dict)
     profile: str = ""
     tracemalloc_top: str = ""
+    scenario: str = "default"
+    healthz: list[tuple[float, float, bool]] = field(default_factory=list)
+    floor: dict[str, float] = field(default_factory=dict)
+    budget_stats: dict[str, float] = field(default_factory=dict)
 
     @property
     def loop_max_lag(self) -> float:
@@ -504,7 +553,9 @@ def _defer_histogram(bot: Any) -> dict[str, float]:
     return out
 
 
-async def _start_fakes(members: int, image_bytes: int) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
+async def _start_fakes(
+    members: int, image_bytes: int, scenario: str
+) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         SCRIPT,
@@ -513,6 +564,8 @@ async def _start_fakes(members: int, image_bytes: int) -> tuple[asyncio.subproce
         str(members),
         "--image-bytes",
         str(image_bytes),
+        "--scenario",
+        scenario,
         stdin=asyncio.subprocess.PIPE,  # never written: its EOF tells the fakes the bench is gone
         stdout=asyncio.subprocess.PIPE,
         cwd=str(ROOT),
@@ -529,14 +582,15 @@ async def _start_fakes(members: int, image_bytes: int) -> tuple[asyncio.subproce
 
 async def run_round(args: argparse.Namespace, jobs: int) -> Round:
     """Start the fakes process and the bot, fire the interactions, collect everything."""
+    from bot.observability import HealthServer
     from bot.runner import build_bot, make_session
     from bot.settings import Settings
     from bot.storage import Store
     from tests.bot.harness import patched_discord_endpoints
 
-    result = Round(jobs=jobs, interactions=args.interactions)
+    result = Round(jobs=jobs, interactions=args.interactions, scenario=args.scenario)
     logging.getLogger().addHandler(result.logs)
-    proc, urls = await _start_fakes(args.interactions, args.image_bytes)
+    proc, urls = await _start_fakes(args.interactions, args.image_bytes, args.scenario)
     print(f"fakes process pid {proc.pid}; bot process pid {os.getpid()}")
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -560,11 +614,21 @@ async def run_round(args: argparse.Namespace, jobs: int) -> Round:
                             bot._connection.guild_ready_timeout = 0.05  # as BotHarness does
                             async with bot:
                                 task = asyncio.create_task(bot.start("fake-discord-token"), name="bot.start")
+                                health = None
                                 try:
                                     async with asyncio.timeout(30):
                                         await bot.wait_until_ready()
+                                    if args.scenario == "4k":
+                                        health = HealthServer(
+                                            bot.metrics, bot.is_ready_for_health, host="127.0.0.1", port=0
+                                        )
+                                        urls["healthz"] = f"http://127.0.0.1:{await health.start()}/healthz"
                                     await _load(args, bot, control, urls, result)
+                                    if args.scenario == "4k":
+                                        result.floor = await _floor_4k(bot, control, urls)
                                 finally:
+                                    if health is not None:
+                                        await health.stop()
                                     await bot.close()
                                     with contextlib.suppress(asyncio.CancelledError):
                                         await asyncio.wait_for(task, 30)
@@ -609,6 +673,15 @@ async def _load(
         result.stalls.begin()
     monitor = EventLoopMonitor(0.01, metrics=bot.metrics, on_sample=result.lags.append)
     monitor.start()
+    probe = None
+    if "healthz" in urls:
+        probe = await asyncio.create_subprocess_exec(
+            sys.executable,
+            PROBE,
+            urls["healthz"],
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
     with result.gc_pauses:
         if profiler is not None:
             profiler.enable()
@@ -625,6 +698,22 @@ async def _load(
         if profiler is not None:
             profiler.disable()
         await monitor.stop()
+    if probe is not None:
+        assert probe.stdin is not None
+        assert probe.stdout is not None
+        probe.stdin.close()
+        output = await probe.stdout.read()
+        await probe.wait()
+        end = result.started_at + result.wall
+        result.healthz = [
+            (at, ms, ok) for at, ms, ok in json.loads(output)["probes"] if result.started_at <= at <= end
+        ]
+    budget = bot.generation.gateway.budget
+    result.budget_stats = {
+        "peak_in_memory_mb": budget.peak_in_memory / 2**20,
+        "spooled_images": budget.spooled_images,
+        "spooled_mb": budget.spooled_bytes / 2**20,
+    }
     result.peak_rss = _status_bytes("VmHWM")
     result.rss.stop()
     if result.stalls is not None:
@@ -648,6 +737,41 @@ async def _load(
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(25)
         result.profile = buffer.getvalue()
+
+
+async def _floor_4k(bot: Any, control: aiohttp.ClientSession, urls: dict[str, Any]) -> dict[str, float]:
+    """The unavoidable work of the 4k load, measured alone in this process after the load.
+
+    * wire: one reply body (4 × ~31 MiB as base64 JSON) read raw from the fake gateway;
+    * re-encode: the bot's own encoder ladder on one of the images (decode + encode), alone.
+    The floor for the whole load is the 32 re-encodes spread over the decode slots (CPU-bound;
+    the bodies are read while other jobs re-encode).
+    """
+    from bot.gateway.spool import ImageData
+    from bot.ui.files import _shrink_bytes
+
+    async with control.post(urls["control"] + "/push") as resp:
+        await resp.read()
+    started = time.monotonic()
+    size = 0
+    async with control.post(
+        urls["ai_base"] + "/images/generations", json={"model": "x", "prompt": "p"}
+    ) as resp:
+        async for chunk in resp.content.iter_any():
+            size += len(chunk)
+    wire = time.monotonic() - started
+    image = ImageData.of(noise_png(SIDE_4K, seed=0))
+    started = time.monotonic()
+    await asyncio.to_thread(_shrink_bytes, image, UPLOAD_LIMIT_4K, 50_000_000)
+    reencode = time.monotonic() - started
+    slots = min(bot.settings.max_concurrent_reencodes, os.cpu_count() or 1)
+    return {
+        "wire_s": wire,
+        "body_mb": size / 2**20,
+        "reencode_one_s": reencode,
+        "slots": slots,
+        "floor_s": IMAGES_PER_JOB * 8 * reencode / slots,
+    }
 
 
 # =============================================================================================
@@ -792,7 +916,33 @@ def report(result: Round) -> dict[str, Any]:
     if result.profile:
         print("cProfile of the bot process during the load (tottime):")
         print(result.profile)
+    stats = result.budget_stats
+    if stats:
+        print(
+            f"image budget: peak in RAM {stats['peak_in_memory_mb']:.0f} MiB, "
+            f"{stats['spooled_images']:.0f} images spooled ({stats['spooled_mb']:.0f} MiB)"
+        )
+    healthz_ms = [ms for _, ms, _ in result.healthz]
+    healthz_failed = sum(1 for _, _, ok in result.healthz if not ok)
+    if result.scenario == "4k":
+        print(
+            f"/healthz from another process during the load ({len(healthz_ms)} probes, fresh connection "
+            f"each): {_dist(healthz_ms)}; not 200: {healthz_failed}"
+        )
+        floor = result.floor
+        if floor:
+            print(
+                f"floor (same run): one reply body read raw {floor['wire_s']:.2f} s "
+                f"({floor['body_mb']:.0f} MiB); one re-encode alone {floor['reencode_one_s']:.2f} s; "
+                f"32 re-encodes over {floor['slots']:.0f} "
+                f"slot(s) = {floor['floor_s']:.1f} s; the load took {result.wall:.1f} s = "
+                f"{result.wall / floor['floor_s']:.2f} × the floor"
+            )
     return {
+        "healthz_p99_ms": _percentile(healthz_ms, 0.99) if healthz_ms else float("inf"),
+        "healthz_failed": healthz_failed,
+        "wall_s": result.wall,
+        "vs_floor": result.wall / result.floor["floor_s"] if result.floor else float("nan"),
         "defer_p99_ms": _percentile(defer, 0.99) if defer else float("inf"),
         "defer_max_ms": max(defer) if defer else float("inf"),
         "loop_max_lag_ms": result.loop_max_lag * 1000,
@@ -811,6 +961,27 @@ def _ok(figures: dict[str, Any]) -> bool:
     )
 
 
+def _ok_4k(figures: dict[str, Any]) -> bool:
+    return (
+        figures["peak_rss_mb"] <= RSS_BUDGET_4K_MB
+        and figures["healthz_p99_ms"] <= HEALTHZ_P99_BUDGET_MS
+        and figures["healthz_failed"] == 0
+        and figures["loop_max_lag_ms"] <= STALL_BUDGET_4K_MS
+        and figures["failed"] == 0
+    )
+
+
+def summary_line_4k(figures: dict[str, Any]) -> str:
+    """The machine-readable last line of the 4k scenario."""
+    return (
+        f"bot_load_4k: rss_peak_mb={figures['peak_rss_mb']:.0f} "
+        f"healthz_p99_ms={figures['healthz_p99_ms']:.1f} "
+        f"loop_stall_max_ms={figures['loop_max_lag_ms']:.1f} failed={figures['failed']} "
+        f"wall_s={figures['wall_s']:.1f} vs_floor={figures['vs_floor']:.2f} "
+        f"ok={'true' if _ok_4k(figures) else 'false'}"
+    )
+
+
 def summary_line(figures: dict[str, Any]) -> str:
     """The machine-readable last line."""
     return (
@@ -823,7 +994,8 @@ def summary_line(figures: dict[str, Any]) -> str:
 def main() -> None:
     """Parse arguments; serve the fakes (child) or run the rounds (bench)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--interactions", type=int, default=100)
+    parser.add_argument("--scenario", choices=("default", "4k"), default="default")
+    parser.add_argument("--interactions", type=int, default=None, help="default: 100 (4k: 8)")
     parser.add_argument(
         "--jobs", type=int, default=8, help="Settings.max_concurrent_jobs of the budgeted round"
     )
@@ -835,7 +1007,9 @@ def main() -> None:
         help="extra rounds (fresh processes), for information",
     )
     parser.add_argument("--image-bytes", type=int, default=IMAGE_BYTES)
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for every result")
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds to wait for every result (default 60; 4k: 900)"
+    )
     parser.add_argument("--debug-slow", action="store_true", help="asyncio debug: report callbacks > 25 ms")
     parser.add_argument("--profile", action="store_true", help="cProfile the bot process during the load")
     parser.add_argument("--tracemalloc", action="store_true", help="tracemalloc top allocations at the end")
@@ -844,9 +1018,27 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100, help=argparse.SUPPRESS)
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    four_k = args.scenario == "4k"
+    if args.interactions is None:
+        args.interactions = 8 if four_k else 100
+    if args.timeout is None:
+        args.timeout = 900.0 if four_k else 60.0
     if args.serve_fakes:
         logging.basicConfig(level=logging.ERROR)
-        asyncio.run(serve_fakes(args.members, args.image_bytes))
+        asyncio.run(serve_fakes(args.members, args.image_bytes, args.scenario))
+        return
+    if four_k:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        print(
+            f"bot_load --scenario 4k: {args.interactions} concurrent /imagine (count={IMAGES_PER_JOB}, "
+            f"{SIDE_4K}² noise PNGs ~31 MiB each, upload limit {UPLOAD_LIMIT_4K / 2**20:g} MiB: every image "
+            f"is re-encoded), {os.cpu_count()} CPUs; /healthz probed from another process.\n"
+            f"budgets: peak RSS <= {RSS_BUDGET_4K_MB:.0f} MiB, "
+            f"/healthz p99 <= {HEALTHZ_P99_BUDGET_MS:.0f} ms, "
+            f"loop stall <= {STALL_BUDGET_4K_MS:.0f} ms, 0 failed"
+        )
+        figures = report(asyncio.run(run_round(args, args.jobs)))
+        print(summary_line_4k(figures))
         return
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord.client").setLevel(logging.ERROR)  # "PyNaCl is not installed"

@@ -296,6 +296,13 @@ class BlobExtractor:
         """Drop a half-decoded image (after an error); finished ones live on in `blobs`."""
         self._writer.abort()
 
+    def discard(self) -> None:
+        """Drop everything decoded so far (after an error), releasing memory and files now."""
+        self._writer.abort()
+        for blob in self.blobs:
+            blob.close()
+        self.blobs.clear()
+
 
 def extract(
     data: bytes | bytearray,
@@ -315,6 +322,9 @@ def extract(
     )
     try:
         extractor.feed(data)
+    except BaseException:
+        extractor.discard()
+        raise
     finally:
         extractor.close()
     return extractor.finish(), extractor.blobs, extractor.dropped

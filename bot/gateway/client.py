@@ -55,6 +55,7 @@ T = TypeVar("T")
 _ERROR_BODY_CAP = 64 * 1024  # enough for any error JSON; never buffer a huge error page
 _MODELS_BODY_CAP = 32 * 2**20
 _SKELETON_CAP = 16 * 2**20  # a result body without its images
+_FEED_BATCH = 1024 * 1024  # body bytes handed to the extractor per worker-thread hop
 MAX_CHAT_IMAGES = 4
 """Images kept from one chat reply (chat requests have no `n`); more are dropped and logged."""
 DEFAULT_MAX_JOB_BYTES = 256 * 2**20
@@ -326,13 +327,27 @@ class GatewayClient:
             max_blobs=max_images,
             max_total_bytes=self.max_job_bytes,
         )
+        pending: list[bytes] = []
+        size = 0
         try:
             async for chunk in resp.content.iter_any():
-                extractor.feed(chunk)
-        except TimeoutError as exc:
-            raise gw.GatewayTimeoutError("timed out reading the response") from exc
-        except aiohttp.ClientError as exc:
-            raise gw.GatewayConnectionError(f"reading the response failed: {type(exc).__name__}") from exc
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= _FEED_BATCH:
+                    # Decoding and spooling a batch takes a millisecond or more: off the loop.
+                    await self.budget.run_bytes(extractor.feed, b"".join(pending))
+                    pending, size = [], 0
+            if pending:
+                extractor.feed(b"".join(pending))
+        except BaseException as exc:
+            # A traceback keeps this frame (and the extractor) alive until a garbage collection:
+            # give the decoded images' memory and files back now.
+            extractor.discard()
+            if isinstance(exc, TimeoutError):
+                raise gw.GatewayTimeoutError("timed out reading the response") from exc
+            if isinstance(exc, aiohttp.ClientError):
+                raise gw.GatewayConnectionError(f"reading the response failed: {type(exc).__name__}") from exc
+            raise
         finally:
             extractor.close()
         return extractor.finish(), extractor.blobs, extractor.dropped

@@ -24,23 +24,27 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
+import contextlib
 import io
 import logging
 import os
 import tempfile
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MiB = 2**20
 DEFAULT_MEMORY_BYTES = 128 * MiB
-DEFAULT_MAX_IMAGE_IN_MEMORY = 16 * MiB
+DEFAULT_MAX_IMAGE_IN_MEMORY = 8 * MiB
 DEFAULT_PIXELS = 2 * 4096 * 4096
 DEFAULT_REENCODES = 2
+DECODE_NICENESS = 10
 _READ_BUFFER = 256 * 1024
 
 
@@ -131,6 +135,9 @@ class ImageBudget:
         self.spooled_bytes = 0
         self._pixels = _Gate(pixels)
         self._slots = _Gate(reencodes)
+        self._reencodes = reencodes
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._byte_executor: concurrent.futures.ThreadPoolExecutor | None = None
 
     # --- bytes in RAM (never waits) ----------------------------------------------------------
 
@@ -178,9 +185,52 @@ class ImageBudget:
         finally:
             self._slots.release(slot)
 
+    @property
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The threads that decode and re-encode: as many as decode slots, and no more.
+
+        Image-sized buffers are then only ever allocated by these few threads: the C allocator
+        keeps freed memory in per-thread arenas, so spreading decodes over the default executor's
+        threads would leave each of them holding its own high-water mark.
+        """
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self._reencodes,
+                thread_name_prefix="image-decode",
+                initializer=_background_priority,
+            )
+        return self._executor
+
+    async def run(self, func: Callable[..., T], /, *args: Any) -> T:
+        """Run `func(*args)` on the decode threads (hold `decoding` around it)."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
+
+    async def run_bytes(self, func: Callable[..., T], /, *args: Any) -> T:
+        """Run byte work (base64 decoding, spooling) on the one thread kept for it.
+
+        One thread, for the same reason as `executor`: decoded chunks are then allocated (and
+        freed) in one allocator arena instead of one per default-executor thread.
+        """
+        if self._byte_executor is None:
+            self._byte_executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="image-bytes"
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._byte_executor, func, *args)
+
     def spool_file(self) -> BinaryIO:
         """A new anonymous temporary file (gone once closed, or when the process dies)."""
         return tempfile.TemporaryFile(dir=self.spool_dir)
+
+
+def _background_priority() -> None:
+    """Lower the calling thread's CPU priority (Linux: a thread is a task of its own).
+
+    Re-encoding is CPU-bound and can keep every core busy; at nice 10 the kernel gives the
+    event loop's thread ~9 times their share whenever it wants to run, so `/healthz` and
+    deferrals stay prompt while images are re-encoded.
+    """
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), DECODE_NICENESS)
 
 
 _default_budget: ImageBudget | None = None
@@ -328,6 +378,29 @@ def _release_memory(budget: ImageBudget, amount: int) -> None:
     budget.give_back(amount)
 
 
+_closer: concurrent.futures.ThreadPoolExecutor | None = None
+_closer_lock = threading.Lock()
+
+
+def _close_later(file: BinaryIO) -> None:
+    """Close a spool file on a background thread.
+
+    Closing the last handle of an unlinked file makes the kernel free its blocks (and, on a
+    filesystem mounted with `discard`, trim them) inside `close()`: tens of milliseconds for a
+    30 MiB image. The last reference to an image often goes on the event loop, so the close
+    must not happen there.
+    """
+    global _closer
+    with _closer_lock:
+        if _closer is None:
+            _closer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool-close")
+        closer = _closer
+    try:
+        closer.submit(file.close)
+    except RuntimeError:  # interpreter shutting down: close here
+        file.close()
+
+
 class ImageWriter:
     """Collect an image's bytes piece by piece, in RAM while the budget allows, else on disk.
 
@@ -380,7 +453,7 @@ class ImageWriter:
             file.flush()
             self._budget._note_spooled(size)
             image = ImageData(size, file=file)
-            image._track(file.close)
+            image._track(_close_later, file)
             return image
         pieces, self._pieces = self._pieces, []
         data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
