@@ -106,19 +106,25 @@ def _price(model: ModelInfo | None) -> Decimal | None:
     return price if price.is_finite() and price > 0 else None
 
 
-def accepted_cost(reported: float | None, estimate: Decimal, *, job_id: str) -> Decimal | None:
+def accepted_cost(
+    reported: float | None, estimate: Decimal, *, job_id: str, quiet: bool = False
+) -> Decimal | None:
     """The reported cost when it is believable, else None (the caller keeps the estimate).
 
     A non-finite, negative or absurd (over `ABSURD_COST_FACTOR` × the estimate) cost is
-    rejected and logged: a gateway bug must neither refill a budget nor empty it.
+    rejected and logged (unless `quiet`: the ledger logs it once): a gateway bug must neither
+    refill a budget nor empty it.
     """
     if reported is None:
         return None
     if not math.isfinite(reported) or reported < 0:
-        log.warning("job %s: rejected reported cost %r (not a finite, non-negative amount)", job_id, reported)
+        if not quiet:
+            log.warning("job %s: rejected reported cost %r (not finite, or negative)", job_id, reported)
         return None
     cost = Decimal(str(reported)).quantize(CENT)
     if estimate > 0 and cost > estimate * ABSURD_COST_FACTOR:
+        if quiet:
+            return None
         log.warning(
             "job %s: rejected reported cost %s (over %dx the estimate %s)",
             job_id,

@@ -18,6 +18,7 @@ from bot.errors import BotError, InputError, MissingPermissionsError, UserFacing
 from bot.gateway.errors import ContentPolicyError
 from bot.gateway.models import GeneratedImage
 from bot.generation import QUEUED_PREFIX, Kind, Outcome, Plan, Requester
+from bot.money import accepted_cost
 from bot.policy import RequestedOptions
 from bot.replies import is_expired_token_error, token_usable
 from bot.ui.buttons import cancel_view, result_view
@@ -224,6 +225,13 @@ async def run_imagine(interaction: Interaction, started: Started) -> list[discor
     return messages
 
 
+def shown_cost(outcome: Outcome) -> float | None:
+    """The cost shown on a result: the reported one when believable (as the ledger charges it)."""
+    reported = outcome.result.usage.cost if outcome.result.usage else None
+    cost = accepted_cost(reported, outcome.plan.estimate, job_id=outcome.plan.job_id, quiet=True)
+    return None if cost is None else float(cost)
+
+
 def progress_for(interaction: Interaction, job_id: str) -> ProgressMessage:
     """A throttled editor of the deferred message: queue position (with a Cancel button), then progress."""
 
@@ -275,7 +283,7 @@ async def deliver_images(
         notes=notes,
         requester_mention=interaction.user.mention,
         spoiler=plan.options.age_restricted,
-        cost=outcome.result.usage.cost if outcome.result.usage else None,
+        cost=shown_cost(outcome),
     )
     payloads = result_payloads(
         batches, info, requester_id=interaction.user.id, view_factory=lambda: result_view(plan.job_id)

@@ -163,16 +163,18 @@ async def test_a_chatimage_uses_one_unit_per_image_it_delivers(
     assert f"{charged}/10 images used" in answer.content
 
 
-async def _one_job(env: BotEnv, reply: ImagesReply) -> Any:
+async def _one_job(env: BotEnv, reply: ImagesReply) -> tuple[Any, str]:
     env.ai.push("images", reply)
     h = env.h
     rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "a lighthouse"}))
     assert await _finished(rec) == "posted"
+    result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=5)
+    footer = result.data["embeds"][0]["footer"]["text"]
     async with asyncio.timeout(5):
         await env.bot.wait_idle()
         await env.bot.generation.books.drain()
     jobs = await env.bot.store.recent_jobs(h.fake.world.guild.id, limit=1)
-    return jobs[0]
+    return jobs[0], footer
 
 
 @pytest.mark.parametrize("reported", ["-5", "NaN", "1e9", "Infinity"])
@@ -180,7 +182,8 @@ async def test_a_bad_reported_cost_is_rejected_and_the_estimate_kept(
     bot_env: BotEnv, reported: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     reply = ImagesReply.png(1, extra={"providerMetadata": {"gateway": {"cost": reported}}})
-    job = await _one_job(bot_env, reply)
+    job, footer = await _one_job(bot_env, reply)
+    assert "$" not in footer  # a rejected cost is not shown on the result either
     assert (job.status, job.charge_cost, job.cost_source, job.cost) == (
         "done",
         Decimal("0.04"),
@@ -193,10 +196,10 @@ async def test_a_bad_reported_cost_is_rejected_and_the_estimate_kept(
 
 async def test_an_unknown_cost_keeps_the_estimate_until_the_generation_record_says(bot_env: BotEnv) -> None:
     no_cost = {"providerMetadata": {"gateway": {}}}
-    job = await _one_job(bot_env, ImagesReply.png(1, extra={**no_cost, "id": "gen_unknown"}))
+    job, _ = await _one_job(bot_env, ImagesReply.png(1, extra={**no_cost, "id": "gen_unknown"}))
     assert (job.charge_cost, job.cost_source) == (Decimal("0.04"), "estimate")  # 404: not recorded yet
     bot_env.ai.generations["gen_known"] = 0.031
-    job = await _one_job(bot_env, ImagesReply.png(1, extra={**no_cost, "id": "gen_known"}))
+    job, _ = await _one_job(bot_env, ImagesReply.png(1, extra={**no_cost, "id": "gen_known"}))
     assert (job.charge_cost, job.cost_source, job.cost) == (Decimal("0.031"), "lookup", Decimal("0.031"))
     lookups = [r for r in bot_env.ai.requests if r.path.endswith("/generation")]
     assert len(lookups) == 2
