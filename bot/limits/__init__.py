@@ -1,13 +1,14 @@
-"""Cooldowns, daily quotas, per-user pending caps and the fair job queue.
+"""Cooldowns and the fair job queue.
 
 `Limits` is one protocol with two backends: `InMemoryLimits` for a single process and
-`RedisLimits` when several processes (shards) must share the same counters. `JobQueue` bounds
-concurrent generations inside one process. Never imports discord.
+`RedisLimits` when several processes (shards) must share cooldowns. `JobQueue` bounds
+concurrent generations inside one process. Quotas, budgets and pending caps live in the
+database (`bot.storage._admission`). Never imports discord.
 """
 
 from __future__ import annotations
 
-from bot.limits._base import Limits, QuotaResult, day_window
+from bot.limits._base import Limits
 from bot.limits._memory import InMemoryLimits
 from bot.limits._queue import JobQueue, PositionCallback
 from bot.limits._redis import RedisLimits
@@ -17,9 +18,7 @@ __all__ = [
     "JobQueue",
     "Limits",
     "PositionCallback",
-    "QuotaResult",
     "RedisLimits",
-    "day_window",
     "open_limits",
 ]
 
