@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from bot.storage import new_job_id
+from bot.storage._admission import AdmissionLimits
 from bot.storage.records import JobRecord
 from tests.bot.conftest import BotEnv
 from tests.bot.test_cost_control import _finished
@@ -128,3 +131,45 @@ async def test_a_database_outage_at_settlement_is_settled_once_it_is_back(
     assert await books.retry_unsettled() == 0  # and never twice
     job = await _last_job(env)
     await _check(env, "database down at settlement", job, "done", 1, ESTIMATE)
+
+
+async def test_a_job_of_a_vanished_process_is_announced_once_its_token_has_expired(bot_env: BotEnv) -> None:
+    """Past the 15-minute token a public job gets a notice in its channel; a private one stays quiet."""
+    h = bot_env.h
+    world = h.fake.world
+    store = bot_env.bot.store
+    expired = datetime.now(UTC) - timedelta(minutes=1)
+    jobs = {}
+    for private in (False, True):
+        result = await store.admit_job(
+            job_id=new_job_id(),
+            user_id=world.alice.id,
+            guild_id=world.guild.id,
+            channel_id=world.general.id,
+            kind="imagine",
+            model="bfl/flux-2-pro",
+            prompt="from a process that vanished",
+            options={"count": 1, "private": private},
+            images=1,
+            estimate=ESTIMATE,
+            owner="vanished-process",  # no heartbeat at all: gone
+            limits=AdmissionLimits(max_pending=3),
+            reply_token="expired-token",
+            interaction_token_expires_at=expired,
+        )
+        assert result.job is not None
+        jobs[private] = result.job
+    mark = len(h.api.requests)
+    await bot_env.restart()  # the start-up reconciliation finds them
+    sent = await h.api.wait_for(lambda r: r.route == "channel_send" and r.ok, timeout=10, since=mark)
+    assert sent.path == f"/channels/{world.general.id}/messages"
+    assert f"job `{jobs[False].id}`" in sent.json["content"]
+    assert "before it started, and was not charged" in sent.json["content"]
+    assert [int(u) for u in sent.json["allowed_mentions"]["users"]] == [world.alice.id]
+    store = bot_env.bot.store  # the restarted bot's
+    for job in jobs.values():  # reconciled during start-up, before the bot connected
+        settled = await store.get_job(job.id)
+        assert settled is not None
+        assert (settled.status, settled.charge_cost, settled.reply_token) == ("interrupted", 0, None)
+    notices = [r for r in h.api.requests[mark:] if r.route in ("channel_send", "webhook_edit_original")]
+    assert notices == [sent]  # the private job is not announced in public; the dead token is not tried
