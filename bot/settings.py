@@ -168,6 +168,13 @@ class Settings(BaseSettings):
             raise ValueError("must end in /v1, e.g. https://ai-gateway.vercel.sh/v1")
         return value
 
+    @field_validator("image_spool_dir")
+    @classmethod
+    def _spool_dir_exists(cls, value: str | None) -> str | None:
+        if value is not None and not os.path.isdir(value):
+            raise ValueError(f"{value!r} is not an existing directory")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:

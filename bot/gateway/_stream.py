@@ -111,7 +111,10 @@ class ChatStream:
             max_blobs=self._room(),  # images past the cap are skipped undecoded
             max_total_bytes=None if self._max_total is None else self._max_total - self._total,
         )
-        skeleton, blobs, _ = await asyncio.to_thread(scan, raw)
+        if self._budget is not None:
+            skeleton, blobs, _ = await self._budget.run_bytes(scan, raw)
+        else:
+            skeleton, blobs, _ = await asyncio.to_thread(scan, raw)
         return _parse.load_object([skeleton]), blobs
 
     async def _chunk_events(self, chunk: dict[str, Any], blobs: list[bytes]) -> AsyncIterator[StreamEvent]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from bot.settings import ConfigError, Settings, load_settings, require
 
@@ -197,3 +197,19 @@ def test_readme_table_lists_every_variable() -> None:
     text = (ROOT / "README.md").read_text()
     listed = set(re.findall(r"^\| `([A-Z_]+)` \|", text, flags=re.MULTILINE))
     assert listed == _env_names()
+
+
+def test_image_budget_settings_build_the_process_budget(tmp_path: Path) -> None:
+    from bot.runner import image_budget
+
+    settings = make(
+        image_memory_budget_mb=64,
+        image_pixel_budget_mp=20,
+        max_concurrent_reencodes=3,
+        image_spool_dir=str(tmp_path),
+    )
+    budget = image_budget(settings)
+    assert budget.memory_bytes == 64 * 2**20
+    assert budget.spool_dir == str(tmp_path)
+    with pytest.raises(ValidationError, match="not an existing directory"):
+        make(image_spool_dir=str(tmp_path / "missing"))
