@@ -69,7 +69,8 @@ class ChatStream:
         """
         done = False
         try:
-            async with aclosing(iter_sse(chunks, max_event_bytes=self._max_event_bytes)) as sse_events:
+            source = iter_sse(chunks, max_event_bytes=self._max_event_bytes, gate=self._budget)
+            async with aclosing(source) as sse_events:
                 async for sse in sse_events:
                     raw = sse.raw
                     del sse  # the event holds a multi-MB line: let it go as soon as possible

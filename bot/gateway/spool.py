@@ -44,6 +44,8 @@ DEFAULT_MEMORY_BYTES = 128 * MiB
 DEFAULT_MAX_IMAGE_IN_MEMORY = 8 * MiB
 DEFAULT_PIXELS = 2 * 4096 * 4096
 DEFAULT_REENCODES = 2
+DEFAULT_LARGE_EVENTS = 2
+LARGE_EVENT_BYTES = 1 * MiB
 DECODE_NICENESS = 10
 _READ_BUFFER = 256 * 1024
 
@@ -112,6 +114,8 @@ class ImageBudget:
         pixels: Pixels decoded at once (re-encoding); later decodes wait.
         reencodes: Decodes running at once.
         spool_dir: Directory for spool files (default: the system's temporary directory).
+        large_events: Streamed events over `LARGE_EVENT_BYTES` (images as base64 text, held
+            whole by the SSE decoder) read at once across all streams; the others wait.
     """
 
     def __init__(
@@ -122,6 +126,7 @@ class ImageBudget:
         pixels: int = DEFAULT_PIXELS,
         reencodes: int = DEFAULT_REENCODES,
         spool_dir: str | None = None,
+        large_events: int = DEFAULT_LARGE_EVENTS,
     ) -> None:
         if min(memory_bytes, pixels, reencodes) < 0 or reencodes < 1 or pixels < 1:
             raise ValueError("budgets must be positive")
@@ -134,6 +139,8 @@ class ImageBudget:
         self.spooled_images = 0
         self.spooled_bytes = 0
         self._pixels = _Gate(pixels)
+        self._large_events = _Gate(max(1, large_events))
+        self.large_event_bytes = LARGE_EVENT_BYTES
         self._slots = _Gate(reencodes)
         self._reencodes = reencodes
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -216,6 +223,19 @@ class ImageBudget:
                 max_workers=1, thread_name_prefix="image-bytes"
             )
         return await asyncio.get_running_loop().run_in_executor(self._byte_executor, func, *args)
+
+    async def acquire_large_event(self) -> None:
+        """Wait until this stream may read on into a large event (see `bot.gateway.sse`)."""
+        await self._large_events.acquire(1)
+
+    def release_large_event(self) -> None:
+        """The large event was consumed."""
+        self._large_events.release(1)
+
+    @property
+    def large_events_in_flight(self) -> int:
+        """Large streamed events being read or consumed now."""
+        return self._large_events.used
 
     def spool_file(self) -> BinaryIO:
         """A new anonymous temporary file (gone once closed, or when the process dies)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -132,6 +132,11 @@ class SSEDecoder:
             self._check_size(len(self._buffer))
         return events
 
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of the event being read (complete lines plus the unfinished one)."""
+        return self._event_bytes + len(self._buffer)
+
     def finish(self) -> list[ServerSentEvent]:
         """Flush at end of stream.
 
@@ -204,19 +209,50 @@ def _text(buf: bytes | bytearray, start: int, end: int) -> str:
         raise BadResponseError("stream line is not valid UTF-8") from exc
 
 
-async def iter_sse(chunks: AsyncIterable[bytes], *, max_event_bytes: int) -> AsyncIterator[ServerSentEvent]:
+class LargeEventGate(Protocol):
+    """Admits a limited number of large events at once (`ImageBudget` is one)."""
+
+    large_event_bytes: int
+
+    async def acquire_large_event(self) -> None:
+        """Wait for a slot."""
+
+    def release_large_event(self) -> None:
+        """Give the slot back."""
+
+
+async def iter_sse(
+    chunks: AsyncIterable[bytes], *, max_event_bytes: int, gate: LargeEventGate | None = None
+) -> AsyncIterator[ServerSentEvent]:
     """Yield the events of a byte stream (e.g. `resp.content.iter_any()`).
 
     Args:
         chunks: Raw body chunks of any size, split anywhere.
         max_event_bytes: Upper bound on one event's size.
+        gate: When given, an event growing past `gate.large_event_bytes` (a streamed image) is
+            read on only once the gate admits it, and the slot is held until the event has
+            been consumed: the process holds only a few multi-megabyte events at once, and the
+            others wait with the socket unread (TCP pushes back on the gateway).
 
     Raises:
         BadResponseError: An event exceeds `max_event_bytes` or is not UTF-8.
     """
     decoder = SSEDecoder(max_event_bytes=max_event_bytes)
-    async for chunk in chunks:
-        for event in decoder.feed(chunk):
+    holding = False
+    try:
+        async for chunk in chunks:
+            for event in decoder.feed(chunk):
+                yield event
+            if gate is not None:
+                large = decoder.pending_bytes > gate.large_event_bytes
+                if large and not holding:
+                    await gate.acquire_large_event()
+                    holding = True
+                elif holding and not large:
+                    gate.release_large_event()
+                    holding = False
+        for event in decoder.finish():
             yield event
-    for event in decoder.finish():
-        yield event
+    finally:
+        if holding and gate is not None:
+            gate.release_large_event()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -204,3 +204,35 @@ async def test_a_cancelled_waiter_lets_the_next_one_in() -> None:
         hold.set()
         await holder
     assert budget.pixels_in_flight == 0
+
+
+async def test_large_streamed_events_are_read_a_few_at_a_time() -> None:
+    from bot.gateway.sse import iter_sse
+
+    budget = ImageBudget(large_events=1)
+    budget.large_event_bytes = 100
+    big = b"data: " + b"A" * 400 + b"\n\n"
+    fed = {"one": 0, "two": 0}
+
+    async def chunks(name: str) -> AsyncIterator[bytes]:
+        for start in range(0, len(big), 50):
+            fed[name] += 1
+            yield big[start : start + 50]
+
+    one = iter_sse(chunks("one"), max_event_bytes=10_000, gate=budget)
+    two = iter_sse(chunks("two"), max_event_bytes=10_000, gate=budget)
+    async with asyncio.timeout(5):
+        first = asyncio.create_task(anext(one))
+        await until(lambda: budget.large_events_in_flight == 1)
+        second = asyncio.create_task(anext(two))
+        await until(lambda: fed["two"] == 3)  # past 100 bytes: now it waits for the slot
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert fed["two"] == 3
+        assert not second.done()
+        assert (await first).raw == b"A" * 400
+        assert not second.done()  # the slot is held until the event was consumed...
+        await one.aclose()  # ...which the next read (here: the end) shows
+        assert (await second).raw == b"A" * 400
+        await two.aclose()
+    assert budget.large_events_in_flight == 0
