@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import secrets
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -88,12 +89,21 @@ async def _spinner(label: str) -> AsyncIterator[None]:
         sys.stderr.flush()
 
 
+def run_stem(command: str) -> str:
+    """A file-name stem unique to this run: command, local time and a random suffix.
+
+    Two runs in the same second (or in parallel) never share a stem, so never overwrite.
+    """
+    return f"{command}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+
+
 def _write_images(images: list[GeneratedImage], out: Path, stem: str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for index, image in enumerate(images, start=1):
         path = out / f"{stem}-{index}.{image.extension}"
-        path.write_bytes(image.data)
+        with path.open("xb") as file:  # "x": an existing file is an error, never overwritten
+            file.write(image.data)
         paths.append(path)
     return paths
 
@@ -165,7 +175,7 @@ async def _imagine(client: GatewayClient, model: str, args: argparse.Namespace) 
     request = ImageRequest(model=model, prompt=args.prompt, n=args.n, aspect_ratio=args.aspect_ratio)
     async with _spinner(f"generating {args.n} image(s) with {model}"):
         result = await client.generate_images(request)
-    for path in _write_images(result.images, Path(args.out), f"imagine-{int(time.time())}"):
+    for path in _write_images(result.images, Path(args.out), run_stem("imagine")):
         print(path)
     return 0
 
@@ -195,7 +205,7 @@ async def _chatimage(client: GatewayClient, model: str, args: argparse.Namespace
         elif isinstance(event, UsageEvent) and event.usage.cost is not None:
             print(f"\n[cost: ${event.usage.cost}]", file=sys.stderr)
     print()
-    for path in _write_images(images, Path(args.out), f"chatimage-{int(time.time())}"):
+    for path in _write_images(images, Path(args.out), run_stem("chatimage")):
         print(path)
     return 0
 

@@ -341,6 +341,11 @@ class GenerationService:
             "cost=%s gateway_user=%s",
             plan.job_id, plan.kind, req.guild_id, req.user_id, plan.options.model, elapsed,
             len(result.images), size, cost, self.attribution.user(req.user_id),
+            extra={
+                "job": plan.job_id, "kind": plan.kind, "guild": req.guild_id, "user": req.user_id,
+                "model": plan.options.model, "latency": round(elapsed, 3), "images": len(result.images),
+                "bytes": size, "cost": cost,
+            },
         )  # fmt: skip
 
     async def _fail(self, plan: Plan, exc: BaseException, started: float, *, billed: bool) -> None:
@@ -366,10 +371,14 @@ class GenerationService:
                 kind=plan.kind, model=plan.options.model, status=label
             ).inc()
         req = plan.requester
+        latency = time.perf_counter() - started
         log.info(
             "generation failed job=%s kind=%s guild=%s user=%s model=%s after=%.2fs: %s",
-            plan.job_id, plan.kind, req.guild_id, req.user_id, plan.options.model,
-            time.perf_counter() - started, reason,
+            plan.job_id, plan.kind, req.guild_id, req.user_id, plan.options.model, latency, reason,
+            extra={
+                "job": plan.job_id, "kind": plan.kind, "guild": req.guild_id, "user": req.user_id,
+                "model": plan.options.model, "latency": round(latency, 3), "error": reason,
+            },
         )  # fmt: skip
 
 

@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
+from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import choose_encoder, generate_latest
+from prometheus_client.exposition import _bake_output, generate_latest
 
 log = logging.getLogger(__name__)
 
@@ -291,9 +292,16 @@ class HealthServer:
         return web.json_response({"status": "ok", "uptime_seconds": uptime})
 
     async def _render_metrics(self, request: web.Request) -> web.Response:
-        # Honour `Accept: application/openmetrics-text` as prometheus_client's own server does.
-        encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-        return web.Response(body=encoder(self._metrics.registry), headers={"Content-Type": content_type})
+        # prometheus_client's own exposition, as its WSGI/HTTP servers use it: the format from
+        # `Accept` (text or OpenMetrics), `?name[]=...` filtering, gzip from `Accept-Encoding`.
+        status, headers, body = _bake_output(
+            self._metrics.registry,
+            request.headers.get("Accept", ""),
+            request.headers.get("Accept-Encoding", ""),
+            parse_qs(request.query_string),
+            False,
+        )
+        return web.Response(body=body, status=int(status.split()[0]), headers=headers)
 
     async def start(self) -> int:
         """Bind and serve.
