@@ -300,7 +300,14 @@ def result_payloads(
     return payloads
 
 
-_STATUS_LABELS = {"queued": "⏳ queued", "running": "⚙️ running", "done": "✅ done", "failed": "⚠️ failed"}
+_STATUS_LABELS = {
+    "queued": "⏳ queued",
+    "running": "⚙️ running",
+    "done": "✅ done",
+    "failed": "⚠️ failed",
+    "cancelled": "✖️ cancelled",
+    "interrupted": "⚠️ interrupted by a restart",
+}
 
 
 def job_embed(job: JobRecord) -> discord.Embed:

@@ -216,3 +216,15 @@ def test_job_embed_shows_a_sentence_never_the_stored_error_text() -> None:
     assert "having trouble right now" in notes
     assert "evil.example" not in str(data)
     assert "upstream" not in str(data)
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "label"),
+    [
+        ("interrupted", "interrupted by a restart after it was sent", "interrupted by a restart"),
+        ("cancelled", "cancelled", "✖️ cancelled"),
+    ],
+)
+def test_job_embed_names_an_interrupted_or_cancelled_job(status: str, error: str, label: str) -> None:
+    data = assert_embed_within_limits(job_embed(_job(status=status, error=error)))
+    assert label in str(data["fields"])
