@@ -14,9 +14,9 @@ import discord
 from bot import command_sync
 from bot.app import ImageBot
 from bot.attribution import Attribution
+from bot.gateway.budget import ImageBudget, MiB
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
-from bot.gateway.spool import ImageBudget, MiB
 from bot.generation import GenerationService
 from bot.limits import JobQueue
 from bot.money import CostControl

@@ -16,11 +16,13 @@ the skeleton untouched, for orjson to decode as usual.
 from __future__ import annotations
 
 import binascii
+from collections.abc import AsyncIterable
 
 import pybase64
 
+from bot.gateway.budget import ImageBudget, default_budget
 from bot.gateway.errors import BadResponseError, ImageTooLargeError, InvalidImageError, JobTooLargeError
-from bot.gateway.spool import ImageBudget, ImageData, ImageWriter, default_budget
+from bot.gateway.spool import ImageData, ImageWriter
 
 BLOB_PREFIX = "\x00blob:"
 """A placeholder string value is BLOB_PREFIX + the index into `BlobExtractor.blobs`."""
@@ -302,6 +304,34 @@ class BlobExtractor:
         for blob in self.blobs:
             blob.close()
         self.blobs.clear()
+
+
+_FEED_BATCH = 1024 * 1024  # body bytes handed to the extractor per worker-thread hop
+
+
+async def feed_body(extractor: BlobExtractor, chunks: AsyncIterable[bytes], budget: ImageBudget) -> None:
+    """Feed a whole body to `extractor`, decoding (and spooling) batches on the byte thread.
+
+    On any failure the images decoded so far are discarded at once: a traceback keeps the
+    caller's frame (and the extractor) alive until a garbage collection.
+    """
+    pending: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in chunks:
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= _FEED_BATCH:
+                # Decoding and spooling a megabyte takes a millisecond or more: off the loop.
+                await budget.run_bytes(extractor.feed, b"".join(pending))
+                pending, size = [], 0
+        if pending:
+            extractor.feed(b"".join(pending))
+    except BaseException:
+        extractor.discard()
+        raise
+    finally:
+        extractor.close()
 
 
 def extract(

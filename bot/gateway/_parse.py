@@ -17,9 +17,10 @@ import orjson
 
 from bot.gateway import errors as gw
 from bot.gateway._extract import blob_index
+from bot.gateway.budget import ImageBudget
 from bot.gateway.media import decode_b64_image, decode_data_url, to_image
 from bot.gateway.models import Endpoint, GeneratedImage, ModelInfo, Usage
-from bot.gateway.spool import ImageBudget, ImageData
+from bot.gateway.spool import ImageData
 
 _IMAGE_OUTPUT_TAGS = frozenset({"image-generation", "image-output", "image-gen"})
 _IMAGE_INPUT_TAGS = frozenset({"vision", "file-input", "image-input", "image-editing"})

@@ -14,8 +14,9 @@ import aiohttp
 from bot.gateway import _parse
 from bot.gateway import errors as gw
 from bot.gateway._extract import extract
+from bot.gateway.budget import ImageBudget
 from bot.gateway.models import Finished, GeneratedImage, ImageEvent, StreamEvent, TextDelta, Usage, UsageEvent
-from bot.gateway.spool import ImageBudget, ImageData
+from bot.gateway.spool import ImageData
 from bot.gateway.sse import iter_sse
 
 log = logging.getLogger(__name__)

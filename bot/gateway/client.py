@@ -24,9 +24,10 @@ from yarl import URL
 
 from bot.gateway import _parse, _requests
 from bot.gateway import errors as gw
-from bot.gateway._extract import BlobExtractor
+from bot.gateway._extract import BlobExtractor, feed_body
 from bot.gateway._stream import ChatStream
-from bot.gateway.fetch import Resolver, open_image_url, system_resolver
+from bot.gateway.budget import ImageBudget, default_budget
+from bot.gateway.fetch import Resolver, fetch_image, system_resolver
 from bot.gateway.media import (
     OFFLOAD_BYTES,
     check_size,
@@ -47,7 +48,7 @@ from bot.gateway.models import (
     UsageEvent,
 )
 from bot.gateway.retry import RetryPolicy, parse_retry_after
-from bot.gateway.spool import ImageBudget, ImageData, ImageWriter, default_budget
+from bot.gateway.spool import ImageData, ImageWriter
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ T = TypeVar("T")
 _ERROR_BODY_CAP = 64 * 1024  # enough for any error JSON; never buffer a huge error page
 _MODELS_BODY_CAP = 32 * 2**20
 _SKELETON_CAP = 16 * 2**20  # a result body without its images
-_FEED_BATCH = 1024 * 1024  # body bytes handed to the extractor per worker-thread hop
 MAX_CHAT_IMAGES = 4
 """Images kept from one chat reply (chat requests have no `n`); more are dropped and logged."""
 DEFAULT_MAX_JOB_BYTES = 256 * 2**20
@@ -327,29 +327,12 @@ class GatewayClient:
             max_blobs=max_images,
             max_total_bytes=self.max_job_bytes,
         )
-        pending: list[bytes] = []
-        size = 0
         try:
-            async for chunk in resp.content.iter_any():
-                pending.append(chunk)
-                size += len(chunk)
-                if size >= _FEED_BATCH:
-                    # Decoding and spooling a batch takes a millisecond or more: off the loop.
-                    await self.budget.run_bytes(extractor.feed, b"".join(pending))
-                    pending, size = [], 0
-            if pending:
-                extractor.feed(b"".join(pending))
-        except BaseException as exc:
-            # A traceback keeps this frame (and the extractor) alive until a garbage collection:
-            # give the decoded images' memory and files back now.
-            extractor.discard()
-            if isinstance(exc, TimeoutError):
-                raise gw.GatewayTimeoutError("timed out reading the response") from exc
-            if isinstance(exc, aiohttp.ClientError):
-                raise gw.GatewayConnectionError(f"reading the response failed: {type(exc).__name__}") from exc
-            raise
-        finally:
-            extractor.close()
+            await feed_body(extractor, resp.content.iter_any(), self.budget)
+        except TimeoutError as exc:
+            raise gw.GatewayTimeoutError("timed out reading the response") from exc
+        except aiohttp.ClientError as exc:
+            raise gw.GatewayConnectionError(f"reading the response failed: {type(exc).__name__}") from exc
         return extractor.finish(), extractor.blobs, extractor.dropped
 
     async def _call_json(
@@ -458,32 +441,16 @@ class GatewayClient:
 
     async def _download(self, pending: _parse.PendingImage) -> GeneratedImage:
         """Fetch a `url` result (checked, size-capped); the key goes only to the gateway's own origin."""
-        cap = min(self.max_image_bytes, self.max_job_bytes)
-        writer = ImageWriter(self.budget)
-        try:
-            async with open_image_url(
-                self._session,
-                pending.url,
-                origin=self._origin,
-                trusted_headers=self._headers(auth=True),
-                request_timeout=self._timeout,
-                resolver=self._resolver,
-            ) as resp:
-                if (resp.content_length or 0) > cap:
-                    raise gw.ImageTooLargeError(
-                        f"image of {resp.content_length} bytes exceeds the {cap}-byte cap"
-                    )
-                async for chunk in resp.content.iter_any():
-                    if writer.size + len(chunk) > cap:
-                        raise gw.ImageTooLargeError(f"image exceeds the {cap}-byte cap")
-                    writer.write(chunk)
-            data = writer.finish()
-        except TimeoutError as exc:
-            raise gw.GatewayTimeoutError("timed out downloading an image") from exc
-        except aiohttp.ClientError as exc:
-            raise gw.GatewayConnectionError(f"image download failed: {type(exc).__name__}") from exc
-        finally:
-            writer.abort()
+        data = await fetch_image(
+            self._session,
+            pending.url,
+            origin=self._origin,
+            trusted_headers=self._headers(auth=True),
+            request_timeout=self._timeout,
+            resolver=self._resolver,
+            writer=ImageWriter(self.budget),
+            max_bytes=min(self.max_image_bytes, self.max_job_bytes),
+        )
         return to_image(data, revised_prompt=pending.revised_prompt)
 
     async def _image(self, url: str, blobs: list[ImageData]) -> GeneratedImage:

@@ -31,6 +31,7 @@ import aiohttp
 from yarl import URL
 
 from bot.gateway import errors as gw
+from bot.gateway.spool import ImageData, ImageWriter
 
 MAX_REDIRECTS = 3
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -216,3 +217,47 @@ async def open_image_url(
             yield resp
             return
     raise gw.UnsafeURLError(f"image download redirected more than {max_redirects} times")
+
+
+async def fetch_image(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    origin: URL,
+    trusted_headers: dict[str, str],
+    request_timeout: aiohttp.ClientTimeout,
+    resolver: Resolver,
+    writer: ImageWriter,
+    max_bytes: int,
+) -> ImageData:
+    """Download a checked image URL into `writer`, abandoning it past `max_bytes`.
+
+    Raises:
+        UnsafeURLError: the URL or a redirect target is not allowed.
+        ImageTooLargeError: the image is over `max_bytes` (read in chunks, never whole).
+        GatewayError: timeouts, connection failures, statuses other than 200.
+    """
+    try:
+        async with open_image_url(
+            session,
+            url,
+            origin=origin,
+            trusted_headers=trusted_headers,
+            request_timeout=request_timeout,
+            resolver=resolver,
+        ) as resp:
+            if (resp.content_length or 0) > max_bytes:
+                raise gw.ImageTooLargeError(
+                    f"image of {resp.content_length} bytes exceeds the {max_bytes}-byte cap"
+                )
+            async for chunk in resp.content.iter_any():
+                if writer.size + len(chunk) > max_bytes:
+                    raise gw.ImageTooLargeError(f"image exceeds the {max_bytes}-byte cap")
+                writer.write(chunk)
+        return writer.finish()
+    except TimeoutError as exc:
+        raise gw.GatewayTimeoutError("timed out downloading an image") from exc
+    except aiohttp.ClientError as exc:
+        raise gw.GatewayConnectionError(f"image download failed: {type(exc).__name__}") from exc
+    finally:
+        writer.abort()  # a no-op after `finish`

@@ -13,9 +13,10 @@ import binascii
 
 import pybase64
 
+from bot.gateway.budget import ImageBudget
 from bot.gateway.errors import ImageTooLargeError, InvalidImageError
 from bot.gateway.models import GeneratedImage
-from bot.gateway.spool import ImageBudget, ImageData
+from bot.gateway.spool import ImageData
 
 OFFLOAD_BYTES = 256 * 1024
 """Base64 text longer than this is decoded off the event loop by the async helpers."""

@@ -24,8 +24,9 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from bot.errors import UserFacingError
+from bot.gateway.budget import ImageBudget, default_budget
 from bot.gateway.models import GeneratedImage
-from bot.gateway.spool import ImageBudget, ImageData, default_budget
+from bot.gateway.spool import ImageData
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +230,8 @@ def _shrink_bytes(content: ImageData, limit: int, max_pixels: int) -> tuple[byte
         size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
         if min(size) < _MIN_SIDE:
             raise ImageFitError("The generated image is too large to post on Discord, even downscaled.")
-        current = frame if scale == 1.0 else frame.resize(size, Image.Resampling.LANCZOS)
+        # `reducing_gap`: halve cheaply (box filter) first, then LANCZOS over few pixels.
+        current = frame if scale == 1.0 else frame.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
         smallest = math.inf
         # Transparency matters (e.g. "transparent background" requests): never flatten it,
         # unless the image is too large for WebP at all.

@@ -9,8 +9,8 @@ import pytest
 
 from bot.gateway import GatewayClient
 from bot.gateway import errors as gw
+from bot.gateway.budget import ImageBudget
 from bot.gateway.models import ChatImageRequest, ImageEvent, ImageRequest, StreamEvent
-from bot.gateway.spool import ImageBudget
 from tests.fakes.ai_gateway import ChatReply, FakeAIGateway, ImagesReply, make_png
 
 CHAT = ChatImageRequest(model="google/gemini-3-pro-image", prompt="p")

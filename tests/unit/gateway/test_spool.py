@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.gateway.spool import ImageBudget, ImageData, ImageWriter
+from bot.gateway.budget import ImageBudget
+from bot.gateway.spool import ImageData, ImageWriter
 
 KiB = 1024
 
