@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import secrets
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import exc as sa
+
 from bot.gateway import errors as gw
 
 
@@ -47,9 +51,41 @@ class MissingPermissionsError(UserFacingError):
     """The bot lacks a channel permission it needs; the message names it."""
 
 
+class ServiceUnavailableError(UserFacingError):
+    """The database or Redis did not answer in time (or refused the connection).
+
+    Raised by `bot.storage.store.Store` and `bot.limits.RedisLimits` in place of driver
+    errors, so every caller (and `user_message_for`) sees one type; the cause is chained.
+
+    Args:
+        service: "database" or "redis", for the log line (never shown to the member).
+    """
+
+    def __init__(self, service: str) -> None:
+        super().__init__(UNAVAILABLE_MESSAGE)
+        self.service = service
+
+
 GENERIC_MESSAGE = "Something went wrong on our side. Please try again."
 CANCELLED_MESSAGE = "Cancelled before it finished."
 INTERRUPTED_MESSAGE = "Interrupted: the bot restarted while this job was running."
+UNAVAILABLE_MESSAGE = "The bot is temporarily unavailable, try again shortly."
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether `error` means the database or Redis is unreachable or too slow.
+
+    Covers the driver errors that escape the `Store`/`RedisLimits` wrappers (e.g. a direct
+    engine call): SQLAlchemy connection-level errors, any Redis connection or timeout error.
+    Data errors (an integrity violation, a bad query) are not outages.
+    """
+    if isinstance(error, ServiceUnavailableError):
+        return True
+    if isinstance(error, RedisConnectionError | RedisTimeoutError | sa.TimeoutError):
+        return True
+    if isinstance(error, sa.OperationalError | sa.InterfaceError):
+        return True
+    return isinstance(error, sa.DBAPIError) and bool(error.connection_invalidated)
 
 
 def new_error_id() -> str:
@@ -68,6 +104,8 @@ def user_message_for(error: BaseException) -> str:
     """
     if isinstance(error, UserFacingError):
         return error.user_message
+    if is_outage(error):
+        return UNAVAILABLE_MESSAGE
     if isinstance(error, gw.GatewayError):
         return error.user_message
     if isinstance(error, TimeoutError):

@@ -125,6 +125,15 @@ class Settings(BaseSettings):
     paused: bool = Field(default=False, description="Refuse every generation with a clear sentence.")
     blocked_user_ids: list[int] | None = Field(default=None, description="User ids refused everywhere.")
     blocked_guild_ids: list[int] | None = Field(default=None, description="Server ids refused.")
+    database_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Seconds one database call may take before members are told to retry.",
+    )
+    redis_timeout: float = Field(
+        default=5.0, gt=0, le=60, description="Seconds one Redis command may take (connect included)."
+    )
 
     @model_validator(mode="before")
     @classmethod

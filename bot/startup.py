@@ -171,7 +171,13 @@ async def open_store(settings: Settings) -> Store:
     """
     url, connect_args = postgres_connect_args(settings.database_url)
     try:
-        return await Store.open(url, redis_url=settings.redis_url, connect_args=connect_args)
+        return await Store.open(
+            url,
+            redis_url=settings.redis_url,
+            connect_args=connect_args,
+            db_timeout=settings.database_timeout,
+            redis_timeout=settings.redis_timeout,
+        )
     except redis.exceptions.RedisError as exc:
         assert settings.redis_url is not None
         raise StartupError(describe_redis_error(settings.redis_url, exc)) from None
@@ -190,7 +196,7 @@ async def open_limits_checked(settings: Settings) -> Limits:
         StartupError: Redis is configured but cannot be used.
     """
     try:
-        return await open_limits(settings.redis_url)
+        return await open_limits(settings.redis_url, command_timeout=settings.redis_timeout)
     except (redis.exceptions.RedisError, OSError) as exc:
         assert settings.redis_url is not None
         raise StartupError(describe_redis_error(settings.redis_url, exc)) from None

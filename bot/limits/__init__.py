@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.limits._base import Limits
 from bot.limits._memory import InMemoryLimits
 from bot.limits._queue import JobQueue, PositionCallback
+from bot.limits._redis import DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT
 from bot.limits._redis import RedisLimits
 
 __all__ = [
@@ -23,12 +24,15 @@ __all__ = [
 ]
 
 
-async def open_limits(redis_url: str | None, *, prefix: str = "imagebot") -> Limits:
+async def open_limits(
+    redis_url: str | None, *, prefix: str = "imagebot", command_timeout: float = DEFAULT_REDIS_TIMEOUT
+) -> Limits:
     """Build the limits backend the settings ask for.
 
     Args:
         redis_url: ``REDIS_URL``; ``None`` or empty keeps everything in this process.
         prefix: Redis key namespace.
+        command_timeout: Seconds one Redis command may take (`REDIS_TIMEOUT`).
 
     Returns:
         A ready backend; call `close()` on shutdown.
@@ -39,7 +43,7 @@ async def open_limits(redis_url: str | None, *, prefix: str = "imagebot") -> Lim
     """
     if not redis_url:
         return InMemoryLimits()
-    limits = RedisLimits(redis_url, prefix)
+    limits = RedisLimits(redis_url, prefix, timeout=command_timeout)
     try:
         await limits.ping()
     except BaseException:

@@ -7,10 +7,21 @@ skewed clocks agree; tests may pass a clock instead, which makes expiry determin
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import redis.asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.errors import ServiceUnavailableError
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 5.0
+"""Seconds one Redis command may take by default (`REDIS_TIMEOUT`)."""
 
 # Shared by the scripts: ARGV `now` in ms when a clock is injected, else the server's clock.
 _NOW = """
@@ -36,6 +47,23 @@ return -1
 )
 
 
+def _guarded(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Bound a command by the client's timeout; connection errors become `ServiceUnavailableError`.
+
+    redis-py reconnects by itself on the next command, so nothing else is needed to recover.
+    """
+
+    @functools.wraps(method)
+    async def call(self: RedisLimits, *args: Any, **kwargs: Any) -> T:
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await method(self, *args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:  # OSError: TimeoutError too
+            raise ServiceUnavailableError("redis") from exc
+
+    return call
+
+
 class RedisLimits:
     """Redis implementation of `bot.limits.Limits`, atomic across processes.
 
@@ -44,12 +72,27 @@ class RedisLimits:
         prefix: Namespace for every key this object touches.
         clock: Seconds used instead of the Redis server clock for cooldowns. For tests;
             production processes should share the server's clock.
+        timeout: Seconds one command may take, connecting included (`REDIS_TIMEOUT`). Past it,
+            or with Redis down, commands raise `ServiceUnavailableError`.
+
+    A command that timed out against a frozen server may still run once the server wakes up: a
+    cooldown started that way is removed by the next `hit_cooldown` for the same key.
     """
 
     def __init__(
-        self, redis_url: str, prefix: str = "imagebot", *, clock: Callable[[], float] | None = None
+        self,
+        redis_url: str,
+        prefix: str = "imagebot",
+        *,
+        clock: Callable[[], float] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self._redis: redis.Redis = redis.from_url(redis_url, decode_responses=True)
+        self._timeout = timeout
+        self._redis: redis.Redis = redis.from_url(
+            redis_url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        # Cooldowns whose command failed without an answer: it may still run on the server.
+        self._orphan_cooldowns: set[str] = set()
         self._prefix = prefix
         self._clock = clock
         self._cooldown = self._redis.register_script(_COOLDOWN)
@@ -68,16 +111,25 @@ class RedisLimits:
         """
         await self._redis.ping()
 
+    @_guarded
     async def hit_cooldown(self, key: str, seconds: float) -> float | None:
         """See `Limits.hit_cooldown`."""
         if seconds <= 0:
             return None
         duration_ms = max(math.ceil(seconds * 1000), 1)
-        remaining_ms = int(
-            await self._cooldown(keys=[self._key("cd", key)], args=[duration_ms, self._now_arg()])
-        )
+        redis_key = self._key("cd", key)
+        if redis_key in self._orphan_cooldowns:
+            # A cooldown an earlier, failed request may have started: it must not count.
+            await self._redis.delete(redis_key)
+            self._orphan_cooldowns.discard(redis_key)
+        try:
+            remaining_ms = int(await self._cooldown(keys=[redis_key], args=[duration_ms, self._now_arg()]))
+        except BaseException:
+            self._orphan_cooldowns.add(redis_key)
+            raise
         return None if remaining_ms < 0 else remaining_ms / 1000
 
+    @_guarded
     async def clear_cooldown(self, key: str) -> None:
         """See `Limits.clear_cooldown`."""
         await self._redis.delete(self._key("cd", key))

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+DEFAULT_TIMEOUT = 10.0
+"""Seconds a database call may take by default (`DATABASE_TIMEOUT`)."""
 BEGIN_OPTION = "sqlite_begin"
 """Execution option naming the SQLite `BEGIN` flavour (`DEFERRED` or `IMMEDIATE`)."""
 
@@ -60,7 +61,7 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -70,7 +71,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             # busy_timeout first: switching to WAL needs a lock another process may hold.
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
@@ -92,6 +93,7 @@ def create_engine(
     pool_size: int = 5,
     max_overflow: int = 10,
     echo: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> AsyncEngine:
     """Create the async engine for `DATABASE_URL`.
 
@@ -103,6 +105,10 @@ def create_engine(
         pool_size: Connections kept open (PostgreSQL and SQLite files).
         max_overflow: Extra connections allowed under bursts.
         echo: Log every statement (debugging only).
+        timeout: Seconds for connecting, for each statement and for waiting for a pooled
+            connection (PostgreSQL: asyncpg `timeout` and `command_timeout`, `pool_timeout`);
+            SQLite's busy timeout (how long a write waits for another writer's lock). None
+            leaves the drivers' defaults (no statement timeout on PostgreSQL).
 
     Returns:
         A configured `AsyncEngine`; dispose it with `await engine.dispose()`.
@@ -121,9 +127,16 @@ def create_engine(
             path.parent.mkdir(parents=True, exist_ok=True)
             pool_args = {"pool_size": pool_size, "max_overflow": max_overflow}
         engine = create_async_engine(parsed, connect_args=args, echo=echo, **pool_args)
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, round((timeout or 15.0) * 1000))
         return engine
     if backend == "postgresql":
+        pool_timeout: dict[str, Any] = {}
+        if timeout is not None:
+            # A frozen or unreachable server must not hold a member's request for long: bound
+            # the connect, every statement and the wait for a free pooled connection.
+            args.setdefault("timeout", timeout)
+            args.setdefault("command_timeout", timeout)
+            pool_timeout["pool_timeout"] = timeout
         return create_async_engine(
             parsed,
             connect_args=args,
@@ -133,5 +146,6 @@ def create_engine(
             pool_pre_ping=True,
             pool_recycle=1800,
             echo=echo,
+            **pool_timeout,
         )
     raise ValueError(f"unsupported database backend {backend!r}: use sqlite+aiosqlite or postgresql+asyncpg")

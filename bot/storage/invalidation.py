@@ -75,6 +75,8 @@ class RedisInvalidation:
         channel: The pub/sub channel shared by every process of one deployment.
         ready_timeout: Seconds `start` waits for the subscription to be confirmed.
         client_name: Connection name shown by Redis `CLIENT LIST`.
+        timeout: Seconds connecting or publishing may take (`REDIS_TIMEOUT`). The subscriber
+            connection has no read timeout: it is idle until a message comes.
     """
 
     def __init__(
@@ -84,8 +86,12 @@ class RedisInvalidation:
         *,
         ready_timeout: float = 10.0,
         client_name: str = "imagebot-settings-invalidation",
+        timeout: float = 5.0,
     ) -> None:
-        self._redis: Redis = Redis.from_url(redis_url, decode_responses=True, client_name=client_name)
+        self._timeout = timeout
+        self._redis: Redis = Redis.from_url(
+            redis_url, decode_responses=True, client_name=client_name, socket_connect_timeout=timeout
+        )
         self._channel = channel
         self._ready_timeout = ready_timeout
         self._pubsub = self._redis.pubsub()
@@ -126,8 +132,9 @@ class RedisInvalidation:
             key: From `guild_key` or `channel_key`.
         """
         try:
-            await self._redis.publish(self._channel, key)
-        except (RedisError, OSError) as exc:
+            async with asyncio.timeout(self._timeout):
+                await self._redis.publish(self._channel, key)
+        except (RedisError, OSError) as exc:  # OSError includes our TimeoutError
             log.warning("could not publish settings invalidation %s: %s", key, exc)
 
     async def close(self) -> None:

@@ -10,21 +10,25 @@ module wires them to one engine and owns the lifecycle:
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.errors import ServiceUnavailableError, is_outage
 from bot.storage._admission import AdmissionMixin
 from bot.storage._ledger import LedgerMixin
 from bot.storage._settings import SettingsMixin
 from bot.storage.cache import LRUCache
-from bot.storage.db import create_engine, is_sqlite, write_engine
+from bot.storage.db import DEFAULT_TIMEOUT, create_engine, is_sqlite, write_engine
 from bot.storage.invalidation import DEFAULT_CHANNEL, InvalidationBus, RedisInvalidation
 from bot.storage.migrations import migrate
 from bot.storage.records import AuditEntry, JobRecord, UsageSummary, UserUsage
@@ -36,6 +40,7 @@ __all__ = ["AuditEntry", "JobRecord", "Store", "UsageSummary", "UserUsage"]
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 NO_REDIS_CACHE_TTL = 60.0
 """Cache lifetime for PostgreSQL without Redis: other processes' writes cannot be announced."""
@@ -54,6 +59,10 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin):
         cache_size: Entries per settings cache (guilds, channels), least recently used evicted.
         cache_ttl: Seconds a cached settings object lives (None: until invalidated).
         clock: Source of "now" (aware UTC); tests pass a controllable one.
+        timeout: Seconds one public store call may take on PostgreSQL (None: unbounded). Past it,
+            or when the server refuses connections, the call raises `ServiceUnavailableError`.
+            SQLite is bounded by its busy timeout instead (its calls run in a thread that a
+            cancellation would not stop).
     """
 
     def __init__(
@@ -64,8 +73,10 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin):
         cache_size: int = 10_000,
         cache_ttl: float | None = None,
         clock: Clock = _utcnow,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
         self._engine = engine
+        self._timeout = None if is_sqlite(engine) else timeout
         self._writer = write_engine(engine)
         self._insert = sqlite_insert if is_sqlite(engine) else pg_insert
         self._bus = invalidation
@@ -85,6 +96,8 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin):
         cache_size: int = 10_000,
         cache_ttl: float | None = None,
         clock: Clock = _utcnow,
+        db_timeout: float = DEFAULT_TIMEOUT,
+        redis_timeout: float = 5.0,
     ) -> Store:
         """Create the engine, apply migrations, and start invalidation when Redis is configured.
 
@@ -97,18 +110,27 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin):
             cache_ttl: Cache entry lifetime; defaults to `NO_REDIS_CACHE_TTL` for PostgreSQL
                 without Redis and to no expiry otherwise.
             clock: Source of "now".
+            db_timeout: Seconds one store call may take (`DATABASE_TIMEOUT`), connecting included.
+            redis_timeout: Seconds connecting to Redis or publishing may take (`REDIS_TIMEOUT`).
 
         Returns:
             A ready store; close it with `await store.close()`.
         """
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, timeout=db_timeout)
         bus: RedisInvalidation | None = None
         try:
             await migrate(engine)
             if cache_ttl is None and redis_url is None and not is_sqlite(engine):
                 cache_ttl = NO_REDIS_CACHE_TTL
-            bus = RedisInvalidation(redis_url, redis_channel) if redis_url else None
-            store = cls(engine, invalidation=bus, cache_size=cache_size, cache_ttl=cache_ttl, clock=clock)
+            bus = RedisInvalidation(redis_url, redis_channel, timeout=redis_timeout) if redis_url else None
+            store = cls(
+                engine,
+                invalidation=bus,
+                cache_size=cache_size,
+                cache_ttl=cache_ttl,
+                clock=clock,
+                timeout=db_timeout,
+            )
             await store.start()
         except BaseException:
             if bus is not None:
@@ -158,3 +180,31 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin):
         stmt = stmt.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": stmt.excluded.value})
         async with self._engine.begin() as conn:
             await conn.execute(stmt)
+
+
+def _guarded(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Bound a store call by the store's timeout; outages become `ServiceUnavailableError`."""
+
+    @functools.wraps(method)
+    async def call(self: Store, *args: Any, **kwargs: Any) -> T:
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await method(self, *args, **kwargs)
+        except ServiceUnavailableError:
+            raise
+        except OSError as exc:  # TimeoutError (ours or the driver's), refused connections
+            raise ServiceUnavailableError("database") from exc
+        except Exception as exc:
+            if is_outage(exc):
+                raise ServiceUnavailableError("database") from exc
+            raise
+
+    return call
+
+
+# Every public coroutine of the store (the mixins' too, including ones added later) is bounded;
+# the lifecycle calls are not (start-up fails loudly, shutdown must not be cut short).
+_LIFECYCLE = frozenset({"open", "start", "close"})
+for _name, _method in inspect.getmembers(Store, inspect.iscoroutinefunction):
+    if not _name.startswith("_") and _name not in _LIFECYCLE:
+        setattr(Store, _name, _guarded(_method))

@@ -63,7 +63,9 @@ class BotEnv:
         stack = contextlib.AsyncExitStack()
         settings = self.settings()
         session = await stack.enter_async_context(aiohttp.ClientSession())
-        store = await Store.open(settings.database_url)
+        store = await Store.open(
+            settings.database_url, db_timeout=settings.database_timeout, redis_timeout=settings.redis_timeout
+        )
         stack.push_async_callback(store.close)
         bot = await build_bot(settings, session, store)
         stack.push_async_callback(bot.generation.limits.close)
