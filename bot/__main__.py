@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.settings import ConfigError, load_settings
 
@@ -14,7 +15,9 @@ log = logging.getLogger("bot")
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (also documented in the README)."""
-    parser = argparse.ArgumentParser(prog="python -m bot", description="AI image bot for Discord.")
+    # `imagebot` is the console script of `pip install .`; it runs this same `main`.
+    prog = "imagebot" if Path(sys.argv[0]).name == "imagebot" else "python -m bot"
+    parser = argparse.ArgumentParser(prog=prog, description="AI image bot for Discord.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="start the bot (the default)")
     sync = sub.add_parser("sync", help="sync slash commands with Discord and exit")
