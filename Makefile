@@ -59,6 +59,7 @@ bench: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/python bench/defer_latency.py
 	$(DEV_VENV)/bin/python bench/settings_resolution.py
 	$(DEV_VENV)/bin/python bench/moderation.py
+	$(DEV_VENV)/bin/python bench/admission.py
 
 lint: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/ruff check .

@@ -108,6 +108,9 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(COST_QUANTUM)
 
 
+_sum_images = func.coalesce(func.sum(jobs.c.charge_images), 0)
+_sum_cost = func.coalesce(func.sum(jobs.c.charge_cost), 0)
+
 # Advisory locks are database-wide: the schema is part of the key so test schemas stay apart.
 _PG_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('imagebot.admit:' || current_schema() || :key, 0))"
 
@@ -212,52 +215,48 @@ class AdmissionMixin:
         today, month = day_start(now), month_start(now)
         tomorrow = today + timedelta(days=1)
         member = and_(_guild_is(guild_id), jobs.c.user_id == user_id)
-        pending = await conn.scalar(select(func.count()).where(member, jobs.c.status.in_(ACTIVE_STATUSES)))
-        if int(pending or 0) >= limits.max_pending:
-            return AdmissionResult(None, "pending", Decimal(int(pending or 0)), Decimal(limits.max_pending))
+        # Every figure in one round trip: the locks are held meanwhile, so fewer trips is
+        # more admissions per second.
+        figures: dict[str, Any] = {
+            "pending": select(func.count()).where(member, jobs.c.status.in_(ACTIVE_STATUSES)),
+        }
         if limits.daily_images is not None:
-            used = int(
-                await conn.scalar(
-                    select(func.coalesce(func.sum(jobs.c.charge_images), 0)).where(
-                        member, jobs.c.created_at >= today
-                    )
-                )
-                or 0
-            )
-            if used + images > limits.daily_images:
-                return AdmissionResult(None, "quota", Decimal(used), Decimal(limits.daily_images), tomorrow)
+            figures["daily"] = select(_sum_images).where(member, jobs.c.created_at >= today)
         if limits.monthly_budget is not None:
-            spent = _money(
-                await conn.scalar(
-                    select(func.coalesce(func.sum(jobs.c.charge_cost), 0)).where(
-                        _guild_is(guild_id), jobs.c.created_at >= month
-                    )
-                )
-            )
-            if spent >= limits.monthly_budget:
-                return AdmissionResult(None, "budget", spent, limits.monthly_budget, next_month(now))
+            figures["budget"] = select(_sum_cost).where(_guild_is(guild_id), jobs.c.created_at >= month)
         if limits.operator_user_daily_images is not None:
-            used = int(
-                await conn.scalar(
-                    select(func.coalesce(func.sum(jobs.c.charge_images), 0)).where(
-                        jobs.c.user_id == user_id, jobs.c.created_at >= today
-                    )
-                )
-                or 0
+            figures["op_images"] = select(_sum_images).where(
+                jobs.c.user_id == user_id, jobs.c.created_at >= today
             )
+        if limits.operator_monthly_spend is not None:
+            figures["op_spend"] = select(_sum_cost).where(jobs.c.created_at >= month)
+        row = (
+            await conn.execute(
+                select(*(query.scalar_subquery().label(name) for name, query in figures.items()))
+            )
+        ).one()
+        pending = int(row.pending or 0)
+        if pending >= limits.max_pending:
+            return AdmissionResult(None, "pending", Decimal(pending), Decimal(limits.max_pending))
+        if limits.daily_images is not None and int(row.daily or 0) + images > limits.daily_images:
+            return AdmissionResult(
+                None, "quota", Decimal(int(row.daily or 0)), Decimal(limits.daily_images), tomorrow
+            )
+        if limits.monthly_budget is not None and _money(row.budget) >= limits.monthly_budget:
+            return AdmissionResult(None, "budget", _money(row.budget), limits.monthly_budget, next_month(now))
+        if limits.operator_user_daily_images is not None:
+            used = int(row.op_images or 0)
             if used + images > limits.operator_user_daily_images:
                 cap = Decimal(limits.operator_user_daily_images)
                 return AdmissionResult(None, "operator_images", Decimal(used), cap, tomorrow)
-        if limits.operator_monthly_spend is not None:
-            spent = _money(
-                await conn.scalar(
-                    select(func.coalesce(func.sum(jobs.c.charge_cost), 0)).where(jobs.c.created_at >= month)
-                )
+        if (
+            limits.operator_monthly_spend is not None
+            and _money(row.op_spend) >= limits.operator_monthly_spend
+        ):
+            spent = _money(row.op_spend)
+            return AdmissionResult(
+                None, "operator_spend", spent, limits.operator_monthly_spend, next_month(now)
             )
-            if spent >= limits.operator_monthly_spend:
-                return AdmissionResult(
-                    None, "operator_spend", spent, limits.operator_monthly_spend, next_month(now)
-                )
         return None
 
     # --- lifecycle transitions (guarded by status) --------------------------------------------
