@@ -9,7 +9,7 @@ tests/e2e/test_crash.py; cancelling a queued job in tests/bot/test_cancel.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,10 +22,22 @@ from bot.storage.records import JobRecord
 from tests.bot.conftest import BotEnv
 from tests.bot.test_cost_control import _finished
 from tests.fakes.ai_gateway import Disconnect, ErrorReply, ImagesReply
-from tests.private_postgres import PrivatePostgres, private_postgres  # noqa: F401  # fixture
+from tests.private_services import PrivatePostgres
 
 ESTIMATE = Decimal("0.04")  # the catalogue's price of the default model, one image
 MATRIX: list[str] = []
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of this test's own, which it may stop and start."""
+    server = PrivatePostgres()
+    server.init()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 async def _last_job(env: BotEnv) -> JobRecord:
@@ -105,16 +117,15 @@ async def test_shutdown_mid_generation_keeps_the_estimate_once(bot_env: BotEnv) 
 
 
 async def test_a_database_outage_at_settlement_is_settled_once_it_is_back(
-    start_bot: Callable[..., Awaitable[BotEnv]],
-    private_postgres: PrivatePostgres,  # noqa: F811
+    start_bot: Callable[..., Awaitable[BotEnv]], own_postgres: PrivatePostgres
 ) -> None:
-    env = await start_bot(database_url=private_postgres.url)
+    env = await start_bot(database_url=own_postgres.url)
     h = env.h
     release = asyncio.Event()
     env.ai.push("images", ImagesReply.png(1, hold=release))
     rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "through an outage"}))
     await env.ai_request("/images/generations")
-    await private_postgres.stop()  # the database dies while the gateway works
+    await asyncio.to_thread(own_postgres.stop)  # the database dies while the gateway works
     release.set()
     await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=15)  # the member still gets it
     async with asyncio.timeout(10):
@@ -123,10 +134,11 @@ async def test_a_database_outage_at_settlement_is_settled_once_it_is_back(
     assert books.unsettled == 1  # kept, not lost
 
     refused = await h.interact(h.payloads.slash("imagine", options={"prompt": "while it is down"}))
-    assert await _finished(refused) != "posted"  # admission needs the ledger: refused, nothing sent
+    # Admission needs the ledger: the member is told to retry, nothing is recorded or sent.
+    assert "temporarily unavailable" in await _finished(refused)
     assert len([r for r in env.ai.requests if r.path.endswith("/images/generations")]) == 1
 
-    await private_postgres.start()
+    await asyncio.to_thread(own_postgres.start)
     assert await books.retry_unsettled() == 0  # the heartbeat does this every 15 s
     assert await books.retry_unsettled() == 0  # and never twice
     job = await _last_job(env)
