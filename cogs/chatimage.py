@@ -12,6 +12,7 @@ from bot.policy import RequestedOptions
 from bot.ui.autocomplete import chat_model_autocomplete
 from bot.ui.chat import check_attachment, read_attachment, run_chatimage
 from bot.ui.delivery import start_job
+from bot.ui.inputs import source_of
 from bot.ui.place import apply_reach, check_place
 
 Interaction = discord.Interaction[ImageBot]
@@ -19,20 +20,35 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 
 
 async def run_with_image(
-    interaction: Interaction, prompt: str, image: discord.Attachment | None, requested: RequestedOptions
+    interaction: Interaction,
+    prompt: str,
+    image: discord.Attachment | None,
+    requested: RequestedOptions,
+    *,
+    message: discord.Message | None = None,
 ) -> None:
-    """Check the input image (metadata, before deferring), start the job, download it, stream."""
+    """Check the input image (metadata, before deferring), start the job, download it, stream.
+
+    Args:
+        interaction: The command or modal submit.
+        prompt: The member's prompt.
+        image: The input image, if any.
+        requested: The member's options.
+        message: The message holding `image` ("Edit image"): a re-roll re-reads it from there.
+    """
     if image is not None:
         check_attachment(image)
     started = await start_job(interaction, "chatimage", prompt, requested)
     inputs = []
+    sources = []
     if image is not None:
         try:
             inputs.append(await read_attachment(image, interaction.client.generation.gateway.session))
         except Exception:
             await interaction.client.generation.release(started.plan, refund=True)
             raise
-    await run_chatimage(interaction, started, inputs)
+        sources.append(source_of(image, inputs[-1], message))
+    await run_chatimage(interaction, started, inputs, sources)
 
 
 def first_image(message: discord.Message) -> discord.Attachment | None:
@@ -53,14 +69,15 @@ class EditImageModal(discord.ui.Modal, title="Edit this image"):
         label="How should it change?", style=discord.TextStyle.paragraph, max_length=4000
     )
 
-    def __init__(self, image: discord.Attachment) -> None:
+    def __init__(self, image: discord.Attachment, message: discord.Message) -> None:
         super().__init__(timeout=900)
         self.image = image
+        self.message = message
 
     async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Run the edit with the guild's chat image model."""
         requested = RequestedOptions(model=None, count=None, aspect_ratio=None, private=None)
-        await run_with_image(interaction, self.prompt.value, self.image, requested)
+        await run_with_image(interaction, self.prompt.value, self.image, requested, message=self.message)
 
     async def on_error(self, interaction: Interaction, error: Exception) -> None:  # type: ignore[override]
         """Answer through the common error reporter."""
@@ -115,7 +132,7 @@ class ChatImage(commands.Cog):
         if image is None:
             raise InputError("That message has no image to edit.")
         check_attachment(image)
-        await interaction.response.send_modal(EditImageModal(image))
+        await interaction.response.send_modal(EditImageModal(image, message))
 
 
 async def setup(bot: ImageBot) -> None:

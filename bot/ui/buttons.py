@@ -158,11 +158,18 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
     """Run a job again (same options, possibly a new prompt) as a new result message."""
     from bot.ui.chat import run_chatimage
     from bot.ui.delivery import run_imagine, start_job
+    from bot.ui.inputs import refetch, stored_sources
 
     kind = "chatimage" if job.kind == "chatimage" else "imagine"
     started = await start_job(interaction, kind, prompt, requested_from(job), parent_job_id=job.id)
     if kind == "chatimage":
-        await run_chatimage(interaction, started, [])
+        sources = stored_sources(job.options)
+        try:
+            inputs = await refetch(interaction, sources)  # the same input images as the first run
+        except Exception:
+            await interaction.client.generation.release(started.plan, refund=True)
+            raise
+        await run_chatimage(interaction, started, inputs, sources)
     else:
         await run_imagine(interaction, started)
 

@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -27,11 +28,13 @@ from bot.gateway.models import (
 from bot.generation import Outcome
 from bot.replies import token_usable
 from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progress_for, release_placeholder
+from bot.ui.inputs import OPTIONS_KEY, InputSource
 from bot.ui.streaming import Editor, FollowupSender, StreamedText, TextFile
 from bot.ui.text import defuse_model_text
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+    from bot.app import ImageBot
+    from bot.jobs import Plan
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +62,45 @@ async def read_attachment(
 ) -> InputImage:
     """Download an input image, never more than `max_bytes`, and check its bytes.
 
+    See `download_image`.
+
+    Raises:
+        InputError: too large, the download failed, or the bytes are not a supported image.
+    """
+    return await download_image(attachment.url, attachment.size, attachment.id, session, max_bytes=max_bytes)
+
+
+async def download_image(
+    url: str,
+    declared_size: int,
+    ident: object,
+    session: aiohttp.ClientSession,
+    *,
+    max_bytes: int = MAX_INPUT_IMAGE_BYTES,
+) -> InputImage:
+    """Download an image from Discord's CDN, never more than `max_bytes`, and check its bytes.
+
     The declared size is checked first (no download at all when it is over), then the body is
     read in chunks and abandoned as soon as it passes the cap: the declared size can lie. The
     declared type is not trusted either: the bytes are sniffed.
+
+    Args:
+        url: The attachment URL.
+        declared_size: The size Discord declared.
+        ident: The attachment id, for the log.
+        session: The HTTP session to use.
+        max_bytes: The cap.
 
     Raises:
         InputError: too large, the download failed, or the bytes are not a supported image.
     """
     limit_mb = max_bytes // 2**20
-    if attachment.size > max_bytes:
-        raise InputError(f"That image is {attachment.size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
+    if declared_size > max_bytes:
+        raise InputError(f"That image is {declared_size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
     too_large = InputError(f"That image is larger than {limit_mb} MB.")
     buffer = bytearray()
     try:
-        async with session.get(attachment.url, timeout=_ATTACHMENT_TIMEOUT) as resp:
+        async with session.get(url, timeout=_ATTACHMENT_TIMEOUT) as resp:
             if resp.status != 200:
                 raise aiohttp.ClientResponseError(resp.request_info, (), status=resp.status)
             if (resp.content_length or 0) > max_bytes:
@@ -82,7 +110,7 @@ async def read_attachment(
                     raise too_large
                 buffer += chunk
     except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("could not download attachment %s: %s", attachment.id, type(exc).__name__)
+        log.warning("could not download attachment %s: %s", ident, type(exc).__name__)
         raise InputError("I could not download that image. Upload it again and retry.") from exc
     data = bytes(buffer)
     del buffer
@@ -137,14 +165,27 @@ def _editors(interaction: Interaction, ephemeral: bool) -> tuple[Editor, Followu
     return edit_original, send_followup
 
 
-async def run_chatimage(interaction: Interaction, started: Started, inputs: list[InputImage]) -> None:
+async def run_chatimage(
+    interaction: Interaction,
+    started: Started,
+    inputs: list[InputImage],
+    sources: Sequence[InputSource] = (),
+) -> None:
     """Stream the reply into the deferred message, then attach the images.
 
     An error after text was shown keeps that text and appends the reason; an error before
     anything was shown propagates to the tree's handler (ephemeral answer).
+
+    Args:
+        interaction: The deferred interaction.
+        started: The admitted job.
+        inputs: Input images for the model.
+        sources: Where `inputs` came from, stored with the job so a re-roll keeps them.
     """
     bot = interaction.client
     plan = started.plan
+    if sources:
+        await _remember_inputs(bot, plan, sources)
     progress = progress_for(interaction, plan.job_id)
     edit_original, send_followup = _editors(interaction, started.ephemeral)
     streamed = StreamedText(edit_original, send_followup)
@@ -204,6 +245,18 @@ async def run_chatimage(interaction: Interaction, started: Started, inputs: list
             await progress.close()
         if not finished:  # the client always ends with `Finished`; keep the result if it did not
             await finish()
+
+
+async def _remember_inputs(bot: ImageBot, plan: Plan, sources: Sequence[InputSource]) -> None:
+    """Store the input image references with the job, so that a re-roll sends them again.
+
+    A failure here costs only that (the re-roll would be refused): it never stops the job.
+    """
+    options = plan.options.as_dict() | {OPTIONS_KEY: [source.as_dict() for source in sources]}
+    try:
+        await bot.store.update_job(plan.job_id, options=options)
+    except Exception:
+        log.warning("job %s: could not store its input image references", plan.job_id, exc_info=True)
 
 
 async def streamed_note(interaction: Interaction, ephemeral: bool) -> None:

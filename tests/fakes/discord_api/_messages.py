@@ -64,6 +64,10 @@ class MessageStore:
         self._cdn[attachment.id] = attachment
         return attachment.to_payload()
 
+    def remove_cdn_file(self, attachment_id: int | str) -> None:
+        """Forget an upload, as Discord does when it expires: its URL then answers 404."""
+        self._cdn.pop(int(attachment_id), None)
+
     def add_message(
         self, channel_id: int, author: JSON, content: str = "", *, attachments: list[JSON] | None = None
     ) -> FakeMessage:

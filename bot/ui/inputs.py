@@ -1,0 +1,159 @@
+"""Input images of `/chatimage` and "Edit image": where they came from, so a re-roll keeps them.
+
+A job stores, with its options (``input_images``), one `InputSource` per input image: the
+Discord attachment's URL and id, its size and SHA-256, and, for "Edit image", the message
+that holds it. A re-roll (or an edited prompt) of that job fetches the images again:
+
+* from the message, when known: fetching the message yields a fresh attachment URL (Discord's
+  CDN URLs are signed and expire), so this works as long as the message exists;
+* else from the stored URL (an image uploaded with `/chatimage`, which Discord keeps for a
+  limited time).
+
+The bytes must hash to the stored SHA-256: the same image or nothing. When the source is gone
+(message deleted, URL expired) or changed, the re-roll is refused with a sentence asking to run
+the command again with the image, and nothing is charged (the caller gives the slot back).
+Nothing but these references is kept: no image bytes are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import discord
+
+from bot.errors import InputError
+from bot.gateway.models import InputImage
+
+if TYPE_CHECKING:
+    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction["ImageBot"]
+OPTIONS_KEY = "input_images"
+GONE_MESSAGE = (
+    "The image this job started from is no longer available on Discord, so it cannot be re-rolled. "
+    "Run the command again with the image."
+)
+CHANGED_MESSAGE = (
+    "The image this job started from has changed since, so it cannot be re-rolled. "
+    "Run the command again with the image."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InputSource:
+    """Where one input image came from (JSON-safe, stored with the job's options).
+
+    Attributes:
+        url: The attachment URL at the time (signed; it may have expired since).
+        attachment_id: Discord's attachment id.
+        filename: The attachment's file name (for messages).
+        size: Bytes.
+        sha256: Hex SHA-256 of the bytes sent to the model.
+        channel_id: The channel of the message holding the image ("Edit image"), if any.
+        message_id: That message, if any.
+    """
+
+    url: str
+    attachment_id: int
+    filename: str
+    size: int
+    sha256: str
+    channel_id: int | None = None
+    message_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy (ids as strings: snowflakes exceed JSON's safe integers)."""
+        data = asdict(self)
+        for key in ("attachment_id", "channel_id", "message_id"):
+            if data[key] is not None:
+                data[key] = str(data[key])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> InputSource | None:
+        """Rebuild from `as_dict` output; None for anything malformed (an old or foreign row)."""
+        try:
+            return cls(
+                url=str(data["url"]),
+                attachment_id=int(data["attachment_id"]),
+                filename=str(data.get("filename") or "image"),
+                size=int(data.get("size") or 0),
+                sha256=str(data["sha256"]),
+                channel_id=int(data["channel_id"]) if data.get("channel_id") else None,
+                message_id=int(data["message_id"]) if data.get("message_id") else None,
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def source_of(
+    attachment: discord.Attachment, image: InputImage, message: discord.Message | None = None
+) -> InputSource:
+    """The reference to store for an input image just read from `attachment`."""
+    return InputSource(
+        url=attachment.url,
+        attachment_id=attachment.id,
+        filename=attachment.filename,
+        size=len(image.data),
+        sha256=hashlib.sha256(image.data).hexdigest(),
+        channel_id=message.channel.id if message is not None else None,
+        message_id=message.id if message is not None else None,
+    )
+
+
+def stored_sources(options: Mapping[str, Any] | None) -> list[InputSource]:
+    """The input image references of a stored job (empty for `/imagine` and old jobs)."""
+    raw = (options or {}).get(OPTIONS_KEY) or []
+    found = [InputSource.from_dict(item) for item in raw if isinstance(item, Mapping)]
+    return [source for source in found if source is not None]
+
+
+async def refetch(interaction: Interaction, sources: Sequence[InputSource]) -> list[InputImage]:
+    """Fetch a job's input images again for a re-roll.
+
+    Raises:
+        InputError: a source is gone or changed (the message says to upload the image again).
+    """
+    from bot.ui.chat import download_image  # chat imports this module
+
+    session = interaction.client.generation.gateway.session
+    images = []
+    for source in sources:
+        url, size = await _current_url(interaction, source)
+        try:
+            image = await download_image(url, size, source.attachment_id, session)
+        except InputError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, aiohttp.ClientResponseError) and cause.status in (403, 404, 410):
+                log.info("input image %s of a re-roll is gone (%s)", source.attachment_id, cause.status)
+                raise InputError(GONE_MESSAGE) from exc
+            raise
+        if hashlib.sha256(image.data).hexdigest() != source.sha256:
+            raise InputError(CHANGED_MESSAGE)
+        images.append(image)
+    return images
+
+
+async def _current_url(interaction: Interaction, source: InputSource) -> tuple[str, int]:
+    """A current URL and size: from the image's message when known, else the stored URL."""
+    if source.channel_id is not None and source.message_id is not None:
+        channel = interaction.client.get_partial_messageable(source.channel_id)
+        try:
+            message = await channel.fetch_message(source.message_id)
+        except discord.NotFound as exc:
+            raise InputError(GONE_MESSAGE) from exc
+        except discord.HTTPException as exc:  # no access any more, or Discord failed: try the URL
+            log.info("could not re-read message %s: %s", source.message_id, exc)
+        else:
+            found = next((a for a in message.attachments if a.id == source.attachment_id), None)
+            if found is None:
+                raise InputError(GONE_MESSAGE)
+            return found.url, found.size
+    return source.url, source.size
