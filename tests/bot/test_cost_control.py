@@ -266,3 +266,20 @@ async def test_operator_monthly_spend_cap(start_bot: Callable[..., Awaitable[Bot
         )
     third = await h.interact(h.payloads.slash("imagine", options={"prompt": "c"}))
     assert "operator's spending limit for the month" in await _finished(third)
+
+
+async def test_config_usage_shows_this_months_spend_with_reservations(one_slot: BotEnv) -> None:
+    env = one_slot
+    h = env.h
+    world = h.fake.world
+    await env.bot.store.update_guild_settings(world.guild.id, world.moderator.id, monthly_budget=2)
+    release = asyncio.Event()
+    env.ai.push("images", ImagesReply.png(1, hold=release))
+    job = await h.interact(h.payloads.slash("imagine", options={"prompt": "slow"}))
+    await env.ai_request("/images/generations")
+    rec = await h.interact(h.payloads.slash("config", "usage", user=world.moderator))
+    answer = await rec.wait_message(lambda m: not m.loading)
+    month = {f["name"]: f["value"] for f in answer.embeds[0]["fields"]}["This month"]
+    assert month == "$0.04 of $2.00, of which $0.04 is reserved for jobs in progress"
+    release.set()
+    assert await _finished(job) == "posted"
