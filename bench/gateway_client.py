@@ -1,4 +1,4 @@
-"""Gateway client vs the official `openai` SDK vs a raw aiohttp floor, on multi-MB images.
+"""Gateway client vs the official `openai` SDK vs the honest floor (wire + decode), on multi-MB images.
 
 Payloads, as the fake gateway (`tests/fakes/ai_gateway.py`) serialises them, served from a
 separate process with every body serialised once before any timing:
@@ -7,31 +7,33 @@ separate process with every body serialised once before any timing:
 * chat:   a streamed `POST /v1/chat/completions`: 200 text deltas, then 2 × 6 MiB PNGs as
   data URLs in `delta.images`, usage, `[DONE]`.
 
-Every client ends a round holding the same decoded image bytes (checked against digests):
+Contenders, each ending a round with the same decoded image bytes (checked against digests):
 
-* ours:  `GatewayClient` over one shared `aiohttp.ClientSession`;
+* ours:  `GatewayClient` over the production session (`bot.runner.make_session`: the
+  bot's connector and read buffer);
 * sdk:   `openai.AsyncOpenAI(base_url=…, max_retries=0)` (httpx), then `pybase64.b64decode`
-  of each `b64_json` / `delta.images` data URL (the same decoder ours uses, so equal work);
-* floor: aiohttp `await resp.read()` of the whole body, stdlib `json.loads` of the document
-  (images) or of each `data:` event after splitting on blank lines (chat), then
-  `pybase64.b64decode` of each image. No validation of image types, no typed models, no
-  caps, no streaming: the least work that still hands back the same bytes.
+  of each `b64_json` / `delta.images` data URL (the decoder ours uses, so equal work);
+* floor: `wire + decode`, the least any client can do. `wire` is the same request over the
+  same production session, its body read chunk by chunk and dropped; `decode` is
+  `pybase64.b64decode` of the very base64 strings of that payload's images, held in memory
+  before timing. The floor's round is the sum of the two, measured back to back.
 
-For context only (not in the ratios), `wire` is the transport alone: aiohttp reads the body
-and drops it (no parsing, no decoding, no check of the output).
+Each (contender, payload) lives in its own long-running worker process (so one client's heap
+never lowers or raises another's memory figure) and the orchestrator drives them round by
+round: in every round each worker runs once, in an order rotated every round, so machine
+noise lands on all contenders alike instead of on whichever ran during a noisy minute. One
+warm-up round is discarded; the median of the timed rounds is reported. Peak RSS growth is
+the worker's RSS high-water mark (`VmHWM`, reset after the warm-up) minus its RSS then.
+Linux only (`/proc`).
 
-The server (`--server`): `threads` (default) sends those pre-built bytes with blocking
+The server (`--server`): `threads` (default) sends the pre-built bytes with blocking
 `sendall` from a thread per connection, so it is never the bottleneck; `fake` runs the
 aiohttp `FakeAIGateway` itself (same bytes, noisier: see `serve_fake`).
 
-Each (client, payload) runs in a fresh subprocess: a warm-up round (discarded), then
-`ROUNDS` timed rounds; the median is reported. Peak RSS growth is the process's RSS
-high-water mark at the end (`VmHWM`, reset before the discarded round) minus its RSS at
-that moment. Each client gets its own process so that one client's heap (freed but kept by
-the allocator) never lowers or raises another's number. Linux only (`/proc`).
-
 Usage: python bench/gateway_client.py [--rounds N] [--server threads|fake]
 The last line is: gateway_client: speedup_vs_openai=X.XX memory_vs_openai=Y.YY vs_floor=Z.ZZ
+(speedup: the worse payload's sdk/ours time; memory: the worse payload's ours/sdk peak growth;
+vs_floor: the worse payload's ours / (wire + decode) time).
 """
 
 from __future__ import annotations
@@ -52,12 +54,12 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ROUNDS = 7
+ROUNDS = 9
 IMAGE_BYTES = 6 * 2**20
 IMAGE_SEEDS = (101, 102, 103, 104)  # payload (a): n=4
 CHAT_SEEDS = (201, 202)  # payload (b): 2 images in delta.images
@@ -66,11 +68,11 @@ IMAGE_MODEL = "bfl/flux-2-pro"
 CHAT_MODEL = "google/gemini-3-pro-image"
 API_KEY = "sk-bench-0123456789"
 CLIENTS = ("ours", "sdk", "floor")
-CONTEXT_CLIENTS = ("wire",)
 PAYLOADS = {"images": "images n=4 x 6 MiB", "chat": "SSE 200 deltas + 2 x 6 MiB"}
 SCRIPT = str(Path(__file__).resolve())
 
-Round = Callable[[], Awaitable[tuple[list[bytes], str]]]
+# A round returns (images, text, parts): parts are named sub-times (the floor's wire/decode).
+Round = Callable[[], Awaitable[tuple[list[bytes], str, dict[str, float]]]]
 
 
 def digest(images: list[bytes]) -> list[str]:
@@ -202,7 +204,7 @@ def serve_threads() -> None:
         server.serve_forever()
 
 
-# --- worker processes (one client, one payload) --------------------------------------------
+# --- worker processes (one contender, one payload, many rounds) ----------------------------
 
 
 def _status_kib(field: str) -> int:
@@ -217,8 +219,8 @@ def reset_peak_rss() -> int:
     """Reset the RSS high-water mark to the current RSS (Linux `clear_refs`); return the RSS.
 
     Not `ru_maxrss`: Linux carries it over from the parent across fork+exec, so a worker
-    would report the orchestrator's peak (which holds the expected images) as its own.
-    `VmHWM` belongs to the process's own address space and `clear_refs` 5 resets it.
+    would report the orchestrator's peak as its own. `VmHWM` belongs to the process's own
+    address space and `clear_refs` 5 resets it.
     """
     gc.collect()
     with open("/proc/self/clear_refs", "w") as clear_refs:
@@ -231,67 +233,70 @@ def peak_rss() -> int:
     return _status_kib("VmHWM")
 
 
-async def worker(client: str, payload: str, base_url: str, rounds: int, digests: list[str]) -> dict[str, Any]:
-    """Time `rounds` rounds (after one discarded round) and measure peak RSS growth."""
-    factory = {"ours": _ours, "sdk": _sdk, "floor": _floor, "wire": _wire}[client]
+async def worker(client: str, payload: str, base_url: str, commands: TextIO, digests: list[str]) -> None:
+    """Run one round per `round` line on stdin, answering with a JSON line; `peak` ends it.
+
+    `reset` is a warm-up round: after it, the peak RSS is measured from the RSS of that moment.
+    """
+    factory = {"ours": _ours, "sdk": _sdk, "floor": _floor}[client]
+    loop = asyncio.get_running_loop()
     async with factory(base_url, payload) as (run_round, warm):
         await warm()  # connection, lazy imports: not part of the payload's cost
         baseline = reset_peak_rss()
-        times = []
-        for index in range(rounds + 1):
+        read = commands.readline
+        while (command := (await loop.run_in_executor(None, read)).strip()) in ("round", "reset"):
             started = time.perf_counter()
-            images, text = await run_round()
+            images, text, parts = await run_round()
             elapsed = time.perf_counter() - started
             wrong_text = payload == "chat" and text != "".join(TEXT_DELTAS)
-            if client not in CONTEXT_CLIENTS and (digest(images) != digests or wrong_text):
+            if digest(images) != digests or wrong_text:
                 raise SystemExit(f"{client}/{payload}: decoded output differs from what was served")
             del images, text
-            if index:  # round 0 is the warm-up
-                times.append(elapsed)
-        peak = peak_rss()
-    return {"times": times, "growth": max(0, peak - baseline)}
+            print(json.dumps({"time": parts.get("floor", elapsed), **parts}), flush=True)
+            if command == "reset":
+                baseline = reset_peak_rss()
+        print(json.dumps({"growth": max(0, peak_rss() - baseline)}), flush=True)
 
 
 @contextlib.asynccontextmanager
-async def _ours(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Round]]:
-    import aiohttp
+async def _ours(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Callable[[], Awaitable[None]]]]:
     from pydantic import SecretStr
 
     from bot.gateway import GatewayClient
     from bot.gateway.models import ChatImageRequest, ImageEvent, ImageRequest, TextDelta
+    from bot.runner import make_session
 
-    async def images_round() -> tuple[list[bytes], str]:
+    async def images_round() -> tuple[list[bytes], str, dict[str, float]]:
         result = await client.generate_images(ImageRequest(model=IMAGE_MODEL, prompt="bench", n=4))
-        return [image.data for image in result.images], ""
+        return [image.data for image in result.images], "", {}
 
-    async def chat_round() -> tuple[list[bytes], str]:
+    async def chat_round() -> tuple[list[bytes], str, dict[str, float]]:
         text, images = [], []
         async for event in client.stream_chat(ChatImageRequest(model=CHAT_MODEL, prompt="bench")):
             if isinstance(event, TextDelta):
                 text.append(event.text)
             elif isinstance(event, ImageEvent):
                 images.append(event.image.data)
-        return images, "".join(text)
+        return images, "".join(text), {}
 
-    async def warm() -> tuple[list[bytes], str]:
+    async def warm() -> None:
         await client.list_models()
-        return [], ""
 
-    async with aiohttp.ClientSession() as session:
+    async with make_session() as session:
         client = GatewayClient(session, base_url, SecretStr(API_KEY))
         yield (images_round if payload == "images" else chat_round), warm
 
 
 @contextlib.asynccontextmanager
-async def _sdk(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Round]]:
+async def _sdk(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Callable[[], Awaitable[None]]]]:
     import openai
     import pybase64
 
-    async def images_round() -> tuple[list[bytes], str]:
+    async def images_round() -> tuple[list[bytes], str, dict[str, float]]:
         result = await sdk.images.generate(model=IMAGE_MODEL, prompt="bench", n=4, response_format="b64_json")
-        return [pybase64.b64decode(item.b64_json or "", validate=True) for item in result.data or []], ""
+        return [pybase64.b64decode(item.b64_json or "", validate=True) for item in result.data or []], "", {}
 
-    async def chat_round() -> tuple[list[bytes], str]:
+    async def chat_round() -> tuple[list[bytes], str, dict[str, float]]:
         text, images = [], []
         stream = await sdk.chat.completions.create(
             model=CHAT_MODEL,
@@ -308,82 +313,47 @@ async def _sdk(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Round]
                 for part in (choice.delta.model_extra or {}).get("images") or ():
                     url = part["image_url"]["url"]
                     images.append(pybase64.b64decode(url[url.index(",") + 1 :], validate=True))
-        return images, "".join(text)
+        return images, "".join(text), {}
 
-    async def warm() -> tuple[list[bytes], str]:
+    async def warm() -> None:
         await sdk.models.list()
-        return [], ""
 
     async with openai.AsyncOpenAI(base_url=base_url, api_key=API_KEY, max_retries=0, timeout=120) as sdk:
         yield (images_round if payload == "images" else chat_round), warm
 
 
 @contextlib.asynccontextmanager
-async def _floor(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Round]]:
-    import aiohttp
+async def _floor(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Callable[[], Awaitable[None]]]]:
+    """`wire + decode`: the transport alone, then the decoder alone on the same base64."""
     import pybase64
 
-    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
-
-    async def post(path: str, body: dict[str, Any]) -> bytes:
-        async with session.post(f"{base_url}/{path}", data=json.dumps(body), headers=headers) as resp:
-            resp.raise_for_status()
-            return await resp.read()
-
-    async def images_round() -> tuple[list[bytes], str]:
-        raw = await post("images/generations", {"model": IMAGE_MODEL, "prompt": "bench", "n": 4})
-        document = json.loads(raw)
-        del raw
-        return [pybase64.b64decode(item["b64_json"], validate=True) for item in document["data"]], ""
-
-    async def chat_round() -> tuple[list[bytes], str]:
-        request = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": "bench"}], "stream": True}
-        raw = await post("chat/completions", request)
-        text, images = [], []
-        for event in raw.split(b"\n\n"):
-            if not event.startswith(b"data: ") or event == b"data: [DONE]":
-                continue
-            for choice in json.loads(event[6:])["choices"]:
-                delta = choice["delta"]
-                if delta.get("content"):
-                    text.append(delta["content"])
-                for part in delta.get("images") or ():
-                    url = part["image_url"]["url"]
-                    images.append(pybase64.b64decode(url[url.index(",") + 1 :], validate=True))
-        return images, "".join(text)
-
-    async def warm() -> tuple[list[bytes], str]:
-        async with session.get(f"{base_url}/models", headers=headers) as resp:
-            await resp.read()
-        return [], ""
-
-    async with aiohttp.ClientSession() as session:
-        yield (images_round if payload == "images" else chat_round), warm
-
-
-@contextlib.asynccontextmanager
-async def _wire(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Round]]:
-    import aiohttp
+    from bot.runner import make_session
 
     headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
     if payload == "images":
         path, body = "images/generations", {"model": IMAGE_MODEL, "prompt": "bench", "n": 4}
     else:
         path, body = "chat/completions", {"model": CHAT_MODEL, "messages": [], "stream": True}
+    encoded = [pybase64.b64encode(image) for image in expected_images(payload)]  # built before timing
+    data = json.dumps(body)
 
-    async def read_round() -> tuple[list[bytes], str]:
-        async with session.post(f"{base_url}/{path}", data=json.dumps(body), headers=headers) as resp:
+    async def floor_round() -> tuple[list[bytes], str, dict[str, float]]:
+        started = time.perf_counter()
+        async with session.post(f"{base_url}/{path}", data=data, headers=headers) as resp:
             async for _ in resp.content.iter_any():
                 pass
-        return [], ""
+        wire = time.perf_counter() - started
+        started = time.perf_counter()
+        images = [pybase64.b64decode(text, validate=True) for text in encoded]
+        decode = time.perf_counter() - started
+        return images, "".join(TEXT_DELTAS), {"wire": wire, "decode": decode, "floor": wire + decode}
 
-    async def warm() -> tuple[list[bytes], str]:
+    async def warm() -> None:
         async with session.get(f"{base_url}/models", headers=headers) as resp:
             await resp.read()
-        return [], ""
 
-    async with aiohttp.ClientSession() as session:
-        yield read_round, warm
+    async with make_session() as session:
+        yield floor_round, warm
 
 
 # --- orchestration -------------------------------------------------------------------------
@@ -393,20 +363,52 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def run_worker(client: str, payload: str, base_url: str, rounds: int, digests: list[str]) -> dict[str, Any]:
-    """One (client, payload) measurement in a fresh interpreter."""
-    command = [sys.executable, SCRIPT, "--worker", client, payload, base_url, "--rounds", str(rounds)]
-    done = subprocess.run(
-        command, input=json.dumps(digests), capture_output=True, text=True, env=_env(), timeout=300
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"worker {client}/{payload} failed ({done.returncode}):\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+class Worker:
+    """One long-running (contender, payload) process, driven a round at a time."""
+
+    def __init__(self, client: str, payload: str, base_url: str, digests: list[str]) -> None:
+        self.client, self.payload = client, payload
+        command = [sys.executable, SCRIPT, "--worker", client, payload, base_url]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env()
+        )
+        self._send(json.dumps(digests))
+        self.rounds: list[dict[str, float]] = []
+
+    def _send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def _answer(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            code = self.process.wait(timeout=30)
+            raise SystemExit(f"worker {self.client}/{self.payload} failed ({code})")
+        return json.loads(line)
+
+    def round(self, *, keep: bool) -> None:
+        """Run one round; keep its times unless it is the warm-up."""
+        self._send("round" if keep else "reset")
+        answer = self._answer()
+        if keep:
+            self.rounds.append(answer)
+
+    def finish(self) -> int:
+        """End the worker; return its peak RSS growth."""
+        self._send("peak")
+        growth = int(self._answer()["growth"])
+        self.process.wait(timeout=30)
+        return growth
+
+    def median(self, key: str = "time") -> float:
+        """The median of one of the timed rounds' figures."""
+        return statistics.median(r[key] for r in self.rounds)
 
 
-def start_server(kind: str, rounds: int) -> tuple[subprocess.Popen[str], str, tuple[int, int]]:
+def start_server(kind: str, replies: int) -> tuple[subprocess.Popen[str], str, tuple[int, int]]:
     """Start the server process; return it, its base URL and the two body sizes."""
-    replies = (rounds + 1) * len(CLIENTS + CONTEXT_CLIENTS)  # one scripted reply per image request
     server = subprocess.Popen(
         [sys.executable, SCRIPT, "--serve", kind, str(replies)], stdout=subprocess.PIPE, text=True, env=_env()
     )
@@ -418,39 +420,73 @@ def start_server(kind: str, rounds: int) -> tuple[subprocess.Popen[str], str, tu
     return server, line[1], (int(line[2]), int(line[3]))
 
 
+def measure(base_url: str, rounds: int) -> tuple[dict[tuple[str, str], Worker], dict[tuple[str, str], int]]:
+    """Start every worker, run the rounds interleaved, and collect the peaks."""
+    digests = {payload: digest(expected_images(payload)) for payload in PAYLOADS}
+    workers = {
+        (client, payload): Worker(client, payload, base_url, digests[payload])
+        for payload in PAYLOADS
+        for client in CLIENTS
+    }
+    try:
+        order = list(workers.values())
+        for index in range(rounds + 1):
+            shift = index % len(order)
+            for each in order[shift:] + order[:shift]:  # rotated: no contender always goes first
+                each.round(keep=index > 0)
+        growth = {key: each.finish() for key, each in workers.items()}
+    finally:
+        for each in workers.values():
+            if each.process.poll() is None:
+                each.process.kill()
+    return workers, growth
+
+
 def report(
-    results: dict[tuple[str, str], dict[str, Any]], rounds: int, sizes: tuple[int, int], server: str
+    workers: dict[tuple[str, str], Worker],
+    growth: dict[tuple[str, str], int],
+    rounds: int,
+    sizes: tuple[int, int],
+    server: str,
 ) -> str:
     """Print the table and the per-payload ratios; return the summary line."""
     mib = 2**20
     print(
         f"gateway client bench ({server} server): bodies of {sizes[0] / mib:.1f} MiB (images) and"
-        f" {sizes[1] / mib:.1f} MiB (chat SSE); {rounds} timed rounds after 1 warm-up, median per round"
+        f" {sizes[1] / mib:.1f} MiB (chat SSE); {rounds} timed rounds after 1 warm-up, interleaved"
+        " round by round; median per round"
     )
     print(
-        f"{'payload':<28} {'client':<6} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'peak RSS +MiB':>14}"
+        f"{'payload':<28} {'client':<12} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'peak RSS +MiB':>14}"
     )
     for payload, label in PAYLOADS.items():
-        for client in CLIENTS + CONTEXT_CLIENTS:
-            r = results[client, payload]
-            times = r["times"]
+        for client in CLIENTS:
+            each = workers[client, payload]
+            times = [r["time"] for r in each.rounds]
             print(
-                f"{label:<28} {client:<6} {statistics.median(times) * 1e3:>10.1f} {min(times) * 1e3:>8.1f}"
-                f" {max(times) * 1e3:>8.1f} {r['growth'] / mib:>14.1f}"
+                f"{label:<28} {client:<12} {statistics.median(times) * 1e3:>10.1f} {min(times) * 1e3:>8.1f}"
+                f" {max(times) * 1e3:>8.1f} {growth[client, payload] / mib:>14.1f}"
+            )
+        floor = workers["floor", payload]
+        for part in ("wire", "decode"):
+            times = [r[part] for r in floor.rounds]
+            print(
+                f"{label:<28} {'  ' + part:<12} {statistics.median(times) * 1e3:>10.1f}"
+                f" {min(times) * 1e3:>8.1f} {max(times) * 1e3:>8.1f}"
             )
     speedups, memories, floors = [], [], []
     print()
     print(f"{'payload':<28} {'sdk/ours time':>14} {'ours/sdk memory':>16} {'ours/floor time':>16}")
     for payload, label in PAYLOADS.items():
-        ours, sdk, floor = (statistics.median(results[c, payload]["times"]) for c in CLIENTS)
+        ours, sdk, floor = (workers[c, payload].median() for c in CLIENTS)
         speedup = sdk / ours
-        memory = results["ours", payload]["growth"] / max(1, results["sdk", payload]["growth"])
+        memory = growth["ours", payload] / max(1, growth["sdk", payload])
         vs_floor = ours / floor
         speedups.append(speedup)
         memories.append(memory)
         floors.append(vs_floor)
         print(f"{label:<28} {speedup:>14.2f} {memory:>16.2f} {vs_floor:>16.2f}")
-    print("targets: speedup >= 1.5, memory <= 0.7, vs_floor <= 1.2 (each the worst of the two payloads)")
+    print("targets: speedup >= 3, memory <= 0.6, vs_floor <= 1.25 (each the worst of the two payloads)")
     return (
         f"gateway_client: speedup_vs_openai={min(speedups):.2f} "
         f"memory_vs_openai={max(memories):.2f} vs_floor={max(floors):.2f}"
@@ -480,23 +516,19 @@ def main() -> None:
         return
     if args.worker:
         client, payload, base_url = args.worker
-        digests = json.loads(sys.stdin.read())
-        print(json.dumps(asyncio.run(worker(client, payload, base_url, args.rounds, digests))))
+        digests = json.loads(sys.stdin.readline())
+        asyncio.run(worker(client, payload, base_url, sys.stdin, digests))
         return
 
     started = time.perf_counter()
-    digests = {payload: digest(expected_images(payload)) for payload in PAYLOADS}
-    server, base_url, sizes = start_server(args.server, args.rounds)
+    replies = (args.rounds + 1) * len(CLIENTS)  # one scripted reply per image request
+    server, base_url, sizes = start_server(args.server, replies)
     try:
-        results = {
-            (client, payload): run_worker(client, payload, base_url, args.rounds, digests[payload])
-            for payload in PAYLOADS
-            for client in CLIENTS + CONTEXT_CLIENTS
-        }
+        workers, growth = measure(base_url, args.rounds)
     finally:
         server.terminate()
         server.wait(timeout=10)
-    summary = report(results, args.rounds, sizes, args.server)
+    summary = report(workers, growth, args.rounds, sizes, args.server)
     print(f"(bench took {time.perf_counter() - started:.0f} s)")
     print(summary)
 

@@ -44,14 +44,14 @@ def blob_index(value: object) -> int | None:
     return None
 
 
-def _find_special(data: bytes | bytearray, pos: int) -> int:
-    """Index of the next quote or backslash from `pos`, -1 if none.
+def _find_special(data: bytes | bytearray, pos: int, stop: int) -> int:
+    """Index of the next quote or backslash in `data[pos:stop]`, -1 if none.
 
     Two memchr-speed `find`s beat a regex character class by an order of magnitude on
     megabytes of base64 (which contains neither).
     """
-    quote = data.find(b'"', pos)
-    backslash = data.find(b"\\", pos, len(data) if quote < 0 else quote)
+    quote = data.find(b'"', pos, stop)
+    backslash = data.find(b"\\", pos, stop if quote < 0 else quote)
     return backslash if backslash >= 0 else quote
 
 
@@ -96,27 +96,29 @@ class BlobExtractor:
         self._decoded = 0
         self._seen = False  # the current base64 value is not empty
         self._skip = False  # the current base64 value is past `max_blobs`
+        self._stop = 0  # where the chunk being fed ends
 
-    def feed(self, data: bytes | bytearray) -> None:
-        """Scan one chunk.
+    def feed(self, data: bytes | bytearray, start: int = 0, stop: int | None = None) -> None:
+        """Scan one chunk, or its part `data[start:stop]` (no copy is made of it).
 
         Raises:
             ImageTooLargeError: An image is over the cap.
             InvalidImageError: An image value is not valid base64 / a base64 data URL.
             BadResponseError: The rest of the body is over its cap.
         """
-        pos, size = 0, len(data)
+        pos = start
+        size = self._stop = len(data) if stop is None else stop
         while pos < size:
             state = self._state
             if state == _OUT:
-                quote = data.find(b'"', pos)
+                quote = data.find(b'"', pos, size)
                 end = size if quote < 0 else quote + 1
                 self._emit(data, pos, end)
                 if quote >= 0:
                     self._str_start, self._state = len(self._skeleton), _STR
                 pos = end
             elif state == _STR:
-                special = _find_special(data, pos)
+                special = _find_special(data, pos, size)
                 end = size if special < 0 else special + 1
                 self._emit(data, pos, end)
                 pos = end
@@ -188,8 +190,8 @@ class BlobExtractor:
             self._raw.append(data[pos])
             self._state = _RAW
             return pos + 1
-        special = _find_special(data, pos)
-        end = len(data) if special < 0 else special
+        special = _find_special(data, pos, self._stop)
+        end = self._stop if special < 0 else special
         if not self._plain:
             # Copy only the header: once its comma is seen, the payload is decoded in place.
             limit = min(end, pos + _DATA_HEADER_MAX + 1 - len(self._raw))
@@ -237,8 +239,8 @@ class BlobExtractor:
                 self._decode(b"/", 0, 1)
             self._state = _B64
             return pos + 1
-        special = _find_special(data, pos)
-        end = len(data) if special < 0 else special
+        special = _find_special(data, pos, self._stop)
+        end = self._stop if special < 0 else special
         if not self._skip:
             self._decode(data, pos, end)
         if special < 0:

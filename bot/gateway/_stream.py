@@ -13,15 +13,16 @@ import aiohttp
 
 from bot.gateway import _parse
 from bot.gateway import errors as gw
-from bot.gateway._extract import extract
-from bot.gateway.budget import ImageBudget
+from bot.gateway._extract import BlobExtractor, extract
+from bot.gateway.budget import ImageBudget, default_budget
 from bot.gateway.models import Finished, GeneratedImage, ImageEvent, StreamEvent, TextDelta, Usage, UsageEvent
 from bot.gateway.spool import ImageData
-from bot.gateway.sse import iter_sse
+from bot.gateway.sse import ServerSentEvent, SSEDecoder
 
 log = logging.getLogger(__name__)
 
 _EXTRACT_EVENT_BYTES = 64 * 1024  # chunks this big carry images: skip orjson's extra copies
+_FEED_BATCH = 1024 * 1024  # body bytes of an image line handed to the byte thread per hop
 _ENDED_EARLY = "the stream ended before [DONE] or a finish reason"
 
 
@@ -69,25 +70,32 @@ class ChatStream:
                 reason (`StreamIncompleteError`).
         """
         done = False
+        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes, sink=self._extractor)
         try:
-            source = iter_sse(chunks, max_event_bytes=self._max_event_bytes, gate=self._budget)
-            async with aclosing(source) as sse_events:
+            async with aclosing(self._sse(decoder, chunks)) as sse_events:
                 async for sse in sse_events:
-                    raw = sse.raw
+                    raw, sink = sse.raw, sse.sink
                     del sse  # the event holds a multi-MB line: let it go as soon as possible
-                    if raw == b"[DONE]":
+                    if sink is not None:
+                        chunk, blobs = self._extracted(sink)
+                    elif raw == b"[DONE]":
                         done = True
                         break
-                    if raw and not raw.isspace():
+                    elif raw and not raw.isspace():
                         chunk, blobs = await self._load(raw)
                         del raw
-                        async for event in self._chunk_events(chunk, blobs):
-                            yield event
+                    else:
+                        continue
+                    del sink
+                    async for event in self._chunk_events(chunk, blobs):
+                        yield event
         except TimeoutError as exc:
             raise gw.GatewayTimeoutError("the stream went silent", generation_id=self.generation_id) from exc
         except aiohttp.ClientError as exc:
             if self.finish_reason is None:
                 raise gw.StreamIncompleteError(_ENDED_EARLY, generation_id=self.generation_id) from exc
+        finally:
+            decoder.close()  # a half-decoded image gives its memory (or spool file) back now
         if not done and self.finish_reason is None:
             raise gw.StreamIncompleteError(_ENDED_EARLY, generation_id=self.generation_id)
         if self.dropped:
@@ -98,6 +106,71 @@ class ChatStream:
                 self.generation_id,
             )
         yield Finished(finish_reason=self.finish_reason, generation_id=self.generation_id, model=self.model)
+
+    async def _sse(self, decoder: SSEDecoder, chunks: AsyncIterable[bytes]) -> AsyncIterator[ServerSentEvent]:
+        """The stream's events; the chunks of an image line are decoded on the byte thread.
+
+        Small chunks (text deltas) are decoded on the loop as they come, so text is never held
+        back. While a big data line streams into its extractor, chunks are gathered into
+        batches of `_FEED_BATCH` bytes for one thread hop each; a chunk holding a line end
+        flushes the batch at once, so an event is never held back waiting for the next chunk.
+        """
+        budget = self._budget or default_budget()
+        gate = self._budget  # see `iter_sse`: few multi-megabyte events are read at once
+        holding = False
+        pending: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in chunks:
+                if not pending and not decoder.streaming and len(chunk) < _EXTRACT_EVENT_BYTES:
+                    events = decoder.feed(chunk)
+                else:
+                    pending.append(chunk)
+                    size += len(chunk)
+                    if size < _FEED_BATCH and b"\n" not in chunk and b"\r" not in chunk:
+                        continue
+                    events = await budget.run_bytes(_feed_all, decoder, pending)
+                    pending, size = [], 0
+                # Popped, not iterated: the executor's future keeps this list until the loop's
+                # next turn, and an image event must not live on in it once handled.
+                events.reverse()
+                while events:
+                    yield events.pop()
+                if gate is not None:
+                    large = decoder.pending_bytes > gate.large_event_bytes
+                    if large and not holding:
+                        await gate.acquire_large_event()
+                        holding = True
+                    elif holding and not large:
+                        gate.release_large_event()
+                        holding = False
+            if pending:
+                events = await budget.run_bytes(_feed_all, decoder, pending)
+                events.reverse()
+                while events:
+                    yield events.pop()
+            for event in decoder.finish():
+                yield event
+        finally:
+            if holding and gate is not None:
+                gate.release_large_event()
+
+    def _extractor(self) -> BlobExtractor:
+        """A sink for an event big enough to carry images, with the caps as they stand now."""
+        return BlobExtractor(
+            max_blob_bytes=self._max_image_bytes,
+            max_skeleton_bytes=self._max_event_bytes + 64,
+            budget=self._budget,
+            max_blobs=self._room(),  # images past the cap are skipped undecoded
+            max_total_bytes=None if self._max_total is None else self._max_total - self._total,
+        )
+
+    @staticmethod
+    def _extracted(sink: object) -> tuple[dict[str, Any], list[ImageData]]:
+        """The chunk and images of an event whose data went into an extractor."""
+        assert isinstance(sink, BlobExtractor)
+        sink.close()  # an image still open means the JSON was cut: parsing will say so
+        return _parse.load_object([sink.finish()]), sink.blobs
 
     def _room(self) -> int | None:
         return None if self._max_images is None else max(0, self._max_images - self._index)
@@ -154,3 +227,11 @@ class ChatStream:
         if isinstance(chunk.get("usage"), dict):
             usage = _parse.parse_usage(chunk["usage"], _parse.provider_metadata_of(chunk))
             yield UsageEvent(usage or Usage())
+
+
+def _feed_all(decoder: SSEDecoder, chunks: list[bytes]) -> list[ServerSentEvent]:
+    """Feed a batch of chunks (on the byte thread); return the events they completed."""
+    events: list[ServerSentEvent] = []
+    for chunk in chunks:
+        events += decoder.feed(chunk)
+    return events

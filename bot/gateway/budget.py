@@ -107,8 +107,8 @@ class ImageBudget:
         pixels: Pixels decoded at once (re-encoding); later decodes wait.
         reencodes: Decodes running at once.
         spool_dir: Directory for spool files (default: the system's temporary directory).
-        large_events: Streamed events over `LARGE_EVENT_BYTES` (images as base64 text, held
-            whole by the SSE decoder) read at once across all streams; the others wait.
+        large_events: Streamed events over `LARGE_EVENT_BYTES` (images, decoded as their
+            base64 arrives) read at once across all streams; the others wait.
     """
 
     def __init__(

@@ -4,11 +4,16 @@ Modelled on openai-python's `SSEDecoder`, with two differences that matter here:
 image is a single `data:` line of many megabytes (aiohttp's line reader gives up at 512 KiB,
 so we never use it), and an event is bounded by `max_event_bytes` so a runaway stream cannot
 exhaust memory. Line ends may be LF, CRLF or CR, split anywhere across chunks.
+
+Given a `sink` factory, an event whose data grows past `STREAM_LINE_BYTES` is not buffered at
+all: its data (earlier lines, the newlines between them, and the big line piece by piece as
+its chunks arrive) is fed straight into a sink (the chat stream's image extractor, which
+decodes base64 as it comes), and the event is dispatched with that sink instead of the bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +25,18 @@ _LF = 0x0A
 _CR = 0x0D
 _COLON = 0x3A
 _SPACE = 0x20
+STREAM_LINE_BYTES = 64 * 1024
+"""A `data` value this long goes to the sink (when there is one) instead of a buffer."""
+
+
+class DataSink(Protocol):
+    """Where a big event's data goes (see `SSEDecoder`)."""
+
+    def feed(self, data: bytes | bytearray, start: int = 0, stop: int | None = None) -> None:
+        """Consume `data[start:stop]` (the sink must not keep a reference to `data`)."""
+
+    def discard(self) -> None:
+        """Drop everything fed so far (the event was cut short or the stream failed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +51,14 @@ class ServerSentEvent:
         raw: The `data:` lines joined with newlines, as bytes.
         id: The last `id:` seen on the stream (it persists across events, as the spec says).
         retry: The `retry:` field in milliseconds, when given.
+        sink: The sink that took the data instead of `raw` (then `raw` is empty).
     """
 
     event: str | None = None
     raw: bytes | bytearray = b""
     id: str | None = None
     retry: int | None = None
+    sink: DataSink | None = None
 
     @property
     def data(self) -> str:
@@ -71,10 +90,22 @@ class SSEDecoder:
 
     Args:
         max_event_bytes: Upper bound on the bytes of one event (all its lines together).
+        sink: Makes a sink for an event whose data reaches `stream_line_bytes`; None: buffer.
+        stream_line_bytes: How long a data value grows before it goes to the sink.
     """
 
-    def __init__(self, *, max_event_bytes: int) -> None:
+    def __init__(
+        self,
+        *,
+        max_event_bytes: int,
+        sink: Callable[[], DataSink] | None = None,
+        stream_line_bytes: int = STREAM_LINE_BYTES,
+    ) -> None:
         self._max_event_bytes = max_event_bytes
+        self._stream_line_bytes = stream_line_bytes
+        self._new_sink = sink
+        self._sink: DataSink | None = None  # the current event's data goes here
+        self._sink_line = False  # inside a data line being streamed into the sink
         self._buffer = bytearray()  # the unfinished line carried over from earlier chunks
         self._skip_lf = False  # last chunk ended with CR: a leading LF belongs to that line end
         self._event: str | None = None
@@ -110,7 +141,11 @@ class SSEDecoder:
             if next_lf < 0 and next_cr < 0:
                 break
             end = next_lf if next_cr < 0 or (0 <= next_lf < next_cr) else next_cr
-            if self._buffer:
+            if self._sink_line:
+                self._stream(chunk, pos, end)
+                self._sink_line = False
+                event = None
+            elif self._buffer:
                 self._buffer += memoryview(chunk)[pos:end]
                 self._check_size(len(self._buffer))
                 event = self._line(self._buffer, 0, len(self._buffer))
@@ -128,14 +163,65 @@ class SSEDecoder:
                 else:
                     self._skip_lf = True
         if pos < size:
-            self._buffer += memoryview(chunk)[pos:]
-            self._check_size(len(self._buffer))
+            if self._sink_line:
+                self._stream(chunk, pos, size)
+            else:
+                self._buffer += memoryview(chunk)[pos:]
+                self._check_size(len(self._buffer))
+                if self._new_sink is not None and len(self._buffer) >= self._stream_line_bytes:
+                    self._stream_buffer()
         return events
 
     @property
     def pending_bytes(self) -> int:
         """Bytes of the event being read (complete lines plus the unfinished one)."""
         return self._event_bytes + len(self._buffer)
+
+    @property
+    def streaming(self) -> bool:
+        """Whether a data line is being fed into a sink (big chunks are on their way)."""
+        return self._sink_line
+
+    def close(self) -> None:
+        """Drop a half-fed sink (after an error or when the consumer stops early)."""
+        sink, self._sink, self._sink_line = self._sink, None, False
+        if sink is not None:
+            sink.discard()
+
+    def _stream(self, chunk: bytes | bytearray, start: int, stop: int) -> None:
+        """Feed a piece of the line being streamed into the sink."""
+        self._event_bytes += stop - start
+        if self._event_bytes > self._max_event_bytes:
+            raise BadResponseError(f"stream event larger than {self._max_event_bytes} bytes")
+        assert self._sink is not None
+        self._sink.feed(chunk, start, stop)
+
+    def _stream_buffer(self) -> None:
+        """The carried line reached `stream_line_bytes`: if it is `data`, stream it from now on."""
+        buf = self._buffer
+        if not buf.startswith(b"data:"):
+            return  # a comment or another field: buffered (under the size cap) as usual
+        if len(buf) < 6:
+            return  # whether a space follows the colon (and is dropped) is not known yet
+        value_start = 6 if buf[5] == _SPACE else 5
+        self._event_bytes += len(buf)
+        self._sink_for_line().feed(buf, value_start)
+        self._buffer = bytearray()
+        self._sink_line = True
+        self._pending = True
+
+    def _sink_for_line(self) -> DataSink:
+        """The event's sink, ready for a new data line (earlier lines and the newline fed)."""
+        if self._sink is None:
+            assert self._new_sink is not None
+            self._sink = self._new_sink()
+            lines, self._data = self._data, []
+            for line in lines:
+                self._sink.feed(line)
+                self._sink.feed(b"\n")
+        else:
+            self._sink.feed(b"\n")
+        return self._sink
 
     def finish(self) -> list[ServerSentEvent]:
         """Flush at end of stream.
@@ -144,10 +230,11 @@ class SSEDecoder:
         dispatched (some servers omit it after the last event); an event cut mid-line is
         discarded whole, as the connection evidently dropped inside it.
         """
-        truncated = bool(self._buffer)
+        truncated = bool(self._buffer) or self._sink_line
         self._buffer = bytearray()
         self._skip_lf = False
         if truncated:
+            self.close()
             self._event, self._data, self._retry, self._pending = None, [], None, False
         event = self._dispatch()
         return [event] if event is not None else []
@@ -170,7 +257,11 @@ class SSEDecoder:
             if value_start < end and buf[value_start] == _SPACE:
                 value_start += 1
         if name == "data":
-            if buf is self._buffer and end == len(buf):
+            if self._sink is not None or (
+                self._new_sink is not None and end - value_start >= self._stream_line_bytes
+            ):
+                self._sink_for_line().feed(buf, value_start, end)
+            elif buf is self._buffer and end == len(buf):
                 # Take the carried-over buffer as it is: dropping its head only moves the
                 # start offset, so a multi-megabyte image line is never copied here.
                 del buf[:value_start]
@@ -196,8 +287,12 @@ class SSEDecoder:
         self._event_bytes = 0
         if not self._pending:
             return None
-        data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
-        event = ServerSentEvent(event=self._event, raw=data, id=self._last_id, retry=self._retry)
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            event = ServerSentEvent(event=self._event, id=self._last_id, retry=self._retry, sink=sink)
+        else:
+            data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
+            event = ServerSentEvent(event=self._event, raw=data, id=self._last_id, retry=self._retry)
         self._event, self._data, self._retry, self._pending = None, [], None, False
         return event
 

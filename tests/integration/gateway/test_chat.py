@@ -10,6 +10,7 @@ import pytest
 
 from bot.gateway import GatewayClient
 from bot.gateway import errors as gw
+from bot.gateway.budget import ImageBudget
 from bot.gateway.models import (
     ChatImageRequest,
     Finished,
@@ -244,3 +245,36 @@ async def test_non_streaming_json_answer_to_a_stream_request(
     assert isinstance(events[2], UsageEvent)
     assert events[3] == Finished("stop", "gen_01FAKE0000000000000000000", MODEL)
     assert chat_requests(gateway) == 1
+
+
+@pytest.mark.parametrize("chunk_size", [1000, 65536, None], ids=["small-chunks", "64k-chunks", "one-write"])
+async def test_streamed_image_lines_go_straight_to_the_extractor(
+    make_client: Callable[..., GatewayClient], gateway: FakeAIGateway, chunk_size: int | None
+) -> None:
+    # Images well over the 64 KiB streaming threshold, CRLF line ends and keep-alives between.
+    images = [make_png(300_000, seed=7), make_png(700_000, seed=8)]
+    budget = ImageBudget(memory_bytes=10 * 2**20)
+    client = make_client(budget=budget)
+    reply = ChatReply(images=images, chunk_size=chunk_size, crlf=True, keepalive=True)
+    gateway.push("chat", reply)
+    events = await collect(client)
+    assert [e.image.data for e in events if isinstance(e, ImageEvent)] == images
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Here is your image."
+    assert isinstance(events[-1], Finished)
+    del events
+    assert budget.in_memory == 0  # the images' memory went back with them
+
+
+async def test_drop_inside_a_streamed_image_gives_its_memory_back(
+    make_client: Callable[..., GatewayClient], gateway: FakeAIGateway
+) -> None:
+    budget = ImageBudget(memory_bytes=10 * 2**20)
+    client = make_client(budget=budget)
+    reply = ChatReply(text_deltas=["one "], images=[make_png(2_000_000)], chunk_size=65536)
+    gateway.push("chat", reply)
+    reply.drop_after_bytes = len(b"".join(reply.sse_events[:2])) + 1_000_000  # mid-image
+    seen: list[StreamEvent] = []
+    with pytest.raises(gw.StreamIncompleteError):
+        await drain(client, seen)
+    assert seen == [TextDelta("one ")]
+    assert budget.in_memory == 0  # the half-decoded image was dropped at once

@@ -269,3 +269,119 @@ async def test_iter_sse_over_async_chunks() -> None:
             yield STREAM[i : i + 5]
 
     assert [event async for event in iter_sse(chunks(), max_event_bytes=LIMIT)] == EXPECTED
+
+
+# --- big data lines streamed into a sink, never buffered whole -------------------------------
+
+
+class RecordingSink:
+    """Collects what the decoder feeds it, piece by piece."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.discarded = False
+
+    def feed(self, data: bytes | bytearray, start: int = 0, stop: int | None = None) -> None:
+        self.pieces.append(bytes(data[start:stop]))
+
+    def discard(self) -> None:
+        self.discarded = True
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.pieces)
+
+
+def decode_with_sinks(
+    chunks: Iterable[bytes], *, line_bytes: int = 4, limit: int = LIMIT
+) -> tuple[list[ServerSentEvent], list[RecordingSink]]:
+    sinks: list[RecordingSink] = []
+
+    def new_sink() -> RecordingSink:
+        sinks.append(RecordingSink())
+        return sinks[-1]
+
+    decoder = SSEDecoder(max_event_bytes=limit, sink=new_sink, stream_line_bytes=line_bytes)
+    events = [event for chunk in chunks for event in decoder.feed(chunk)]
+    return events + decoder.finish(), sinks
+
+
+def as_buffered(events: list[ServerSentEvent]) -> list[ServerSentEvent]:
+    """The events as the buffering decoder would have given them (sink data back in `raw`)."""
+    return [
+        ServerSentEvent(event=e.event, raw=e.sink.data, id=e.id, retry=e.retry)  # type: ignore[union-attr]
+        if e.sink is not None
+        else e
+        for e in events
+    ]
+
+
+def test_sink_gets_the_same_data_whole() -> None:
+    events, sinks = decode_with_sinks([STREAM])
+    assert as_buffered(events) == EXPECTED
+    assert len(sinks) == 5  # every data value of 4 bytes or more; only the empty one stays bytes
+    assert not any(sink.discarded for sink in sinks)
+
+
+@pytest.mark.parametrize("position", range(1, len(STREAM)))
+def test_sink_split_at_every_position(position: int) -> None:
+    events, _ = decode_with_sinks([STREAM[:position], STREAM[position:]])
+    assert as_buffered(events) == EXPECTED
+
+
+def test_sink_one_byte_chunks() -> None:
+    events, _ = decode_with_sinks(STREAM[i : i + 1] for i in range(len(STREAM)))
+    assert as_buffered(events) == EXPECTED
+
+
+def test_big_line_reaches_the_sink_before_it_ends() -> None:
+    decoder = SSEDecoder(max_event_bytes=LIMIT, sink=RecordingSink, stream_line_bytes=1024)
+    assert decoder.feed(b"data: " + b"A" * 2000) == []
+    assert decoder.streaming
+    assert decoder.feed(b"B" * 5000) == []
+    assert decoder._buffer == b""  # nothing of the line is held by the decoder itself
+    (event,) = decoder.feed(b"C\r\n\r\n")
+    assert isinstance(event.sink, RecordingSink)
+    assert event.sink.data == b"A" * 2000 + b"B" * 5000 + b"C"
+    assert len(event.sink.pieces) == 3  # one piece per chunk: streamed, not joined
+    assert event.raw == b""
+
+
+def test_twenty_megabyte_line_streams_in_small_chunks() -> None:
+    payload = b"A" * (20 * 2**20)
+    stream = b"data: " + payload + b"\n\ndata: [DONE]\n\n"
+    events, sinks = decode_with_sinks(
+        (stream[i : i + 4096] for i in range(0, len(stream), 4096)), line_bytes=65536
+    )
+    assert len(sinks) == 1
+    assert sinks[0].data == payload
+    assert events[1].raw == b"[DONE]"
+
+
+def test_comment_lines_are_never_streamed() -> None:
+    events, sinks = decode_with_sinks([b": " + b"x" * 100, b"x\n", b"data: ok\n\n"], line_bytes=16)
+    assert sinks == []
+    assert [e.raw for e in events] == [b"ok"]
+
+
+def test_line_cut_by_the_end_of_stream_is_discarded() -> None:
+    events, sinks = decode_with_sinks([b"data: " + b"x" * 100], line_bytes=16)
+    assert events == []
+    assert sinks[0].discarded
+
+
+def test_streamed_event_over_limit_raises_before_the_line_ends() -> None:
+    decoder = SSEDecoder(max_event_bytes=1000, sink=RecordingSink, stream_line_bytes=16)
+    decoder.feed(b"data: " + b"x" * 900)
+    with pytest.raises(BadResponseError, match="1000"):
+        decoder.feed(b"x" * 200)
+
+
+def test_close_discards_a_half_fed_sink() -> None:
+    made: list[RecordingSink] = []
+    decoder = SSEDecoder(
+        max_event_bytes=LIMIT, sink=lambda: made.append(RecordingSink()) or made[-1], stream_line_bytes=16
+    )
+    decoder.feed(b"data: " + b"x" * 100)
+    decoder.close()
+    assert made[0].discarded
