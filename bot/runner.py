@@ -32,6 +32,7 @@ from bot.startup import (
     open_store,
 )
 from bot.storage.store import Store
+from bot.ui.progress import PROGRESS_EDIT_INTERVAL
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ async def build_bot(
     catalog = ModelCatalog(gateway)
     limits = await open_limits_checked(settings)
     metrics = Metrics()
-    queue = JobQueue(settings.max_concurrent_jobs)
+    queue = JobQueue(settings.max_concurrent_jobs, position_interval=PROGRESS_EDIT_INTERVAL)
     metrics.queue_depth.set_function(lambda: queue.depth)
     metrics.jobs_running.set_function(lambda: queue.running)
     metrics.image_bytes_in_memory.set_function(lambda: budget.in_memory)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import itertools
 import logging
 from collections import Counter
@@ -27,7 +28,8 @@ class _Waiter:
     user: str
     tag: int
     seq: int
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # the position may have changed
+    grant: asyncio.Event = field(default_factory=asyncio.Event)  # the slot is this waiter's
     granted: bool = False
 
 
@@ -40,15 +42,19 @@ class JobQueue:
 
     Args:
         max_concurrent: Jobs allowed to run at once (>= 1).
+        position_interval: A waiter looks at its position again at most this often (seconds)
+            after reporting it; 0 reports every change at once. Hundreds of waiters each
+            recomputing and reporting on every release would cost waiters × releases.
 
     Raises:
         ValueError: If `max_concurrent` is below 1.
     """
 
-    def __init__(self, max_concurrent: int) -> None:
+    def __init__(self, max_concurrent: int, *, position_interval: float = 0.0) -> None:
         if max_concurrent < 1:
             raise ValueError(f"max_concurrent must be >= 1, got {max_concurrent}")
         self._max = max_concurrent
+        self._position_interval = position_interval
         self._running = 0
         self._waiting: list[_Waiter] = []  # sorted by _order: index 0 runs next
         self._seq = itertools.count()
@@ -78,8 +84,9 @@ class JobQueue:
         Args:
             user_key: Whose job this is; fairness is round-robin across keys.
             on_position: Awaited in the waiting task whenever its 1-based queue position
-                changes, and with ``0`` once the job starts. Rapid changes coalesce: only the
-                latest position is reported. Exceptions from it are logged, not raised.
+                changes (at most once per `position_interval`), and with ``0`` once the job
+                starts. Rapid changes coalesce: only the latest position is reported.
+                Exceptions from it are logged, not raised.
 
         Yields:
             Nothing; the slot is held while the body runs.
@@ -114,6 +121,11 @@ class JobQueue:
                 # A change during the callback has set `wake`: loop and recompute at once.
                 if not waiter.granted and not waiter.wake.is_set():
                     await waiter.wake.wait()
+                if on_position is not None and self._position_interval > 0 and not waiter.granted:
+                    # Rest before recomputing: only the grant ends the rest early.
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self._position_interval):
+                            await waiter.grant.wait()
         except BaseException:
             # Cancelled while waiting (or in the callback): leave no trace in the queue, and
             # if the slot was granted in the meantime, pass it to the next waiter.
@@ -163,6 +175,7 @@ class JobQueue:
             self._running += 1
             waiter.granted = True
             waiter.wake.set()
+            waiter.grant.set()
             granted += 1
         if granted:
             self._wake_from(0)

@@ -1,46 +1,81 @@
-"""Throttled progress text in the deferred "thinking" message (≤ one edit per 1.5 s)."""
+"""Bounded progress text in the deferred "thinking" message.
+
+A busy bot queues hundreds of jobs; editing each one's message whenever its queue position
+moves would cost jobs × wait edits (and Discord's rate limits). Here a message is edited at
+most once per `PROGRESS_EDIT_INTERVAL` (10 s), and only on a meaningful change: the first
+position, a position at most half the one shown, or a new stage ("Generating…"). A job then
+gets a handful of edits however long it waits (the position halves at most log2(depth)
+times), so the edits grow with the number of jobs, not with jobs × wait.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 
+from bot.jobs import QUEUED_PREFIX
 from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
-MIN_EDIT_INTERVAL = 1.5
+PROGRESS_EDIT_INTERVAL = 10.0
+_POSITION = re.compile(re.escape(QUEUED_PREFIX) + r" (\d+)")
+
+
+def queue_position(text: str | None) -> int | None:
+    """The position of a "Queued — position N." text, None for any other text."""
+    match = _POSITION.match(text) if text else None
+    return int(match.group(1)) if match else None
+
+
+def meaningful(shown: str | None, text: str) -> bool:
+    """Whether `text` is worth an edit over `shown` (the text the message shows now).
+
+    A queue position replacing a position is meaningful only once it is at most half of it;
+    any other change (the first text, a new stage) always is.
+    """
+    if text == shown:
+        return False
+    before, after = queue_position(shown), queue_position(text)
+    if before is None or after is None:
+        return True
+    return after <= before // 2
 
 
 class ProgressMessage:
-    """Coalesces progress lines into edits of one message, at most one per `min_interval`.
+    """Coalesces progress lines into edits of one message: meaningful ones, one per `min_interval`.
 
-    The newest text always wins; a pending text is flushed by a background task so callers
+    The newest meaningful text wins; a pending text is flushed by a background task so callers
     never wait on Discord. `close()` drops whatever is still pending (the result replaces it).
 
     Args:
         edit: Coroutine function that edits the message content.
         min_interval: Minimum seconds between two edits.
         clock: Monotonic clock (injectable for tests).
+        sleep: Coroutine function sleeping for a number of seconds (injectable for tests).
     """
 
     def __init__(
         self,
         edit: Callable[[str], Awaitable[object]],
         *,
-        min_interval: float = MIN_EDIT_INTERVAL,
+        min_interval: float = PROGRESS_EDIT_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self._edit = edit
         self._min_interval = min_interval
         self._clock = clock
+        self._sleep = sleep
         self._last_edit = float("-inf")
         self._pending: str | None = None
         self._shown: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self.edits = 0
 
     @property
     def last_edit(self) -> float:
@@ -48,8 +83,10 @@ class ProgressMessage:
         return self._last_edit
 
     async def update(self, text: str) -> None:
-        """Show `text` as soon as the edit rate allows."""
-        if self._closed or text == self._shown:
+        """Show `text` as soon as the edit rate allows, if it is a meaningful change."""
+        if self._closed or not meaningful(self._shown, text):
+            if not self._closed and self._pending is not None and text == self._shown:
+                self._pending = None  # back to what is shown: nothing left to say
             return
         self._pending = text
         if self._task is None or self._task.done():
@@ -59,10 +96,11 @@ class ProgressMessage:
         while self._pending is not None and not self._closed:
             wait = self._last_edit + self._min_interval - self._clock()
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
                 continue
             text, self._pending = self._pending, None
             self._last_edit = self._clock()
+            self.edits += 1
             try:
                 await self._edit(text)
                 self._shown = text

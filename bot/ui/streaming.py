@@ -32,6 +32,7 @@ Editor = Callable[..., Awaitable[object]]
 FollowupSender = Callable[..., Awaitable[Editor]]
 """Sends a new message: ``await send(text)`` returns its editor; ``attachment=`` as for `Editor`."""
 MIN_EDIT_INTERVAL = 1.0
+FIRST_EDIT_GAP = 0.25  # after a progress edit, the first streamed text waits only this long
 MAX_FAILURES = 3
 MAX_MESSAGES = 5
 MAX_CHARS = 1_000_000  # ~1 MB in answer.txt: far beyond any useful answer, far below upload limits
@@ -140,14 +141,16 @@ class StreamedText:
         """What each message displays right now, first message first."""
         return [message.shown for message in self._messages]
 
-    def edited_elsewhere(self, at: float) -> None:
+    def edited_elsewhere(self, at: float, gap: float = FIRST_EDIT_GAP) -> None:
         """Record that the first message was edited at `at` (on `clock`) by someone else.
 
-        E.g. the queue position shown before the stream began: the first streamed edit then
-        still waits `min_interval` after it.
+        E.g. the progress text shown before the stream began: the first streamed edit then
+        waits `gap` after it (not a whole `min_interval`: the first text should appear at
+        once, and two edits a quarter second apart are well within Discord's rate limits;
+        the edits after it keep `min_interval`).
         """
         first = self._messages[0]
-        first.last_edit = max(first.last_edit, at)
+        first.last_edit = max(first.last_edit, at - self._min_interval + min(gap, self._min_interval))
 
     def append(self, delta: str) -> None:
         """Add text; it is shown by the background flusher, never on the caller's path.

@@ -264,3 +264,33 @@ async def test_queue_bounds_concurrency() -> None:
 def test_queue_rejects_zero_capacity() -> None:
     with pytest.raises(ValueError, match="max_concurrent"):
         JobQueue(0)
+
+
+async def test_queue_positions_are_recomputed_at_most_once_per_interval() -> None:
+    queue = JobQueue(1, position_interval=3600)  # far longer than the test: no recompute
+    reports: list[int] = []
+    release, holding, reported = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with queue.slot("h"):
+            holding.set()
+            await release.wait()
+
+    async def job(user: str) -> None:
+        async with queue.slot(user, report if user == "last" else None):
+            pass
+
+    async def report(position: int) -> None:
+        reports.append(position)
+        reported.set()
+
+    async with asyncio.timeout(5):
+        first = asyncio.create_task(holder())
+        await holding.wait()
+        others = [asyncio.create_task(job(f"u{i}")) for i in range(20)]
+        last = asyncio.create_task(job("last"))
+        await reported.wait()
+        assert reports == [21]
+        release.set()  # 21 releases follow; each would move `last` up one place
+        await asyncio.gather(first, *others, last)
+    assert reports == [21, 0]  # the first position, then the start: no 20 wake-ups in between

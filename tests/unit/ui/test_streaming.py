@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.ui.streaming import ANSWER_FILENAME, StreamedText, TextFile
+from bot.ui.streaming import ANSWER_FILENAME, FIRST_EDIT_GAP, StreamedText, TextFile
 
 INTERVAL = 1.0
 TIMEOUT = 5  # a hang must fail the test fast; nothing here waits on real time
@@ -394,3 +394,22 @@ async def test_when_the_last_message_cannot_be_edited_the_file_comes_on_its_own(
     assert [c.kind for c in messages.calls][-1] == "send"
     assert messages.attachments[1].data.decode() == "w " * 1500
     assert "answer.txt" in messages.contents[1]
+
+
+async def test_first_text_after_a_progress_edit_waits_a_quarter_second_not_an_interval() -> None:
+    timer = FakeTime(autojump=False)
+    messages = FakeMessages(timer)
+    stream = make(timer, messages)
+    timer.now = 10.0
+    stream.edited_elsewhere(9.9)  # the progress text went out 100 ms before the first delta
+    stream.append("hello")
+    sleeper = await timer.next_sleeper()
+    assert sleeper.deadline == pytest.approx(9.9 + FIRST_EDIT_GAP)  # about 150 ms from now
+    timer.now = sleeper.deadline
+    sleeper.release()
+    first = await messages.next_edit()
+    assert (first.text, first.at) == ("hello", pytest.approx(10.15))
+    stream.append(" world")
+    sleeper = await timer.next_sleeper()
+    assert sleeper.deadline == pytest.approx(first.at + INTERVAL)  # later edits keep the interval
+    await stream.close()

@@ -1,0 +1,132 @@
+"""ProgressMessage on virtual time: at most one edit per 10 s, only on a meaningful change."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.jobs import QUEUED_PREFIX
+from bot.ui.progress import PROGRESS_EDIT_INTERVAL, ProgressMessage, meaningful, queue_position
+
+
+class Clock:
+    """Virtual time: sleeping advances it (and yields once, like a real sleep)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.slept.append(delay)
+        self.now += delay
+        await asyncio.sleep(0)
+
+
+def queued(position: int) -> str:
+    return f"{QUEUED_PREFIX} {position}."
+
+
+async def settle(progress: ProgressMessage) -> None:
+    """Let the flusher run until nothing is pending (virtual time jumps as it sleeps)."""
+    if progress._task is not None:
+        async with asyncio.timeout(5):
+            await progress._task
+
+
+def test_meaningful_changes() -> None:
+    assert queue_position(queued(37)) == 37
+    assert queue_position("Generating with `m`…") is None
+    assert meaningful(None, queued(40))
+    assert not meaningful(queued(40), queued(40))
+    assert not meaningful(queued(40), queued(21))
+    assert meaningful(queued(40), queued(20))
+    assert not meaningful(queued(1), queued(1))
+    assert meaningful(queued(3), "Generating with `m`…")
+    assert meaningful(queued(2), queued(1))
+
+
+async def test_first_text_at_once_then_one_edit_per_interval_on_halving() -> None:
+    clock = Clock()
+    edits: list[tuple[float, str]] = []
+
+    async def edit(text: str) -> None:
+        edits.append((clock.now, text))
+
+    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)
+    await progress.update(queued(40))
+    await settle(progress)
+    assert edits == [(0.0, queued(40))]
+    clock.now = 2.0
+    await progress.update(queued(30))  # not half: ignored
+    await settle(progress)
+    assert len(edits) == 1
+    await progress.update(queued(20))  # half, but only 2 s after the last edit: waits
+    await progress.update(queued(19))  # the newest meaningful text wins
+    await settle(progress)
+    assert edits[1] == (pytest.approx(PROGRESS_EDIT_INTERVAL), queued(19))
+    assert clock.slept == [pytest.approx(8.0)]
+    await progress.close()
+
+
+async def test_close_drops_a_pending_edit() -> None:
+    clock = Clock()
+    edits: list[str] = []
+
+    async def edit(text: str) -> None:
+        edits.append(text)
+
+    progress = ProgressMessage(edit, clock=clock, sleep=asyncio.sleep)  # real sleep: never reached
+    await progress.update(queued(8))
+    await asyncio.sleep(0)
+    await progress.update("Generating with `m`…")  # within the interval: pending
+    await progress.close()
+    assert edits == [queued(8)]
+
+
+class ManualClock(Clock):
+    """Virtual time moved by the test: a sleeper wakes once `tick` passes its deadline."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    async def sleep(self, delay: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self.sleepers.append((self.now + delay, future))
+        await future
+
+    async def tick(self, seconds: float) -> None:
+        self.now += seconds
+        for deadline, future in list(self.sleepers):
+            if deadline <= self.now + 1e-9:
+                self.sleepers.remove((deadline, future))
+                future.set_result(None)
+        for _ in range(3):
+            await asyncio.sleep(0)  # let the flusher run
+
+
+@pytest.mark.parametrize("depth", [10, 100, 1000])
+async def test_edits_grow_with_jobs_not_with_wait(depth: int) -> None:
+    """A job reported every 0.1 s of a long wait, from position `depth` to 1, then started."""
+    clock = ManualClock()
+    edits: list[str] = []
+
+    async def edit(text: str) -> None:
+        edits.append(text)
+
+    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)
+    for position in range(depth, 0, -1):
+        for _ in range(10):  # the same position reported for a second: no edit for repeats
+            await progress.update(queued(position))
+            await clock.tick(0.1)
+    await progress.update("Generating with `m`…")
+    await clock.tick(PROGRESS_EDIT_INTERVAL)
+    assert edits[0] == queued(depth)
+    assert edits[-1] == "Generating with `m`…"
+    # The wait is `depth` seconds, yet the edits are bounded by the halvings of the position.
+    assert len(edits) <= depth.bit_length() + 2
+    await progress.close()
