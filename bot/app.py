@@ -14,7 +14,7 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from bot import command_sync
+from bot import command_sync, priming
 from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService, Plan
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
@@ -99,6 +99,8 @@ class ImageBot(commands.AutoShardedBot):
         self._cancellable: dict[str, tuple[asyncio.Task[Any], Plan]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
+        self.primer = priming.GuildPrimer(store.prime_guilds)
+        self._heap_frozen = False
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -141,6 +143,7 @@ class ImageBot(commands.AutoShardedBot):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, *self._jobs, return_exceptions=True)
+        await self.primer.close()
         await self._retire()
         await self.loop_monitor.stop()
         await super().close()
@@ -232,17 +235,27 @@ class ImageBot(commands.AutoShardedBot):
         """Ignore messages: there are no prefix commands (and no message intents to get any)."""
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        """Warm the settings cache so the first command in any channel needs no database read."""
-        try:
-            await self.store.prime_guild(guild.id, [channel.id for channel in guild.channels])
-        except Exception:
-            log.exception("could not load settings for guild %s", guild.id)
+        """Warm the settings cache so the first command in any channel needs no database read.
+
+        Guilds arriving together (the GUILD_CREATE burst at start-up) are primed in batches
+        of 100 with two queries per batch (`bot.priming`).
+        """
+        self.primer.add(guild.id, [channel.id for channel in guild.channels])
 
     async def on_ready(self) -> None:
-        """Log the connection once per (re)connect."""
+        """Log the connection once per (re)connect; the first time, freeze the warm heap."""
         log.info(
             "connected as %s (%s) with %d shard(s)", self.user, self.application_id, self.shard_count or 1
         )
+        if not self._heap_frozen:
+            self._heap_frozen = True
+            self.spawn(self._freeze_when_primed(), name="freeze-heap")
+
+    async def _freeze_when_primed(self) -> None:
+        """After READY and priming, move the start-up heap out of the collector's way."""
+        await self.primer.wait_idle()
+        frozen, seconds = priming.freeze_heap()
+        log.info("start-up heap frozen: %d objects (collection took %.0f ms)", frozen, seconds * 1e3)
 
     def is_ready_for_health(self) -> bool:
         """Readiness for `/healthz`: ready, and every shard's gateway websocket is connected."""

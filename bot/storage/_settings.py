@@ -249,6 +249,42 @@ class SettingsMixin:
             self._channels.put((guild_id, channel_id), overrides.get(channel_id, empty), epoch=epoch)
         return await self.get_guild_settings(guild_id)
 
+    async def prime_guilds(self, guilds: Mapping[int, Iterable[int]]) -> None:
+        """Warm the cache for many guilds and their channels with two queries in all.
+
+        The batched form of `prime_guild`, for the burst of GUILD_CREATEs at start-up: guilds
+        without stored settings get defaults, channels without overrides empty
+        `ChannelSettings()`. Keep a batch to a few hundred guilds (one `IN` list each).
+
+        Args:
+            guilds: Guild id -> its channel ids.
+        """
+        if not guilds:
+            return
+        ids = list(guilds)
+        guild_epoch, channel_epoch = self._guilds.epoch, self._channels.epoch
+        guild_query = select(guild_settings.c.guild_id, guild_settings.c.data).where(
+            guild_settings.c.guild_id.in_(ids)
+        )
+        channel_query = select(
+            channel_settings.c.guild_id, channel_settings.c.channel_id, channel_settings.c.data
+        ).where(channel_settings.c.guild_id.in_(ids))
+        async with self._engine.connect() as conn:
+            guild_rows = (await conn.execute(guild_query)).all()
+            channel_rows = (await conn.execute(channel_query)).all()
+        stored = {row.guild_id: _lenient(GuildSettings, row.data) for row in guild_rows}
+        overrides = {
+            (row.guild_id, row.channel_id): _lenient(ChannelSettings, row.data)
+            for row in channel_rows
+            if row.data
+        }
+        empty_guild, empty_channel = GuildSettings(), ChannelSettings()
+        for guild_id, channel_ids in guilds.items():
+            self._guilds.put(guild_id, stored.get(guild_id, empty_guild), epoch=guild_epoch)
+            for channel_id in channel_ids:
+                key = (guild_id, channel_id)
+                self._channels.put(key, overrides.get(key, empty_channel), epoch=channel_epoch)
+
     def _guild_target(self, guild_id: int) -> _Target:
         return _Target(
             table=guild_settings,

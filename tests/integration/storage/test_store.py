@@ -616,3 +616,37 @@ async def test_a_multi_message_result_keeps_every_message_id(store: Store) -> No
     scrubbed = await store.get_job(job.id)
     assert scrubbed is not None
     assert (scrubbed.message_id, scrubbed.extra_message_ids) == (None, [])
+
+
+async def test_prime_guilds_warms_many_guilds_with_two_queries(
+    backend: Backend, store: Store, clock: FakeClock
+) -> None:
+    from sqlalchemy import event
+
+    await store.update_guild_settings(3, 99, max_count=5)
+    await store.update_channel_settings(4, 41, 99, aspect_ratio="16:9")
+    fresh = await backend.open(clock=clock)  # another process: empty caches, same database
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sync_engine = fresh._engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        guilds = {guild_id: [guild_id * 10 + c for c in range(1, 4)] for guild_id in range(1, 101)}
+        await fresh.prime_guilds(guilds)
+        assert len(statements) == 2  # 100 guilds and 300 channels: one query for each table
+        event.remove(sync_engine, "before_cursor_execute", count)
+        assert fresh.get_cached_guild_settings(3) is not None
+        assert fresh.get_cached_guild_settings(3).max_count == 5  # type: ignore[union-attr]
+        assert fresh.get_cached_guild_settings(7) == GuildSettings()
+        assert fresh.get_cached_channel_settings(4, 41) == ChannelSettings(aspect_ratio="16:9")
+        assert fresh.get_cached_channel_settings(4, 42) == ChannelSettings()
+        assert fresh.get_cached_channel_settings(100, 1003) == ChannelSettings()
+        assert fresh.get_cached_channel_settings(4, 44) is None  # not a channel of the guild
+    finally:
+        if event.contains(sync_engine, "before_cursor_execute", count):
+            event.remove(sync_engine, "before_cursor_execute", count)
+        await fresh.close()
