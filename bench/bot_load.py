@@ -119,7 +119,7 @@ def noise_png(side: int, seed: int) -> bytes:
 class FakesServer:
     """Both fakes plus a control app; runs in the child process."""
 
-    def __init__(self, members: int, image_bytes: int, scenario: str = "default") -> None:
+    def __init__(self, members: int, image_bytes: int, scenario: str = "default", hold: float = 0.0) -> None:
         self.world = FakeWorld.default()
         # Added before the bot connects, so GUILD_CREATE carries them.
         self.members = [self.world.add_member(self.world.guild, f"load{i:03d}") for i in range(members)]
@@ -130,7 +130,7 @@ class FakesServer:
             images = [make_png(image_bytes, seed=i) for i in range(IMAGES_PER_JOB)]
             self.upload_limit = None
         self.image_sizes = [len(image) for image in images]
-        self.reply = ImagesReply(images)
+        self.reply = ImagesReply(images, delay=hold)  # `--gateway-hold`: a generation's duration
         del images
         self.body_bytes = len(self.reply.body)  # serialised once, here, before anything is timed
         self.ai = FakeAIGateway()
@@ -265,11 +265,11 @@ class FakesServer:
         return web.json_response({"ok": True})
 
 
-async def serve_fakes(members: int, image_bytes: int, scenario: str = "default") -> None:
+async def serve_fakes(members: int, image_bytes: int, scenario: str = "default", hold: float = 0.0) -> None:
     """Run the fakes and the control app until `POST /shutdown` (child process)."""
     from bot.observability import EventLoopMonitor
 
-    server = FakesServer(members, image_bytes, scenario)
+    server = FakesServer(members, image_bytes, scenario, hold)
     runner = web.AppRunner(server.control_app(), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -428,6 +428,7 @@ class StallSampler(threading.Thread):
 class BotSide:
     """Bot-process timestamps, keyed by interaction id / token."""
 
+    received: dict[int, float] = field(default_factory=dict)  # INTERACTION_CREATE parsed
     defer_sent: dict[int, float] = field(default_factory=dict)
     defer_answered: dict[int, float] = field(default_factory=dict)
     uploads: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
@@ -464,7 +465,7 @@ class BotSide:
                 self.uploads.setdefault(key[1], []).append((context.started, now))
 
         trace = aiohttp.TraceConfig()
-        trace.on_request_start.append(start)
+        trace.on_request_start.append(start)  # runs as the request is written: before any await
         trace.on_request_headers_sent.append(headers_sent)
         trace.on_request_end.append(end)
         return trace
@@ -518,6 +519,8 @@ class Round:
     healthz: list[tuple[float, float, bool]] = field(default_factory=list)
     floor: dict[str, float] = field(default_factory=dict)
     budget_stats: dict[str, float] = field(default_factory=dict)
+    bot_cpu: float = 0.0  # seconds of CPU of the bot process during the load
+    image_mib_per_job: float = 0.0
 
     @property
     def loop_max_lag(self) -> float:
@@ -554,7 +557,7 @@ def _defer_histogram(bot: Any) -> dict[str, float]:
 
 
 async def _start_fakes(
-    members: int, image_bytes: int, scenario: str
+    members: int, image_bytes: int, scenario: str, hold: float = 0.0
 ) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -566,6 +569,8 @@ async def _start_fakes(
         str(image_bytes),
         "--scenario",
         scenario,
+        "--gateway-hold",
+        str(hold),
         stdin=asyncio.subprocess.PIPE,  # never written: its EOF tells the fakes the bench is gone
         stdout=asyncio.subprocess.PIPE,
         cwd=str(ROOT),
@@ -590,7 +595,8 @@ async def run_round(args: argparse.Namespace, jobs: int) -> Round:
 
     result = Round(jobs=jobs, interactions=args.interactions, scenario=args.scenario)
     logging.getLogger().addHandler(result.logs)
-    proc, urls = await _start_fakes(args.interactions, args.image_bytes, args.scenario)
+    proc, urls = await _start_fakes(args.interactions, args.image_bytes, args.scenario, args.gateway_hold)
+    result.image_mib_per_job = sum(urls["image_sizes"]) / 2**20
     print(f"fakes process pid {proc.pid}; bot process pid {os.getpid()}")
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -609,6 +615,7 @@ async def run_round(args: argparse.Namespace, jobs: int) -> Round:
                     bot = await build_bot(settings, session, store)
                     try:
                         bot.http.http_trace = result.bot_side.trace()  # discord.py's `http_trace` hook
+                        _stamp_interactions(bot, result.bot_side)
                         await bot.catalog.refresh()  # as at start-up (tests/bot/conftest.py)
                         with patched_discord_endpoints(urls["api_base"], urls["gateway_url"]):
                             bot._connection.guild_ready_timeout = 0.05  # as BotHarness does
@@ -649,6 +656,25 @@ async def run_round(args: argparse.Namespace, jobs: int) -> Round:
     return result
 
 
+def _stamp_interactions(bot: Any, side: BotSide) -> None:
+    """Stamp each INTERACTION_CREATE as discord.py parses it (the bot's "received")."""
+    parsers = bot._connection.parsers
+    original = parsers["INTERACTION_CREATE"]
+
+    def parse(data: dict[str, Any]) -> None:
+        side.received.setdefault(int(data["id"]), time.monotonic())
+        original(data)
+
+    parsers["INTERACTION_CREATE"] = parse
+
+
+def _cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU of a process (this one by default), from /proc."""
+    with open(f"/proc/{pid or 'self'}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _load(
     args: argparse.Namespace, bot: Any, control: aiohttp.ClientSession, urls: dict[str, Any], result: Round
 ) -> None:
@@ -686,6 +712,7 @@ async def _load(
         if profiler is not None:
             profiler.enable()
         result.started_at = time.monotonic()
+        result.bot_cpu = -_cpu_seconds()
         async with control.post(urls["control"] + "/dispatch", json={"count": args.interactions}) as resp:
             result.dispatch_seconds = (await resp.json())["dispatch_seconds"]
         timeout = aiohttp.ClientTimeout(total=args.timeout + 30)
@@ -695,6 +722,7 @@ async def _load(
             result.fakes = await resp.json()
         result.wall = time.monotonic() - result.started_at
         await bot.wait_idle()  # the last job's ledger write after its final edit
+        result.bot_cpu += _cpu_seconds()
         if profiler is not None:
             profiler.disable()
         await monitor.stop()
@@ -815,6 +843,12 @@ def report(result: Round) -> dict[str, Any]:
     print(f"  bot side        {_dist(to_request)}   (dispatch -> bot starts the callback request)")
     print(f"  wire + fake     {_dist(wire)}   (request start -> fake records it)")
     print(f"  bot sees 204    {_dist(answered)}   (dispatch -> defer() answered, bot's clock)")
+    bot_defer = [
+        (side.defer_sent[ident] - side.received[ident]) * 1000
+        for ident in side.received
+        if ident in side.defer_sent
+    ]
+    print(f"  bot only        {_dist(bot_defer)}   (INTERACTION_CREATE parsed -> deferral request written)")
     hist = result.defer_hist
     if hist.get("count"):
         print(
@@ -893,6 +927,15 @@ def report(result: Round) -> dict[str, Any]:
             f"concurrent uploads max {most} ({at_peak} at the RSS peak)"
         )
     failed = result.failed
+    jobs = max(1, len(rows))
+    edits = sum(r["progress_edits"] for r in rows)
+    image_mib = result.image_mib_per_job
+    cpu_ms_per_job = result.bot_cpu * 1000 / jobs
+    budget_ms = 7 + 1.8 * image_mib  # issue 14: 7 ms per job + 1.8 ms per image-MiB
+    print(
+        f"bot process CPU during the load: {result.bot_cpu:.2f} s = {cpu_ms_per_job:.1f} ms per job "
+        f"({image_mib:.0f} image-MiB per job; target <= {budget_ms:.1f} ms per job); fakes' CPU below"
+    )
     print(
         f"interactions: {len(rows)}, deferred {sum(r['deferred'] for r in rows)}, "
         f"with {IMAGES_PER_JOB} images {sum(r['files'] == IMAGES_PER_JOB for r in rows)} "
@@ -939,6 +982,10 @@ def report(result: Round) -> dict[str, Any]:
                 f"{result.wall / floor['floor_s']:.2f} × the floor"
             )
     return {
+        "bot_defer_p99_ms": _percentile(bot_defer, 0.99) if bot_defer else float("inf"),
+        "edits_per_job": edits / jobs,
+        "cpu_ms_per_job": cpu_ms_per_job,
+        "image_mib_per_job": image_mib,
         "healthz_p99_ms": _percentile(healthz_ms, 0.99) if healthz_ms else float("inf"),
         "healthz_failed": healthz_failed,
         "wall_s": result.wall,
@@ -982,6 +1029,16 @@ def summary_line_4k(figures: dict[str, Any]) -> str:
     )
 
 
+def summary_line_issue14(figures: dict[str, Any]) -> str:
+    """The headline: bot-side deferral, stall, edits, CPU, RSS, failures."""
+    return (
+        f"bot_load: defer_p99_ms={figures['bot_defer_p99_ms']:.1f} "
+        f"loop_stall_max_ms={figures['loop_max_lag_ms']:.1f} edits_per_job={figures['edits_per_job']:.2f} "
+        f"cpu_ms_per_job={figures['cpu_ms_per_job']:.1f} rss_peak_mb={figures['peak_rss_mb']:.0f} "
+        f"failed={figures['failed']}"
+    )
+
+
 def summary_line(figures: dict[str, Any]) -> str:
     """The machine-readable last line."""
     return (
@@ -1008,6 +1065,9 @@ def main() -> None:
     )
     parser.add_argument("--image-bytes", type=int, default=IMAGE_BYTES)
     parser.add_argument(
+        "--gateway-hold", type=float, default=0.0, help="seconds the fake gateway takes per generation"
+    )
+    parser.add_argument(
         "--timeout", type=float, default=None, help="seconds to wait for every result (default 60; 4k: 900)"
     )
     parser.add_argument("--debug-slow", action="store_true", help="asyncio debug: report callbacks > 25 ms")
@@ -1022,10 +1082,11 @@ def main() -> None:
     if args.interactions is None:
         args.interactions = 8 if four_k else 100
     if args.timeout is None:
-        args.timeout = 900.0 if four_k else 60.0
+        drain = args.interactions * args.gateway_hold / max(1, args.jobs)  # the queue's own wait
+        args.timeout = 900.0 if four_k else 60.0 + 2 * drain
     if args.serve_fakes:
         logging.basicConfig(level=logging.ERROR)
-        asyncio.run(serve_fakes(args.members, args.image_bytes, args.scenario))
+        asyncio.run(serve_fakes(args.members, args.image_bytes, args.scenario, args.gateway_hold))
         return
     if four_k:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -1080,6 +1141,7 @@ def main() -> None:
         f"{LOOP_LAG_BUDGET_MS:.0f} ms, peak RSS < {RSS_BUDGET_MB:.0f} MB, 0 failed interactions"
     )
     print(summary_line(figures))
+    print(summary_line_issue14(figures))
 
 
 if __name__ == "__main__":

@@ -88,10 +88,14 @@ def main() -> None:
     gc.collect()
     tracked = len(gc.get_objects())
     before = full_collections(args.rounds)
-    frozen, _ = freeze_heap()
+    seconds = freeze_heap()
+    frozen = gc.get_freeze_count()
     after = full_collections(args.rounds)
     ms = [statistics.median(times) * 1e3 for times in (before, after)]
-    print(f"heap: {tracked} objects tracked by the collector ({args.guilds} guilds); {frozen} frozen")
+    print(
+        f"heap: {tracked} objects tracked by the collector ({args.guilds} guilds); {frozen} frozen"
+        f" in {seconds * 1e3:.2f} ms"
+    )
     print(
         f"full collection ms, median of {args.rounds}: before freeze {ms[0]:.1f}"
         f" (min {min(before) * 1e3:.1f}, max {max(before) * 1e3:.1f}),"

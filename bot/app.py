@@ -254,8 +254,8 @@ class ImageBot(commands.AutoShardedBot):
     async def _freeze_when_primed(self) -> None:
         """After READY and priming, move the start-up heap out of the collector's way."""
         await self.primer.wait_idle()
-        frozen, seconds = priming.freeze_heap()
-        log.info("start-up heap frozen: %d objects (collection took %.0f ms)", frozen, seconds * 1e3)
+        seconds = priming.freeze_heap()
+        log.info("start-up heap frozen out of the garbage collector's way (%.1f ms)", seconds * 1e3)
 
     def is_ready_for_health(self) -> bool:
         """Readiness for `/healthz`: ready, and every shard's gateway websocket is connected."""

@@ -5,7 +5,7 @@ Priming each on its own costs two queries per guild and leaves the cache cold we
 READY; `GuildPrimer` gathers the guilds that arrive together and primes up to `batch` of
 them with two queries in all (`Store.prime_guilds`).
 
-Once READY has fired and priming is done, `freeze_heap` moves every object alive then (the
+Once READY has fired and priming is done, `freeze_heap` moves every object tracked then (the
 imported modules, discord.py's caches, the primed settings) into the permanent generation:
 full garbage collections then only walk what was allocated since, instead of pausing the
 loop for 100 ms or more over hundreds of thousands of long-lived objects.
@@ -87,14 +87,18 @@ class GuildPrimer:
         self._idle.set()
 
 
-def freeze_heap() -> tuple[int, float]:
-    """Collect once, then move every surviving object to the permanent generation.
+def freeze_heap() -> float:
+    """Move every object tracked by the collector to the permanent generation.
+
+    No collection first: on a start-up heap of a few hundred thousand objects that is itself
+    a full collection (hundreds of milliseconds on a busy machine, measured in `bench/bot_load`
+    right after READY), while `gc.freeze()` only relinks the generations' lists. The price is
+    that start-up garbage still uncollected then stays in memory: a few megabytes at most.
 
     Returns:
-        The objects frozen, and the seconds the collection took.
+        The seconds freezing took (`gc.get_freeze_count()` says how many objects, but counts
+        them one by one: not something to run on the event loop).
     """
     started = time.perf_counter()
-    gc.collect()
-    elapsed = time.perf_counter() - started
     gc.freeze()
-    return gc.get_freeze_count(), elapsed
+    return time.perf_counter() - started
