@@ -23,6 +23,7 @@ from bot.storage.store import Store
 from bot.tree import ImageBotTree
 from bot.ui import recovery
 from bot.ui.modlog import ModLog
+from bot.ui.undelivered import UndeliveredResults
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class ImageBot(commands.AutoShardedBot):
         self.metrics = metrics
         self.sync_commands = sync_commands
         self.modlog = ModLog(self)
+        self.undelivered = UndeliveredResults()  # results Discord would not take, for /job
         # Feeds the event-loop lag gauge for the bot's whole life (see setup_hook and close).
         self.loop_monitor = EventLoopMonitor(LOOP_MONITOR_INTERVAL, metrics=metrics)
         self.accepting_jobs = True

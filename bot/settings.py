@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         le=120,
         description="Seconds one database call may take before members are told to retry.",
     )
+    delivery_retry_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        le=600,
+        description="Seconds a result upload Discord refuses (429/5xx) is retried before the fallback.",
+    )
     redis_timeout: float = Field(
         default=5.0, gt=0, le=60, description="Seconds one Redis command may take (connect included)."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -10,6 +12,7 @@ from bot.app import ImageBot
 from bot.errors import UserFacingError
 from bot.ui.buttons import JobButton, on_edit_prompt_submit, result_view
 from bot.ui.render import job_embed
+from bot.ui.undelivered import SpooledResult, describe_numbers
 
 Interaction = discord.Interaction[ImageBot]
 
@@ -40,7 +43,13 @@ class Results(commands.Cog):
         Args:
             job_id: The id shown under a result.
         """
-        job = await self.bot.store.get_job(job_id.strip())
+        job_id = job_id.strip()
+        spooled = self.bot.undelivered.get(job_id)
+        if spooled is not None and spooled.owner_id == interaction.user.id:
+            # Images Discord would not take earlier; served from memory (the database may be down).
+            await send_spooled(interaction, spooled)
+            return
+        job = await self.bot.store.get_job(job_id)
         if job is None or (job.guild_id is not None and job.guild_id != interaction.guild_id):
             raise UserFacingError("No job with that id here.")
         if job.user_id != interaction.user.id and not interaction.permissions.manage_messages:
@@ -51,6 +60,19 @@ class Results(commands.Cog):
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+
+
+async def send_spooled(interaction: Interaction, spooled: SpooledResult) -> None:
+    """Hand the member the images of their job that could not be posted (privately)."""
+    numbers = describe_numbers(spooled.numbers)
+    header = f"{numbers} of job `{spooled.job_id}`, which could not be posted earlier."
+    for index, batch in enumerate(spooled.batches):
+        files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in batch]
+        kwargs = {"files": files, "ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
+        if index == 0:
+            await interaction.response.send_message(header, **kwargs)
+        else:
+            await interaction.followup.send(**kwargs)
 
 
 async def setup(bot: ImageBot) -> None:

@@ -6,8 +6,8 @@ import contextlib
 import io
 import logging
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import discord
@@ -29,6 +29,8 @@ from bot.generation import Outcome
 from bot.replies import token_usable
 from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progress_for, release_placeholder
 from bot.ui.inputs import OPTIONS_KEY, InputSource
+from bot.ui.posting import retry_budget
+from bot.ui.retrying import with_retries
 from bot.ui.streaming import Editor, FollowupSender, StreamedText, TextFile
 from bot.ui.text import defuse_model_text
 
@@ -42,6 +44,7 @@ Interaction = discord.Interaction["ImageBot"]
 MAX_INPUT_IMAGE_BYTES = 20 * 2**20  # providers cap reference images around 20 MB
 NO_MENTIONS = discord.AllowedMentions.none()
 _ATTACHMENT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
+T = TypeVar("T")
 
 
 def check_attachment(attachment: discord.Attachment) -> None:
@@ -124,29 +127,49 @@ def _file(attachment: TextFile) -> discord.File:
     return discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
 
 
+def _files(attachment: TextFile | None) -> Any:
+    """A fresh file list per attempt (a retried request must not re-send a consumed buffer)."""
+    return [_file(attachment)] if attachment is not None else discord.utils.MISSING
+
+
 def _editors(interaction: Interaction, ephemeral: bool) -> tuple[Editor, FollowupSender]:
+    budget = retry_budget(interaction)
+
+    async def retried(send: Callable[[], Awaitable[T]], what: str) -> T:
+        # Streamed text outlives discord.py's five tries in a 429/5xx storm (the flusher waits).
+        return await with_retries(send, deadline=time.monotonic() + budget, what=what)
+
     async def edit_original(text: str, *, attachment: TextFile | None = None) -> None:
         if token_usable(interaction):
-            files = [_file(attachment)] if attachment is not None else discord.utils.MISSING
             # view=None: the queue's Cancel button goes once text streams.
-            await interaction.edit_original_response(
-                content=text, view=None, allowed_mentions=NO_MENTIONS, attachments=files
+            await retried(
+                lambda: interaction.edit_original_response(
+                    content=text, view=None, allowed_mentions=NO_MENTIONS, attachments=_files(attachment)
+                ),
+                "editing streamed text",
             )
             interaction.extras["original_edited"] = True
 
     async def send_followup(text: str, *, attachment: TextFile | None = None) -> Editor:
-        message = await interaction.followup.send(
-            text,
-            ephemeral=ephemeral,
-            wait=True,
-            allowed_mentions=NO_MENTIONS,
-            file=_file(attachment) if attachment is not None else discord.utils.MISSING,
+        message = await retried(
+            lambda: interaction.followup.send(
+                text,
+                ephemeral=ephemeral,
+                wait=True,
+                allowed_mentions=NO_MENTIONS,
+                file=_file(attachment) if attachment is not None else discord.utils.MISSING,
+            ),
+            "sending streamed text",
         )
 
         async def edit(new_text: str, *, attachment: TextFile | None = None) -> None:
             if token_usable(interaction):
-                files = [_file(attachment)] if attachment is not None else discord.utils.MISSING
-                await message.edit(content=new_text, allowed_mentions=NO_MENTIONS, attachments=files)
+                await retried(
+                    lambda: message.edit(
+                        content=new_text, allowed_mentions=NO_MENTIONS, attachments=_files(attachment)
+                    ),
+                    "editing streamed text",
+                )
 
         return edit
 

@@ -20,12 +20,13 @@ from bot.gateway.models import GeneratedImage
 from bot.generation import QUEUED_PREFIX, Kind, Outcome, Plan, Requester
 from bot.money import accepted_cost
 from bot.policy import RequestedOptions
-from bot.replies import is_expired_token_error, token_usable
+from bot.replies import token_usable
 from bot.ui.buttons import cancel_view, result_view
 from bot.ui.files import fit_images
 from bot.ui.place import check_place
+from bot.ui.posting import PLACEHOLDER_ID, ResultPoster, retry_budget
 from bot.ui.progress import ProgressMessage
-from bot.ui.render import MessagePayload, ResultInfo, result_payloads
+from bot.ui.render import ResultInfo, result_payloads
 
 if TYPE_CHECKING:
     from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction["ImageBot"]
 REQUIRED_PUBLIC_PERMISSIONS = ("embed_links", "attach_files")
 # interaction.extras keys shared with bot.replies and bot.ui.chat.
-PLACEHOLDER_ID = "placeholder_message_id"
 EPHEMERAL_DEFER = "ephemeral_defer"  # the "thinking" message is private
 PRIVATE_JOB = "private_job"  # the result is private (known once the job is planned)
 RESULT_IN_FOLLOWUPS = "result_in_followups"  # the placeholder's visibility is not the result's
@@ -288,12 +288,11 @@ async def deliver_images(
     payloads = result_payloads(
         batches, info, requester_id=interaction.user.id, view_factory=lambda: result_view(plan.job_id)
     )
+    poster = ResultPoster(interaction, plan.job_id, ephemeral, retry_budget(interaction))
     messages: list[discord.Message] = []
     try:
-        for index, payload in enumerate(payloads):
-            message = await _post(
-                interaction, payload, ephemeral=ephemeral, edit_original=edit_original and index == 0
-            )
+        for index, (payload, batch) in enumerate(zip(payloads, batches, strict=True)):
+            message = await poster.post(payload, batch, edit_original=edit_original and index == 0)
             if message is not None:
                 messages.append(message)
     finally:
@@ -301,61 +300,18 @@ async def deliver_images(
             payload.close()
     interaction.extras["original_edited"] = True
     bot = interaction.client
+    await poster.finish(bot.undelivered.put, total=sum(len(batch) for batch in batches))
     if messages:
-        await bot.store.update_job(
-            outcome.plan.job_id, message_id=messages[0].id, extra_message_ids=[m.id for m in messages[1:]]
-        )
+        try:
+            await bot.store.update_job(
+                plan.job_id, message_id=messages[0].id, extra_message_ids=[m.id for m in messages[1:]]
+            )
+        except Exception as exc:  # the images are posted; only the /job link and Delete lose them
+            log.warning("could not record the messages of job %s: %s", plan.job_id, exc)
     if outcome.plan.flagged_terms:
         jump = messages[0].jump_url if messages else None
         bot.spawn(bot.modlog.flagged(outcome.plan, jump), name=f"flag-{outcome.plan.job_id}")
     return messages
-
-
-async def _post(
-    interaction: Interaction, payload: MessagePayload, *, ephemeral: bool, edit_original: bool
-) -> discord.Message | None:
-    """Edit the deferred message or send a followup; past the token's life, send to the channel.
-
-    A private result is never made public: past the token's life it stays stored for `/job`.
-    """
-    if token_usable(interaction):
-        try:
-            if edit_original:
-                return await interaction.edit_original_response(**payload.edit_kwargs())
-            return await interaction.followup.send(**payload.send_kwargs(), ephemeral=ephemeral, wait=True)
-        except discord.HTTPException as exc:
-            if not is_expired_token_error(exc):
-                raise
-            log.info("interaction token expired for %s", interaction.id)
-    if ephemeral:
-        log.warning("private result of interaction %s outlived its token; kept for /job", interaction.id)
-        return None
-    return await post_to_channel(interaction, payload)
-
-
-async def post_to_channel(interaction: Interaction, payload: MessagePayload) -> discord.Message:
-    """Post a result in the channel, replying to the requester (the only one pinged).
-
-    Raises:
-        UserFacingError: the channel cannot be reached (the job stays stored for `/job`).
-    """
-    channel = interaction.channel
-    if not isinstance(channel, discord.abc.Messageable):
-        raise UserFacingError("Your images are ready but I cannot post here. Use `/job` to see them.")
-    payload.rewind()  # a failed edit may have read the files already
-    kwargs = payload.send_kwargs()
-    content = kwargs.pop("content", None) or ""
-    # The requester is pinged by the mention in the content; the replied-to "thinking"
-    # message is the bot's own, so the reply itself pings nobody.
-    kwargs["allowed_mentions"] = discord.AllowedMentions(
-        everyone=False, roles=False, users=[discord.Object(interaction.user.id)], replied_user=False
-    )
-    placeholder = interaction.extras.get(PLACEHOLDER_ID)
-    if placeholder is not None and interaction.channel_id is not None:
-        kwargs["reference"] = discord.MessageReference(
-            message_id=placeholder, channel_id=interaction.channel_id, fail_if_not_exists=False
-        )
-    return await channel.send(f"{interaction.user.mention} {content}".strip()[:2000], **kwargs)
 
 
 def attachment_limit_error(size: int, limit: int) -> InputError:

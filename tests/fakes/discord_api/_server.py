@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -46,11 +47,16 @@ class Fault:
     scope: str = "user"
     is_global: bool = False
     hits: int = 0
+    when: Callable[[RecordedRequest], bool] | None = None
 
-    def matches(self, method: str, path: str) -> bool:
-        """Whether this fault applies to ``method path`` (glob on the path after ``/api/v10``)."""
+    def matches(self, method: str, path: str, record: RecordedRequest | None = None) -> bool:
+        """Whether this fault applies to ``method path`` (glob on the path after ``/api/v10``)
+        and, with a ``when`` predicate, to the request itself (e.g. only uploads)."""
         return (
-            self.hits < self.times and self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
+            self.hits < self.times
+            and self.method in ("*", method)
+            and fnmatch.fnmatchcase(path, self.path)
+            and (self.when is None or record is None or self.when(record))
         )
 
     def response(self) -> web.Response:
@@ -165,14 +171,18 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
         retry_after: float = 0.05,
         scope: str = "user",
         is_global: bool = False,
+        when: Callable[[RecordedRequest], bool] | None = None,
     ) -> Fault:
         """Answer the next ``times`` requests matching ``method`` and the ``path`` glob with ``status``.
 
         ``path`` is matched after ``/api/v10`` with :func:`fnmatch.fnmatchcase` (``*`` spans ``/``),
         e.g. ``inject_fault("POST", "/webhooks/*", status=429)``. A 429 carries Discord's headers
         (``Retry-After``, ``X-RateLimit-*``, ``Via``) and body (``retry_after``, ``global``).
+        ``when`` narrows the fault to requests it accepts (e.g. ``lambda r: bool(r.files)``: only
+        uploads fail, so the bot's notices still get through). A storm is ``times`` larger than
+        discord.py's five tries.
         """
-        fault = Fault(method.upper(), path, status, times, retry_after, scope, is_global)
+        fault = Fault(method.upper(), path, status, times, retry_after, scope, is_global, when=when)
         self.faults.append(fault)
         return fault
 
@@ -198,7 +208,7 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
         known = self._by_token.get(request.match_info.get("token", ""))
         if known is not None:
             record.interaction_id = known.id
-        fault = next((f for f in self.faults if f.matches(request.method, record.path)), None)
+        fault = next((f for f in self.faults if f.matches(request.method, record.path, record)), None)
         if fault is not None:
             fault.hits += 1
             response: web.StreamResponse = fault.response()

@@ -1,0 +1,204 @@
+"""Posting a result's messages so that nothing the gateway billed is lost.
+
+Each message is first sent through the interaction (edit of the deferred message or a
+followup), retried past discord.py's own attempts while the token lives (`with_retries`,
+bounded by `DELIVERY_RETRY_SECONDS`). When that still fails, or the token has expired:
+
+- a public result is posted in the channel (a reply mentioning only the requester; needs
+  Send Messages and Attach Files), retried the same way;
+- a private result is never made public: it is kept in the bot's `UndeliveredResults` for `/job`.
+
+Whatever could not be posted either way is kept there too, and the member is told
+which images are missing and how to get them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import UserFacingError
+from bot.replies import TOKEN_SAFETY_MARGIN, is_expired_token_error, respond, token_usable
+from bot.ui.files import FittedImage
+from bot.ui.render import MessagePayload
+from bot.ui.retrying import is_transient, with_retries
+from bot.ui.undelivered import SpooledFile, SpooledResult, describe_numbers
+
+if TYPE_CHECKING:
+    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction["ImageBot"]
+PLACEHOLDER_ID = "placeholder_message_id"  # interaction.extras: the deferred message's id
+FALLBACK_NOTE = "-# Posted here because Discord would not take the reply to your command."
+DEFAULT_RETRY_SECONDS = 120.0
+
+
+@dataclass
+class ResultPoster:
+    """Posts the messages of one result in order and remembers what did not get through.
+
+    Args:
+        interaction: The job's interaction.
+        job_id: For the undelivered store and the member's instructions.
+        ephemeral: Whether the result is private.
+        retry_seconds: Retry budget for the interaction path, and again for the channel path.
+    """
+
+    interaction: Interaction
+    job_id: str
+    ephemeral: bool
+    retry_seconds: float = DEFAULT_RETRY_SECONDS
+    missing: list[list[SpooledFile]] = field(default_factory=list)
+    fell_back: bool = False
+    _interaction_broken: bool = False
+    _interaction_deadline: float | None = None
+    _channel_deadline: float | None = None
+
+    async def post(
+        self, payload: MessagePayload, batch: list[FittedImage], *, edit_original: bool
+    ) -> discord.Message | None:
+        """Post one message; None when it could not be posted (its images are kept as missing).
+
+        Raises:
+            discord.HTTPException: a non-transient refusal (e.g. 400, 403) on the interaction path.
+        """
+        if not self._interaction_broken and token_usable(self.interaction):
+            try:
+                return await with_retries(
+                    lambda: self._send_interaction(payload, edit_original=edit_original),
+                    deadline=self._interaction_deadline_at(),
+                    what=f"posting job {self.job_id}",
+                )
+            except Exception as exc:
+                if is_expired_token_error(exc):
+                    log.info("interaction token expired for %s", self.interaction.id)
+                elif is_transient(exc):
+                    log.warning("job %s: the interaction path keeps failing; falling back", self.job_id)
+                    self._interaction_broken = True
+                else:
+                    raise
+        if self.ephemeral:
+            log.warning("job %s: private result not posted; kept for /job", self.job_id)
+            self._keep(batch)
+            return None
+        try:
+            message = await with_retries(
+                lambda: post_to_channel(
+                    self.interaction, payload, note=FALLBACK_NOTE if self._interaction_broken else None
+                ),
+                deadline=self._channel_deadline_at(),
+                what=f"posting job {self.job_id} in the channel",
+            )
+        except Exception as exc:  # HTTP errors, connection errors, an unreachable channel
+            log.warning("job %s: channel fallback failed too: %s", self.job_id, exc)
+            self._keep(batch)
+            return None
+        self.fell_back = self.fell_back or self._interaction_broken
+        return message
+
+    def _keep(self, batch: list[FittedImage]) -> None:
+        # Copied now: the fitted images (RAM or spool files) are released after the job.
+        self.missing.append([SpooledFile(f.filename, f.data, _number(f.filename)) for f in batch])
+
+    async def _send_interaction(self, payload: MessagePayload, *, edit_original: bool) -> discord.Message:
+        payload.rewind()  # discord.py leaves files at their end after a failed attempt
+        if edit_original:
+            return await self.interaction.edit_original_response(**payload.edit_kwargs())
+        return await self.interaction.followup.send(
+            **payload.send_kwargs(), ephemeral=self.ephemeral, wait=True
+        )
+
+    def _interaction_deadline_at(self) -> float:
+        if self._interaction_deadline is None:
+            left = self.interaction.expires_at - discord.utils.utcnow() - TOKEN_SAFETY_MARGIN
+            budget = min(self.retry_seconds, max(left.total_seconds(), 0.0))
+            self._interaction_deadline = time.monotonic() + budget
+        return self._interaction_deadline
+
+    def _channel_deadline_at(self) -> float:
+        if self._channel_deadline is None:
+            self._channel_deadline = time.monotonic() + self.retry_seconds
+        return self._channel_deadline
+
+    async def finish(self, spool_put: Callable[[SpooledResult], bool], total: int) -> None:
+        """Keep what is missing for `/job` and tell the member exactly what happened.
+
+        Args:
+            spool_put: The bot's `UndeliveredResults.put`.
+            total: Images in the whole result.
+        """
+        if not self.missing:
+            return
+        interaction = self.interaction
+        spooled = SpooledResult(self.job_id, interaction.user.id, interaction.guild_id, self.missing)
+        numbers = spooled.numbers
+        kept = spool_put(spooled)
+        where = (
+            f"Use `/job {self.job_id}` within a day to get them (they are lost if the bot restarts)."
+            if kept
+            else "They were too large to keep; sorry."
+        )
+        if len(numbers) == total:
+            text = f"Your images are ready, but Discord would not take them. {where}"
+        else:
+            text = f"{describe_numbers(numbers)} of {total} could not be posted. {where}"
+        log.warning("job %s: images %s undelivered (kept: %s)", self.job_id, numbers, kept)
+        if not await respond(interaction, text, ephemeral=True):
+            log.warning("job %s: could not tell the member about the undelivered images", self.job_id)
+
+
+def _number(filename: str) -> int:
+    """The 1-based image number in `image_<n>.<ext>`."""
+    stem = filename.rsplit(".", 1)[0]
+    digits = stem.rsplit("_", 1)[-1]
+    return int(digits) if digits.isdigit() else 0
+
+
+async def post_to_channel(
+    interaction: Interaction, payload: MessagePayload, *, note: str | None = None
+) -> discord.Message:
+    """Post a result in the channel, replying to the requester (the only one pinged).
+
+    Args:
+        interaction: The job's interaction.
+        payload: The message.
+        note: A line added under the content (e.g. why it is posted here).
+
+    Raises:
+        UserFacingError: the channel cannot be reached (the job stays stored for `/job`).
+    """
+    channel = interaction.channel
+    if not isinstance(channel, discord.abc.Messageable):
+        raise UserFacingError("Your images are ready but I cannot post here. Use `/job` to see them.")
+    payload.rewind()  # a failed edit may have read the files already
+    kwargs = payload.send_kwargs()
+    content = kwargs.pop("content", None) or ""
+    if note:
+        content = f"{content}\n{note}".strip()
+    # The requester is pinged by the mention in the content; the replied-to "thinking"
+    # message is the bot's own, so the reply itself pings nobody.
+    kwargs["allowed_mentions"] = discord.AllowedMentions(
+        everyone=False, roles=False, users=[discord.Object(interaction.user.id)], replied_user=False
+    )
+    placeholder = interaction.extras.get(PLACEHOLDER_ID)
+    if placeholder is not None and interaction.channel_id is not None:
+        kwargs["reference"] = discord.MessageReference(
+            message_id=placeholder, channel_id=interaction.channel_id, fail_if_not_exists=False
+        )
+    return await channel.send(f"{interaction.user.mention} {content}".strip()[:2000], **kwargs)
+
+
+def retry_budget(interaction: Interaction) -> float:
+    """`DELIVERY_RETRY_SECONDS` from the bot's settings (the default without them)."""
+    settings = getattr(interaction.client, "settings", None)
+    return float(getattr(settings, "delivery_retry_seconds", DEFAULT_RETRY_SECONDS))
+
+
+__all__ = ["FALLBACK_NOTE", "PLACEHOLDER_ID", "ResultPoster", "post_to_channel", "retry_budget"]
