@@ -1098,7 +1098,12 @@ def main() -> None:
             f"/healthz p99 <= {HEALTHZ_P99_BUDGET_MS:.0f} ms, "
             f"loop stall <= {STALL_BUDGET_4K_MS:.0f} ms, 0 failed"
         )
+        before = os.getloadavg()[0]
         figures = report(asyncio.run(run_round(args, args.jobs)))
+        print(
+            f"machine load average (1 min) before/after: {before:.1f}/{os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} CPUs (other work on the machine delays the bot's threads too)"
+        )
         print(summary_line_4k(figures))
         return
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
