@@ -197,7 +197,7 @@ class ImageBudget:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=self._reencodes,
                 thread_name_prefix="image-decode",
-                initializer=_background_priority,
+                initializer=background_priority,
             )
         return self._executor
 
@@ -213,7 +213,7 @@ class ImageBudget:
         """
         if self._byte_executor is None:
             self._byte_executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="image-bytes"
+                max_workers=1, thread_name_prefix="image-bytes", initializer=background_priority
             )
         return await asyncio.get_running_loop().run_in_executor(self._byte_executor, func, *args)
 
@@ -235,12 +235,12 @@ class ImageBudget:
         return tempfile.TemporaryFile(dir=self.spool_dir)
 
 
-def _background_priority() -> None:
+def background_priority() -> None:
     """Lower the calling thread's CPU priority (Linux: a thread is a task of its own).
 
-    Re-encoding is CPU-bound and can keep every core busy; at nice 10 the kernel gives the
-    event loop's thread ~9 times their share whenever it wants to run, so `/healthz` and
-    deferrals stay prompt while images are re-encoded.
+    Re-encoding (and decoding megabytes of base64) is CPU-bound and can keep every core busy;
+    at nice 10 the kernel gives the event loop's thread ~9 times their share whenever it wants
+    to run, so `/healthz` and deferrals stay prompt while images are processed.
     """
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), DECODE_NICENESS)

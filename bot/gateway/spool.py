@@ -20,7 +20,7 @@ import threading
 import weakref
 from typing import Any, BinaryIO
 
-from bot.gateway.budget import ImageBudget
+from bot.gateway.budget import ImageBudget, background_priority
 
 _READ_BUFFER = 256 * 1024
 
@@ -174,7 +174,9 @@ def _close_later(file: BinaryIO) -> None:
     global _closer
     with _closer_lock:
         if _closer is None:
-            _closer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool-close")
+            _closer = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="spool-close", initializer=background_priority
+            )
         closer = _closer
     try:
         closer.submit(file.close)
