@@ -1,12 +1,15 @@
-"""The edit-prompt modal is answered by a fresh process (no "This interaction failed")."""
+"""Modals are answered by a fresh process (no "This interaction failed"): edit prompt, Edit image."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 
 from tests.bot.checks import ephemeral_answer, final_result, text_input_ids
 from tests.bot.conftest import BotEnv
+from tests.bot.test_edit_image import message_action
 from tests.bot.test_results import first_result
+from tests.fakes.ai_gateway import ChatReply, make_png
 from tests.fakes.payloads import EVERYONE_PERMISSIONS
 
 
@@ -68,3 +71,57 @@ async def test_a_stranger_submitting_the_modal_is_refused(bot_env: BotEnv) -> No
     answer = await ephemeral_answer(stranger)
     assert answer.data["flags"] == 64
     assert "Only the member who made this image" in answer.data["content"]
+
+
+async def open_edit_image(env: BotEnv, picture: bytes):
+    h = env.h
+    world = h.fake.world
+    attachment = h.api.add_cdn_file("owl.png", picture, channel_id=world.general.id)
+    seeded = h.api.add_message(world.general.id, world.alice.to_payload(), attachments=[attachment])
+    opened = await h.interact(message_action(env, seeded.id))
+    assert (await opened.callback()).json["type"] == 9
+    assert opened.state.modal is not None
+    assert opened.state.modal["custom_id"].startswith(f"ib:editimage:{world.general.id}:{seeded.id}:")
+    (field,) = text_input_ids(opened.state.modal["components"])
+    return seeded, opened, field
+
+
+async def test_an_edit_image_modal_opened_before_a_restart_is_answered_after_it(bot_env: BotEnv) -> None:
+    picture = make_png(6_000, seed=31)
+    _, opened, field = await open_edit_image(bot_env, picture)
+    submit = opened.submit_modal({field: "give it a hat"})
+    await bot_env.restart()
+    h = bot_env.h
+    bot_env.ai.push("chat", ChatReply(text_deltas=["A hat."], images=[make_png(9_000, seed=32)]))
+    submitted = await h.interact(submit)
+    request = await bot_env.ai_request("/chat/completions")
+    parts = request.json["messages"][-1]["content"]
+    assert {"type": "text", "text": "give it a hat"} in parts
+    (url,) = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+    assert base64.b64decode(url.split(",", 1)[1]) == picture
+    await submitted.wait_for(lambda r: bool(r.files) and r.ok, timeout=15)
+    callbacks = [r for r in submitted.requests if r.route == "interaction_callback"]
+    assert len(callbacks) == 1
+
+
+async def test_an_edit_image_modal_whose_message_was_deleted_meanwhile_is_answered(bot_env: BotEnv) -> None:
+    seeded, opened, field = await open_edit_image(bot_env, make_png(6_000, seed=33))
+    submit = opened.submit_modal({field: "give it a hat"})
+    await bot_env.restart()
+    seeded.deleted = True
+    before = len(bot_env.ai.requests)
+    answer = await ephemeral_answer(await bot_env.h.interact(submit))
+    assert "That message is gone" in answer.data["content"]
+    assert len(bot_env.ai.requests) == before
+
+
+async def test_an_edit_image_modal_is_answered_once_in_the_process_that_opened_it(bot_env: BotEnv) -> None:
+    _, opened, field = await open_edit_image(bot_env, make_png(6_000, seed=34))
+    bot_env.ai.push("chat", ChatReply(text_deltas=["Ok."], images=[make_png(9_000, seed=35)]))
+    submitted = await bot_env.h.interact(opened.submit_modal({field: "make it night"}))
+    await submitted.wait_for(lambda r: bool(r.files) and r.ok, timeout=15)
+    async with asyncio.timeout(5):
+        await bot_env.bot.wait_idle()
+    assert len([r for r in submitted.requests if r.route == "interaction_callback"]) == 1
+    chats = [r for r in bot_env.ai.requests if r.path.endswith("/chat/completions")]
+    assert len(chats) == 1
