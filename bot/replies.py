@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 # earlier so a slow upload does not straddle the deadline.
 TOKEN_SAFETY_MARGIN = dt.timedelta(minutes=1)
 EXPIRED_TOKEN_CODES = frozenset({50027, 10015})  # invalid webhook token, unknown webhook
-UNKNOWN_INTERACTION_CODES = frozenset({10062, 10008})
 
 
 def token_usable(

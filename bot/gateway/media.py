@@ -121,18 +121,6 @@ def _data_url_header(url: str) -> tuple[str, int]:
     return mime, comma + 1
 
 
-def split_data_url(url: str) -> tuple[str, str]:
-    """Split ``data:<mime>[;params];base64,<payload>`` into (declared MIME, base64 payload).
-
-    The declared MIME is informational only; callers sniff the decoded bytes.
-
-    Raises:
-        InvalidImageError: Not a base64 data URL.
-    """
-    mime, start = _data_url_header(url)
-    return mime, url[start:]
-
-
 def decode_data_url(
     url: str, *, max_bytes: int | None = None, budget: ImageBudget | None = None
 ) -> GeneratedImage:
@@ -157,22 +145,6 @@ def encode_data_url(data: bytes, mime: str | None = None) -> str:
     """
     kind = sniff_mime(data) or mime or "application/octet-stream"
     return f"data:{kind};base64,{pybase64.b64encode(data).decode('ascii')}"
-
-
-async def decode_b64_image_async(
-    b64: B64Text,
-    *,
-    max_bytes: int | None = None,
-    revised_prompt: str | None = None,
-    budget: ImageBudget | None = None,
-) -> GeneratedImage:
-    """`decode_b64_image`, in a worker thread when the payload is large."""
-    check_size(decoded_size(b64), max_bytes)  # refuse oversize before paying for a thread hop
-    if len(b64) > OFFLOAD_BYTES:
-        return await asyncio.to_thread(
-            decode_b64_image, b64, max_bytes=max_bytes, revised_prompt=revised_prompt, budget=budget
-        )
-    return decode_b64_image(b64, max_bytes=max_bytes, revised_prompt=revised_prompt, budget=budget)
 
 
 async def decode_data_url_async(

@@ -114,20 +114,6 @@ class ResolvedOptions:
             "notes": list(self.notes),
         }
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ResolvedOptions:
-        """Rebuild from `as_dict` output (e.g. a stored job)."""
-        return cls(
-            model=str(data["model"]),
-            count=int(data["count"]),
-            aspect_ratio=data.get("aspect_ratio"),
-            private=bool(data.get("private", False)),
-            provider_options=_merge(data.get("provider_options") or {}),
-            sources=dict(data.get("sources") or {}),
-            notes=list(data.get("notes") or []),
-            age_restricted=bool(data.get("age_restricted", False)),
-        )
-
     def display_options(self) -> dict[str, str]:
         """Human labels for the result embed, marking values that came from a default."""
         labels = {

@@ -224,25 +224,6 @@ class LedgerMixin:
         async with self._engine.connect() as conn:
             return [JobRecord.from_row(row) for row in await conn.execute(query)]
 
-    async def count_generations(self, guild_id: int | None, user_id: int, since: datetime) -> int:
-        """Generations by a member since `since` (jobs in flight or done).
-
-        One `/imagine` with `count: 4` is one generation; quotas count images (`images_today`).
-
-        Args:
-            guild_id: The guild (None: DMs).
-            user_id: The member.
-            since: Window start, inclusive (aware datetime).
-
-        Returns:
-            The number of generations.
-        """
-        query = select(_generations).where(
-            _guild_is(guild_id), jobs.c.user_id == user_id, jobs.c.created_at >= since
-        )
-        async with self._engine.connect() as conn:
-            return int(await conn.scalar(query) or 0)
-
     async def usage_summary(self, guild_id: int | None, since: datetime) -> UsageSummary:
         """Per-member generations, images and cost since `since` (see `UserUsage`).
 

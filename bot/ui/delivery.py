@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import BotError, InputError, MissingPermissionsError, UserFacingError
+from bot.errors import BotError, MissingPermissionsError, UserFacingError
 from bot.gateway.errors import ContentPolicyError
 from bot.gateway.models import GeneratedImage
 from bot.generation import QUEUED_PREFIX, Kind, Outcome, Plan, Requester
@@ -312,11 +312,6 @@ async def deliver_images(
         jump = messages[0].jump_url if messages else None
         bot.spawn(bot.modlog.flagged(outcome.plan, jump), name=f"flag-{outcome.plan.job_id}")
     return messages
-
-
-def attachment_limit_error(size: int, limit: int) -> InputError:
-    """The sentence for an input image that is too large."""
-    return InputError(f"That image is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB.")
 
 
 def describe(options: dict[str, Any]) -> str:

@@ -138,20 +138,3 @@ async def migrate(engine: AsyncEngine) -> list[int]:
         if conn.dialect.name == "postgresql":
             await conn.execute(text(_PG_LOCK))
         return await _apply_pending(conn, migrations)
-
-
-async def current_version(engine: AsyncEngine) -> int:
-    """The highest applied migration version (0 for an empty database).
-
-    Args:
-        engine: The engine to inspect.
-
-    Returns:
-        The schema version.
-    """
-    async with engine.connect() as conn:
-        exists = await conn.run_sync(lambda sync: sync.dialect.has_table(sync, "schema_version"))
-        if not exists:
-            return 0
-        value = await conn.scalar(select(schema_version.c.version).order_by(schema_version.c.version.desc()))
-        return int(value or 0)

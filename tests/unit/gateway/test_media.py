@@ -113,7 +113,6 @@ def test_encode_data_url_keeps_caller_mime_for_unknown_bytes() -> None:
 
 def test_data_url_with_parameters_and_a_lying_mime() -> None:
     url = f"data:image/jpeg;charset=binary;base64,{b64(PNG)}"
-    assert media.split_data_url(url) == ("image/jpeg", b64(PNG))
     assert media.decode_data_url(url).mime == "image/png"
 
 
@@ -153,20 +152,11 @@ def to_thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 async def test_big_decodes_run_off_the_event_loop(to_thread_calls: list[str]) -> None:
     big = make_png(media.OFFLOAD_BYTES + 1)
-    image = await media.decode_b64_image_async(b64(big), max_bytes=2**20)
-    assert image.data == big
     assert (await media.decode_data_url_async(data_url(big))).data == big
     assert (await media.encode_data_url_async(big)) == data_url(big)
-    assert to_thread_calls == ["decode_b64_image", "decode_data_url", "encode_data_url"]
+    assert to_thread_calls == ["decode_data_url", "encode_data_url"]
 
 
 async def test_small_decodes_stay_on_the_loop(to_thread_calls: list[str]) -> None:
-    assert (await media.decode_b64_image_async(b64(PNG))).data == PNG
     assert (await media.decode_data_url_async(data_url(PNG))).data == PNG
-    assert to_thread_calls == []
-
-
-async def test_async_decode_refuses_oversize_without_a_thread(to_thread_calls: list[str]) -> None:
-    with pytest.raises(ImageTooLargeError):
-        await media.decode_b64_image_async("A" * (media.OFFLOAD_BYTES * 2), max_bytes=1000)
     assert to_thread_calls == []
