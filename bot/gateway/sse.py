@@ -115,7 +115,7 @@ class SSEDecoder:
         self._pending = False  # a field was seen since the last dispatch
         self._event_bytes = 0
 
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:  # noqa: C901 - one pass over the bytes: the hot loop stays inline
         """Consume one chunk and return the events it completed.
 
         Raises:
