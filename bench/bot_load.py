@@ -1,6 +1,6 @@
 """The bot under load: 100 concurrent `/imagine`, each answered with 4 × 4 MiB images.
 
-DESIGN.md "Performance budgets": fake Discord + fake AI gateway on loopback, 100 concurrent
+Performance budgets (README, Performance): fake Discord + fake AI gateway on loopback, 100 concurrent
 `/imagine` each returning 4 × 4 MB images: every deferral < 250 ms after arrival (p99 < 100 ms),
 event loop never blocked > 50 ms, peak RSS < 400 MB, zero failed interactions.
 
@@ -31,7 +31,7 @@ Diagnostics, off by default because they slow the bot: `--stall-stacks` (a threa
 loop thread's stack whenever the loop is > 30 ms late: a poor man's py-spy), `--debug-slow`
 (asyncio debug, callbacks > 25 ms), `--profile` (cProfile), `--tracemalloc`.
 
-`--scenario 4k` (DESIGN.md, issue 10): 8 concurrent `/imagine`, each answered with 4 × 4096²
+`--scenario 4k` (issue 10): 8 concurrent `/imagine`, each answered with 4 × 4096²
 noise PNGs (~31 MiB each, 5 bits of noise per channel: they compress poorly) that must be
 re-encoded to fit a 10 MiB upload limit. The bot also serves `/healthz` (its production
 `HealthServer`), probed from another process (`bench/_health_probe.py`, a fresh connection
@@ -1141,7 +1141,7 @@ def main() -> None:
         if lines:
             print(f"(for information, not the budgeted round) {lines[-1]}")
     print(
-        f"\nbudgets (DESIGN.md), judged at max_concurrent_jobs={args.jobs}: every deferral < "
+        f"\nbudgets (README), judged at max_concurrent_jobs={args.jobs}: every deferral < "
         f"{DEFER_MAX_BUDGET_MS:.0f} ms and p99 < {DEFER_P99_BUDGET_MS:.0f} ms, event-loop lag never > "
         f"{LOOP_LAG_BUDGET_MS:.0f} ms, peak RSS < {RSS_BUDGET_MB:.0f} MB, 0 failed interactions"
     )

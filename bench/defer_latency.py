@@ -5,7 +5,7 @@ fake AI gateway on 127.0.0.1 and sends 50 `/imagine` interactions, 10 in flight 
 10 members. The fake gateway holds each generation for a while so the jobs overlap. The latency
 is measured by the fake Discord: from its dispatch of INTERACTION_CREATE (the moment the
 3-second window starts) to the arrival of the type-5 callback. Prints the distribution and, last,
-one summary line. DESIGN.md's target: < 50 ms after arrival; budget < 250 ms, p99 < 100 ms.
+one summary line. Target: < 50 ms after arrival; budget < 250 ms, p99 < 100 ms (README, Performance).
 
 Usage: python bench/defer_latency.py [--interactions 50] [--in-flight 10] [--hold 0.3] [--image-bytes N]
 """

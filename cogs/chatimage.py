@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.app import ImageBot
 from bot.errors import InputError
 from bot.policy import RequestedOptions
+from bot.tree import report_error
 from bot.ui.autocomplete import chat_model_autocomplete
 from bot.ui.buttons import submitted_value
 from bot.ui.chat import check_attachment, read_attachment, run_chatimage
@@ -110,8 +111,6 @@ class EditImageModal(discord.ui.Modal, title="Edit this image"):
 
     async def on_error(self, interaction: Interaction, error: Exception) -> None:  # type: ignore[override]
         """Answer through the common error reporter."""
-        from bot.tree import report_error  # the tree imports the ui package
-
         await report_error(interaction, error)
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+# Statuses that say "try again": bad gateway, unavailable, gateway timeout.
+RETRYABLE_SERVER_STATUSES = frozenset({502, 503, 504})
+
 
 class GatewayError(Exception):
     """Base of every error raised by `bot.gateway`.
@@ -21,7 +24,8 @@ class GatewayError(Exception):
         retry_after: Seconds to wait before retrying (429 `Retry-After`), when known.
         message: The gateway's short message (logged; not shown to users).
         body: The raw body, truncated, for logs only.
-        retryable: Whether the retry policy may repeat the request.
+        retryable: Whether the error is of a kind the retry policy may repeat (timing aside);
+            `bot.gateway.retry.retryable` reads exactly this.
     """
 
     user_message: ClassVar[str] = "The image service failed unexpectedly. Please try again later."
@@ -114,9 +118,13 @@ class RateLimitError(GatewayError):
 
 
 class ServerError(GatewayError):
-    """5xx from the gateway or its provider."""
+    """5xx from the gateway or its provider; only 502/503/504 are retried (a 500 is a bug upstream)."""
 
-    retryable = True
+    @property
+    def retryable(self) -> bool:  # type: ignore[override]  # depends on the status
+        """Whether the status is one that passes (`RETRYABLE_SERVER_STATUSES`)."""
+        return self.status in RETRYABLE_SERVER_STATUSES
+
     user_message = "The image service is having trouble right now. Please try again in a few minutes."
 
 

@@ -17,14 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from bot.gateway.errors import (
-    GatewayConnectionError,
-    RateLimitError,
-    ServerError,
-    StreamIncompleteError,
-)
+from bot.gateway.errors import RETRYABLE_SERVER_STATUSES, GatewayError, RateLimitError
 
-RETRYABLE_SERVER_STATUSES = frozenset({502, 503, 504})
+__all__ = ["RETRYABLE_SERVER_STATUSES", "RetryPolicy", "parse_retry_after", "retryable"]
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -117,11 +112,10 @@ class RetryPolicy:
 
 
 def retryable(error: BaseException) -> bool:
-    """Whether an error is of a kind that may be retried at all (ignoring timing)."""
-    if isinstance(error, RateLimitError):
-        return True
-    if isinstance(error, ServerError):
-        return error.status in RETRYABLE_SERVER_STATUSES
-    # A timeout after the request was sent is not retried: the generation may be running, and
-    # billed, upstream; a second attempt could charge twice and outlive the interaction token.
-    return isinstance(error, GatewayConnectionError | StreamIncompleteError)
+    """Whether an error is of a kind that may be retried at all (ignoring timing).
+
+    The kinds are declared once, on the error classes (`GatewayError.retryable`): 429,
+    502/503/504, transport failures and dropped streams. A timeout after the request was sent
+    is not one: the generation may be running, and billed, upstream.
+    """
+    return isinstance(error, GatewayError) and error.retryable

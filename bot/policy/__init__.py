@@ -1,6 +1,6 @@
 """Option resolution and moderation rules: pure functions, no I/O, no discord.
 
-`options` holds the precedence function (DESIGN.md "Option precedence"); `moderation` the
+`options` holds the precedence function (see its docstring); `moderation` the
 blocked/flagged term matching. Everything public is re-exported here.
 """
 

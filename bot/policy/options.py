@@ -1,6 +1,6 @@
 """Option resolution: the one precedence function (pure, no I/O, no discord).
 
-Option precedence, per option (DESIGN.md "Option precedence"):
+Option precedence, per option:
 locked guild option > member's command option > channel default > guild default > global default.
 
 Decisions worth knowing:

@@ -28,6 +28,7 @@ def policy(**kwargs: object) -> RetryPolicy:
 )
 def test_retried(error: gw.GatewayError) -> None:
     assert retryable(error)
+    assert error.retryable  # the class flag and the policy say the same
     assert policy().delay_for(1, error) == pytest.approx(0.5)
 
 
@@ -52,6 +53,8 @@ def test_retried(error: gw.GatewayError) -> None:
     ],
 )
 def test_never_retried(error: BaseException) -> None:
+    assert not retryable(error)
+    assert not getattr(error, "retryable", False)  # the class flag and the policy say the same
     assert policy().delay_for(1, error) is None
 
 
