@@ -3,9 +3,10 @@
 A busy bot queues hundreds of jobs; editing each one's message whenever its queue position
 moves would cost jobs × wait edits (and Discord's rate limits). Here a message is edited at
 most once per `PROGRESS_EDIT_INTERVAL` (10 s), and only on a meaningful change: the first
-position, a position at most half the one shown, or a new stage ("Generating…"). A job then
-gets a handful of edits however long it waits (the position halves at most log2(depth)
-times), so the edits grow with the number of jobs, not with jobs × wait.
+position, a position at most a quarter of the one shown (400 → 100 → 25 → 6 → 1), or a new
+stage ("Generating…"). A job then gets a handful of edits however long it waits (the position
+quarters at most log4(depth) times), so the edits grow with the number of jobs, not with
+jobs × wait.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.tasks import cancel_and_wait
 log = logging.getLogger(__name__)
 
 PROGRESS_EDIT_INTERVAL = 10.0
+POSITION_STEP = 4  # a new position is shown once it is at most 1/4 of the one shown
 _POSITION = re.compile(re.escape(QUEUED_PREFIX) + r" (\d+)")
 
 
@@ -34,7 +36,7 @@ def queue_position(text: str | None) -> int | None:
 def meaningful(shown: str | None, text: str) -> bool:
     """Whether `text` is worth an edit over `shown` (the text the message shows now).
 
-    A queue position replacing a position is meaningful only once it is at most half of it;
+    A queue position replacing a position is meaningful only once it is at most a quarter of it;
     any other change (the first text, a new stage) always is.
     """
     if text == shown:
@@ -42,7 +44,7 @@ def meaningful(shown: str | None, text: str) -> bool:
     before, after = queue_position(shown), queue_position(text)
     if before is None or after is None:
         return True
-    return after <= before // 2
+    return after <= before // POSITION_STEP
 
 
 class ProgressMessage:

@@ -42,11 +42,12 @@ def test_meaningful_changes() -> None:
     assert queue_position("Generating with `m`…") is None
     assert meaningful(None, queued(40))
     assert not meaningful(queued(40), queued(40))
-    assert not meaningful(queued(40), queued(21))
-    assert meaningful(queued(40), queued(20))
+    assert not meaningful(queued(40), queued(11))
+    assert meaningful(queued(40), queued(10))
     assert not meaningful(queued(1), queued(1))
     assert meaningful(queued(3), "Generating with `m`…")
-    assert meaningful(queued(2), queued(1))
+    assert not meaningful(queued(7), queued(2))
+    assert meaningful(queued(4), queued(1))
 
 
 async def test_first_text_at_once_then_one_edit_per_interval_on_halving() -> None:
@@ -61,13 +62,13 @@ async def test_first_text_at_once_then_one_edit_per_interval_on_halving() -> Non
     await settle(progress)
     assert edits == [(0.0, queued(40))]
     clock.now = 2.0
-    await progress.update(queued(30))  # not half: ignored
+    await progress.update(queued(11))  # not a quarter: ignored
     await settle(progress)
     assert len(edits) == 1
-    await progress.update(queued(20))  # half, but only 2 s after the last edit: waits
-    await progress.update(queued(19))  # the newest meaningful text wins
+    await progress.update(queued(10))  # a quarter, but only 2 s after the last edit: waits
+    await progress.update(queued(9))  # the newest meaningful text wins
     await settle(progress)
-    assert edits[1] == (pytest.approx(PROGRESS_EDIT_INTERVAL), queued(19))
+    assert edits[1] == (pytest.approx(PROGRESS_EDIT_INTERVAL), queued(9))
     assert clock.slept == [pytest.approx(8.0)]
     await progress.close()
 
@@ -127,6 +128,6 @@ async def test_edits_grow_with_jobs_not_with_wait(depth: int) -> None:
     await clock.tick(PROGRESS_EDIT_INTERVAL)
     assert edits[0] == queued(depth)
     assert edits[-1] == "Generating with `m`…"
-    # The wait is `depth` seconds, yet the edits are bounded by the halvings of the position.
-    assert len(edits) <= depth.bit_length() + 2
+    # The wait is `depth` seconds, yet the edits are bounded by the quarterings of the position.
+    assert len(edits) <= (depth.bit_length() + 1) // 2 + 2
     await progress.close()
