@@ -14,7 +14,7 @@ import pytest
 from tests.bot.checks import final_result
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
-from tests.fakes.ai_gateway import ImagesReply, make_png
+from tests.fakes.ai_gateway import ChatReply, ImagesReply, make_png
 from tests.fakes.discord_api import RecordedRequest
 
 EDIT_ORIGINAL = "/webhooks/*/messages/@original"
@@ -127,3 +127,23 @@ async def test_a_partly_delivered_result_says_which_images_are_missing(env: BotE
     answer = await ask.wait_message(lambda m: bool(m.attachments), timeout=10)
     assert [bytes(a.data) for a in answer.attachments] == images[3:]
     assert "Image 4" in answer.content
+
+
+async def test_streamed_text_rides_out_a_429_storm(env: BotEnv) -> None:
+    h = env.h
+    image = make_png(4_000, seed=99)
+    words = ["Here ", "is ", "the ", "whole ", "answer."]
+    env.ai.push("chat", ChatReply(text_deltas=words, images=[image]))
+
+    def text_edit(record: RecordedRequest) -> bool:
+        return not record.files and "Here" in str((record.json or {}).get("content", ""))
+
+    # 16 refusals: more than three of discord.py's five-try rounds, after which the streamed
+    # message used to be given up (and the text lost).
+    fault = h.api.inject_fault("PATCH", EDIT_ORIGINAL, status=429, times=16, retry_after=0.05, when=text_edit)
+    rec = await h.interact(h.payloads.slash("chatimage", options={"prompt": "say it and draw it"}))
+    shown = await rec.wait_message(lambda m: "Here is the whole answer." in m.content, timeout=60)
+    assert fault.hits == 16
+    assert not shown.ephemeral
+    result = await rec.wait_message(lambda m: bool(m.attachments), timeout=30)
+    assert [bytes(a.data) for a in result.attachments if a.data] == [image]
