@@ -61,6 +61,7 @@ bench: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/python bench/moderation.py
 	$(DEV_VENV)/bin/python bench/admission.py
 	$(DEV_VENV)/bin/python bench/gc_pause.py
+	$(DEV_VENV)/bin/python bench/priming.py
 
 lint: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/ruff check .
