@@ -81,7 +81,7 @@ class ImageBot(commands.AutoShardedBot):
             tree_cls=ImageBotTree,
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=settings.shard_count,
-            shard_ids=settings.shard_ids,
+            shard_ids=settings.shard_ids,  # type: ignore[arg-type]  # None: all shards (discord.py's default)
             help_command=None,
             http_trace=discord_http_trace(metrics),  # feeds discord_http_errors_total
         )

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 from pydantic import ValidationError
@@ -34,6 +35,8 @@ from bot.settings import ConfigError, Settings, require
 
 MAX_INPUT_BYTES = 20 * 2**20
 ENDPOINT_PATHS: dict[Endpoint, str] = {"images": "images/generations", "chat": "chat/completions"}
+
+_T = TypeVar("_T")
 
 
 class _NoRateLimitRetry(RetryPolicy):
@@ -210,7 +213,7 @@ async def _chatimage(client: GatewayClient, model: str, args: argparse.Namespace
     return 0
 
 
-async def _chain(first: list[object], rest: AsyncIterator[object]) -> AsyncIterator[object]:
+async def _chain(first: list[_T], rest: AsyncIterator[_T]) -> AsyncIterator[_T]:
     for item in first:
         yield item
     async for item in rest:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from bot.attribution import Attribution
@@ -272,7 +272,7 @@ class GenerationService:
         images: list[InputImage],
         *,
         on_progress: ProgressCallback | None = None,
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Stream a `/chat/completions` generation, recording the job around it.
 
         Yields the client's events unchanged; the job is settled as done just before

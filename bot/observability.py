@@ -294,7 +294,7 @@ class HealthServer:
     async def _render_metrics(self, request: web.Request) -> web.Response:
         # prometheus_client's own exposition, as its WSGI/HTTP servers use it: the format from
         # `Accept` (text or OpenMetrics), `?name[]=...` filtering, gzip from `Accept-Encoding`.
-        status, headers, body = _bake_output(
+        status, headers, body = _bake_output(  # type: ignore[no-untyped-call]  # untyped upstream
             self._metrics.registry,
             request.headers.get("Accept", ""),
             request.headers.get("Accept-Encoding", ""),

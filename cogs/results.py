@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -68,7 +69,11 @@ async def send_spooled(interaction: Interaction, spooled: SpooledResult) -> None
     header = f"{numbers} of job `{spooled.job_id}`, which could not be posted earlier."
     for index, batch in enumerate(spooled.batches):
         files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in batch]
-        kwargs = {"files": files, "ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
+        kwargs: dict[str, Any] = {
+            "files": files,
+            "ephemeral": True,
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
         if index == 0:
             await interaction.response.send_message(header, **kwargs)
         else:

@@ -386,7 +386,8 @@ def classify_model(entry: Any) -> ModelInfo | None:
         return None
     tags = _strings(entry.get("tags"))
     lowered = {tag.lower() for tag in tags}
-    architecture = entry.get("architecture") if isinstance(entry.get("architecture"), dict) else {}
+    declared = entry.get("architecture")
+    architecture: dict[str, Any] = declared if isinstance(declared, dict) else {}
     outputs = _strings(architecture.get("output_modalities"))
     inputs = _strings(architecture.get("input_modalities"))
     model_type = entry.get("type") if isinstance(entry.get("type"), str) else None

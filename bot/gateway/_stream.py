@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -61,7 +61,7 @@ class ChatStream:
         self.finish_reason: str | None = None
         self._index = 0
 
-    async def events(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[StreamEvent]:
+    async def events(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[StreamEvent, None]:
         """Yield the events of the stream whose body arrives as `chunks`.
 
         Raises:
@@ -107,7 +107,9 @@ class ChatStream:
             )
         yield Finished(finish_reason=self.finish_reason, generation_id=self.generation_id, model=self.model)
 
-    async def _sse(self, decoder: SSEDecoder, chunks: AsyncIterable[bytes]) -> AsyncIterator[ServerSentEvent]:
+    async def _sse(
+        self, decoder: SSEDecoder, chunks: AsyncIterable[bytes]
+    ) -> AsyncGenerator[ServerSentEvent, None]:
         """The stream's events; the chunks of an image line are decoded on the byte thread.
 
         Small chunks (text deltas) are decoded on the loop as they come, so text is never held
@@ -192,7 +194,9 @@ class ChatStream:
             skeleton, blobs, _ = await asyncio.to_thread(scan, raw)
         return _parse.load_object([skeleton]), blobs
 
-    async def _chunk_events(self, chunk: dict[str, Any], blobs: list[bytes]) -> AsyncIterator[StreamEvent]:
+    async def _chunk_events(
+        self, chunk: dict[str, Any], blobs: list[ImageData]
+    ) -> AsyncGenerator[StreamEvent, None]:
         if isinstance(chunk.get("id"), str):
             self.generation_id = chunk["id"]
         if isinstance(chunk.get("model"), str):

@@ -13,9 +13,9 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import aclosing, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 import orjson
@@ -53,6 +53,15 @@ from bot.gateway.spool import ImageData, ImageWriter
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _BodyParser(Protocol[T_co]):
+    """Parses a body handed over in a one-item list (so the parser can drop it) with its images."""
+
+    def __call__(self, box: list[Any], /, *, blobs: Sequence[ImageData]) -> T_co: ...
+
+
 _ERROR_BODY_CAP = 64 * 1024  # enough for any error JSON; never buffer a huge error page
 _MODELS_BODY_CAP = 32 * 2**20
 _SKELETON_CAP = 16 * 2**20  # a result body without its images
@@ -170,7 +179,7 @@ class GatewayClient:
         )
         return await self._result(parsed, req.model, asked=cap)
 
-    async def stream_chat(self, req: ChatImageRequest) -> AsyncIterator[StreamEvent]:
+    async def stream_chat(self, req: ChatImageRequest) -> AsyncGenerator[StreamEvent, None]:
         """Stream a multimodal chat reply: text deltas, decoded images, usage, then `Finished`.
 
         Only a stream that has not yielded anything yet is retried; once the member has seen
@@ -340,7 +349,7 @@ class GatewayClient:
         method: str,
         path: str,
         body: bytes | None,
-        parse: Callable[[list[Any], list[bytes]], T],
+        parse: _BodyParser[T],
         cap: int,
         *,
         extract: bool = False,
@@ -352,7 +361,7 @@ class GatewayClient:
             method: HTTP method.
             path: Path below the base URL.
             body: JSON body, already serialised.
-            parse: `parse(box, blobs)`: the body in a one-item list, and extracted images.
+            parse: `parse(box, blobs=...)`: the body in a one-item list, and extracted images.
             cap: Largest body accepted (without the extracted images).
             extract: Decode base64 images while the body streams in.
             max_images: With `extract`: images decoded at most (the rest are skipped).
@@ -459,7 +468,7 @@ class GatewayClient:
         image = _parse.image_from_url(url, self.max_image_bytes, None, blobs, self.budget)
         return await self._download(image) if isinstance(image, _parse.PendingImage) else image
 
-    async def _stream_events(self, resp: aiohttp.ClientResponse) -> AsyncIterator[StreamEvent]:
+    async def _stream_events(self, resp: aiohttp.ClientResponse) -> AsyncGenerator[StreamEvent, None]:
         """Turn a chat response into events (see `stream_chat`)."""
         if resp.content_type == "application/json":  # the gateway chose not to stream
             source = self._events_from_json(resp)
@@ -477,7 +486,7 @@ class GatewayClient:
             async for event in events:
                 yield event
 
-    async def _events_from_json(self, resp: aiohttp.ClientResponse) -> AsyncIterator[StreamEvent]:
+    async def _events_from_json(self, resp: aiohttp.ClientResponse) -> AsyncGenerator[StreamEvent, None]:
         cap = self.max_chat_images
         raw, blobs, _ = await self._read_extracting(resp, _SKELETON_CAP, cap)
         parse = functools.partial(
@@ -504,7 +513,7 @@ def check_job_size(total: int, cap: int) -> None:
         raise gw.JobTooLargeError(f"images of {total} bytes exceed the {cap}-byte cap per job")
 
 
-def _parse_models(box: list[Any], blobs: list[bytes]) -> list[ModelInfo]:
+def _parse_models(box: list[Any], /, *, blobs: Sequence[ImageData]) -> list[ModelInfo]:
     return _parse.parse_models_body(box)
 
 

@@ -80,7 +80,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Jittered exponential backoff after failed attempt number `attempt` (1-based)."""
-        ceiling = min(self.base_delay * 2 ** max(0, attempt - 1), self.max_delay)
+        ceiling = min(self.base_delay * 2.0 ** max(0, attempt - 1), self.max_delay)
         return ceiling * (1.0 - self.jitter * self.random())
 
     def delay_for(

@@ -37,7 +37,7 @@ class _MemoryReader(io.BytesIO):
         super().__init__(data)
         self._owner: ImageData | None = owner  # keeps the budget taken while the reader lives
 
-    def getbuffer(self) -> memoryview:  # type: ignore[override]  # read-only view on purpose
+    def getbuffer(self) -> memoryview:  # read-only view on purpose
         """A read-only view of the image bytes (no copy)."""
         return memoryview(self.getvalue())
 

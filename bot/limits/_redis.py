@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import redis.asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -20,6 +20,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.errors import ServiceUnavailableError
 
 T = TypeVar("T")
+P = ParamSpec("P")
 DEFAULT_TIMEOUT = 5.0
 """Seconds one Redis command may take by default (`REDIS_TIMEOUT`)."""
 
@@ -47,21 +48,23 @@ return -1
 )
 
 
-def _guarded(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+def _guarded(
+    method: Callable[Concatenate[RedisLimits, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[RedisLimits, P], Coroutine[Any, Any, T]]:
     """Bound a command by the client's timeout; connection errors become `ServiceUnavailableError`.
 
     redis-py reconnects by itself on the next command, so nothing else is needed to recover.
     """
 
     @functools.wraps(method)
-    async def call(self: RedisLimits, *args: Any, **kwargs: Any) -> T:
+    async def call(self: RedisLimits, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             async with asyncio.timeout(self._timeout):
                 return await method(self, *args, **kwargs)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:  # OSError: TimeoutError too
             raise ServiceUnavailableError("redis") from exc
 
-    return call
+    return call  # type: ignore[return-value]  # typeshed's `wraps` result does not keep Concatenate
 
 
 class RedisLimits:

@@ -169,7 +169,7 @@ class AdmissionMixin:
             refused = await self._check_limits(conn, now, guild_id, user_id, images, limits)
             if refused is not None:
                 return refused
-            values = {
+            values: dict[str, Any] = {
                 "id": job_id,
                 "guild_id": guild_id,
                 "channel_id": channel_id,

@@ -128,7 +128,7 @@ class LedgerMixin:
             raise ValueError(f"unknown job kind {kind!r}")
         if job_id is not None and not (0 < len(job_id) <= MAX_JOB_ID_LENGTH and ":" not in job_id):
             raise ValueError(f"malformed job id {job_id!r}")
-        values = {
+        values: dict[str, Any] = {
             "guild_id": guild_id,
             "channel_id": channel_id,
             "user_id": user_id,

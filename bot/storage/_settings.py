@@ -112,7 +112,8 @@ class SettingsMixin:
         cached = self._guilds.get(guild_id)
         if cached is not None:
             return cached
-        return await self._read_through(self._guild_target(guild_id))
+        loaded: GuildSettings = await self._read_through(self._guild_target(guild_id))
+        return loaded
 
     async def update_guild_settings(
         self,
@@ -171,7 +172,8 @@ class SettingsMixin:
         cached = self._channels.get((guild_id, channel_id))
         if cached is not None:
             return cached
-        return await self._read_through(self._channel_target(guild_id, channel_id))
+        loaded: ChannelSettings = await self._read_through(self._channel_target(guild_id, channel_id))
+        return loaded
 
     async def update_channel_settings(
         self,

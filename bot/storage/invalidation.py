@@ -141,7 +141,7 @@ class RedisInvalidation:
         """Cancel the listener and close the connections."""
         await cancel_and_wait(self._task)
         self._task = None
-        await self._pubsub.aclose()
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
         await self._redis.aclose()
 
     def _dispatch(self, message: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:
     from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+    from bot.jobs import Kind
     from bot.storage.store import JobRecord
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ async def delete_result(interaction: Interaction, job: JobRecord) -> None:
     if job.extra_message_ids and public and isinstance(channel, discord.abc.Messageable):
         for message_id in job.extra_message_ids:
             try:
-                await channel.get_partial_message(message_id).delete()  # type: ignore[attr-defined]
+                await channel.get_partial_message(message_id).delete()  # type: ignore[union-attr]  # no group DMs here
             except discord.HTTPException as exc:  # already gone, or no longer reachable
                 log.info("job %s: part %s not deleted: %s", job.id, message_id, exc)
     log.info("job %s result deleted by %s", job.id, interaction.user.id)
@@ -160,7 +161,7 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
     from bot.ui.delivery import run_imagine, start_job
     from bot.ui.inputs import refetch, stored_sources
 
-    kind = "chatimage" if job.kind == "chatimage" else "imagine"
+    kind: Kind = "chatimage" if job.kind == "chatimage" else "imagine"
     started = await start_job(interaction, kind, prompt, requested_from(job), parent_job_id=job.id)
     if kind == "chatimage":
         sources = stored_sources(job.options)

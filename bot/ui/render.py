@@ -241,7 +241,8 @@ def image_files(
     readers never disturb each other.
     """
     return [
-        discord.File(image.open(), filename=image.filename, description=alt or None, spoiler=spoiler)
+        # discord.File reads any binary file object; its annotation names only BufferedIOBase.
+        discord.File(image.open(), filename=image.filename, description=alt or None, spoiler=spoiler)  # type: ignore[arg-type]
         for image in images
     ]
 

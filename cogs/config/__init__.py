@@ -64,7 +64,7 @@ class Config(commands.Cog):
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
 
-    async def interaction_check(self, interaction: Interaction, /) -> bool:
+    async def interaction_check(self, interaction: Interaction, /) -> bool:  # type: ignore[override]
         """Refuse members without Manage Server (the sub-groups check for their own commands)."""
         return require_manage_guild(interaction)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -72,7 +72,9 @@ class ModelGroup(ModeratorGroup, name="model", description="Default models."):
         Args:
             which: Which default to reset.
         """
-        changes = {f"{kind}_model": None for kind in ("image", "chat") if which in (kind, "both")}
+        changes: dict[str, Any] = {
+            f"{kind}_model": None for kind in ("image", "chat") if which in (kind, "both")
+        }
         await update_guild(interaction, **changes)
 
 
@@ -171,7 +173,7 @@ class ChannelGroup(ModeratorGroup, name="channel", description="Per-channel over
             aspect_ratio: Default aspect ratio here.
             private: Private results by default here.
         """
-        changes: dict[str, object] = {
+        changes: dict[str, Any] = {
             "default_count": count,
             "aspect_ratio": aspect_ratio,
             "private_by_default": private,

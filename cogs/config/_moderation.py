@@ -132,8 +132,8 @@ class ProviderOptionGroup(
             scope = "locked_provider_options"
         elif age_restricted_only:
             scope = "nsfw_provider_options"
-        edit = edits.set_provider_option(scope, provider, key, parse_scalar(value))
-        await update_guild(interaction, edit, fields=[scope])
+        guild_edit = edits.set_provider_option(scope, provider, key, parse_scalar(value))
+        await update_guild(interaction, guild_edit, fields=[scope])
 
     @app_commands.command(name="unset")
     async def provider_option_unset(

@@ -59,7 +59,7 @@ class ModeratorGroup(app_commands.Group):
     `interaction_check` does not cover them.
     """
 
-    async def interaction_check(self, interaction: Interaction, /) -> bool:
+    async def interaction_check(self, interaction: Interaction, /) -> bool:  # type: ignore[override]
         """Refuse members without Manage Server."""
         return require_manage_guild(interaction)
 

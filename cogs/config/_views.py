@@ -31,7 +31,7 @@ class ConfirmReset(discord.ui.View):
         self.origin = origin
         self.overridden = overridden
 
-    async def interaction_check(self, interaction: Interaction) -> bool:
+    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Only the moderator who asked, and only while they still have Manage Server."""
         if interaction.user.id != self.origin.user.id:
             text = "Only the moderator who ran `/config reset` can answer this."
@@ -84,7 +84,7 @@ class ConfirmReset(discord.ui.View):
         except discord.HTTPException as exc:
             log.info("could not close the reset confirmation: %s", exc)
 
-    async def on_error(
+    async def on_error(  # type: ignore[override]  # narrower client type than discord.py's generic
         self, interaction: Interaction, error: Exception, _item: discord.ui.Item[Any], /
     ) -> None:
         """Answer like every command failure (ephemeral sentence with an error id)."""
