@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.imagine",
     "cogs.chatimage",
+    "cogs.describe",
     "cogs.config",
     "cogs.results",
     "cogs.admin",

@@ -318,6 +318,33 @@ class GenerationService:
             result = ImageResult(collected, plan.options.model, "".join(text), generation_id, usage)
             await self._succeed(plan, result, time.perf_counter() - started)
 
+    async def describe(
+        self, plan: Plan, image: InputImage, *, on_progress: ProgressCallback | None = None
+    ) -> ImageResult:
+        """Ask a vision chat model about `image`, text only, not streamed (`/describe`).
+
+        The job is queued, recorded and settled like any other (it costs tokens).
+
+        Raises:
+            GatewayError: the gateway failed (after its retries).
+        """
+        request = ChatImageRequest(
+            model=plan.options.model,
+            prompt=plan.prompt,
+            images=[image],
+            modalities=("text",),
+            **self._attribute(plan),
+        )
+        started = time.perf_counter()
+        try:
+            async with self._running(plan, on_progress):
+                result = await self.gateway.chat_image(request)
+        except BaseException as exc:
+            await self._fail(plan, exc, started, billed=plan.running and not definitely_unbilled(exc))
+            raise
+        await self._succeed(plan, result, time.perf_counter() - started)
+        return result
+
     def _attribute(self, plan: Plan) -> dict[str, Any]:
         """The gateway `user` and `tags` of a job: salted hashes, never Discord ids."""
         req = plan.requester

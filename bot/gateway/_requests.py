@@ -107,7 +107,7 @@ def chat_payload(req: ChatImageRequest, image_urls: list[str], *, stream: bool) 
     payload: dict[str, Any] = {
         "model": req.model,
         "messages": [{"role": "user", "content": content}],
-        "modalities": ["text", "image"],
+        "modalities": list(req.modalities),
         "stream": stream,
     }
     if stream:

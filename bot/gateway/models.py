@@ -50,6 +50,8 @@ class ChatImageRequest(BaseModel):
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     user: str | None = None
     tags: list[str] = Field(default_factory=list)
+    # ["text"] asks for a text-only answer (`/describe`: a vision model reads the image).
+    modalities: tuple[str, ...] = ("text", "image")
 
 
 class InputImage(BaseModel):

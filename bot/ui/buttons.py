@@ -161,6 +161,8 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
     from bot.ui.delivery import run_imagine, start_job
     from bot.ui.inputs import refetch, stored_sources
 
+    if (job.options or {}).get("workflow") == "describe":
+        raise UserFacingError("That was a `/describe`: run it again, or use one of its suggestion buttons.")
     kind: Kind = "chatimage" if job.kind == "chatimage" else "imagine"
     started = await start_job(interaction, kind, prompt, requested_from(job), parent_job_id=job.id)
     if kind == "chatimage":

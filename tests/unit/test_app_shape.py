@@ -67,10 +67,11 @@ def walk(node: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
 async def test_command_tree_fits_discords_schema(bot: ImageBot) -> None:
     commands = [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
     names = [c["name"] for c in commands]
-    assert {"imagine", "chatimage", "config", "job", "usage", "forgetme"} <= set(names)
+    assert {"imagine", "chatimage", "describe", "config", "job", "usage", "forgetme"} <= set(names)
     assert len(names) == len(set(names)), "two cogs register the same top-level name"
     menus = [c for c in commands if c.get("type", 1) != 1]
-    assert [(m["name"], m["type"]) for m in menus] == [("Edit image", 3)]  # a message action
+    # Message actions
+    assert sorted((m["name"], m["type"]) for m in menus) == [("Describe image", 3), ("Edit image", 3)]
     for menu in menus:
         assert 1 <= len(menu["name"]) <= 32
     for command in (c for c in commands if c.get("type", 1) == 1):
