@@ -31,6 +31,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.imagine",
     "cogs.chatimage",
     "cogs.describe",
+    "cogs.blend",
     "cogs.config",
     "cogs.results",
     "cogs.admin",

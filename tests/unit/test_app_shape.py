@@ -67,7 +67,7 @@ def walk(node: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
 async def test_command_tree_fits_discords_schema(bot: ImageBot) -> None:
     commands = [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
     names = [c["name"] for c in commands]
-    assert {"imagine", "chatimage", "describe", "config", "job", "usage", "forgetme"} <= set(names)
+    assert {"imagine", "chatimage", "describe", "blend", "config", "job", "usage", "forgetme"} <= set(names)
     assert len(names) == len(set(names)), "two cogs register the same top-level name"
     menus = [c for c in commands if c.get("type", 1) != 1]
     # Message actions
