@@ -32,6 +32,7 @@ from bot.gateway.models import (
     TextDelta,
     UsageEvent,
 )
+from bot.ids import new_job_id
 from bot.jobs import (
     QUEUED_PREFIX,
     Kind,
@@ -39,7 +40,6 @@ from bot.jobs import (
     Plan,
     ProgressCallback,
     Requester,
-    new_job_id,
 )
 from bot.limits import JobQueue, Limits
 from bot.money import CostControl, definitely_unbilled

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +9,7 @@ from decimal import Decimal
 from typing import Literal
 
 from bot.gateway.models import ImageResult
+from bot.ids import new_job_id
 from bot.policy import ResolvedOptions
 from bot.storage.schemas import GuildSettings
 
@@ -17,11 +17,6 @@ Kind = Literal["imagine", "chatimage"]
 ProgressCallback = Callable[[str], Awaitable[None]]
 MAX_PENDING_PER_USER = 3
 QUEUED_PREFIX = "Queued — position"
-
-
-def new_job_id() -> str:
-    """A short, URL-safe job id that fits in a component custom_id."""
-    return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ Typical use::
     await store.close()
 """
 
-from bot.storage._ledger import new_job_id
+from bot.ids import new_job_id
 from bot.storage._settings import ConcurrentUpdateError
 from bot.storage.cache import LRUCache
 from bot.storage.db import create_engine

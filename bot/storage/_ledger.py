@@ -12,7 +12,6 @@ not who. Neither the remaining job rows nor the audit rows can be tied back to t
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.ids import new_job_id
 from bot.storage.records import (
     ACTIVE_STATUSES,
     DELETED_USER_ID,
@@ -36,7 +36,6 @@ from bot.storage.records import (
 )
 from bot.storage.tables import COST_QUANTUM, audit_log, jobs
 
-JOB_ID_LENGTH = 10
 MAX_JOB_ID_LENGTH = 16  # the column width
 _JOB_UPDATABLE = frozenset(
     {
@@ -64,11 +63,6 @@ _JOB_UPDATABLE = frozenset(
 def _money(value: Any) -> Decimal:
     # SUM over SQLite REAL may come back as float or int; quantise like the `Money` type does.
     return Decimal(str(value or 0)).quantize(COST_QUANTUM)
-
-
-def new_job_id() -> str:
-    """A short url-safe job id (60 random bits; no `:`, so it fits `ib:<action>:<job>`)."""
-    return secrets.token_urlsafe(8)[:JOB_ID_LENGTH]
 
 
 def _guild_is(guild_id: int | None) -> ColumnElement[bool]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 
 from bot.errors import UserFacingError
+from bot.ids import JOB_ID_PATTERN
 from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:
@@ -25,9 +26,9 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction["ImageBot"]
 Action = Literal["reroll", "edit", "delete", "cancel"]
 CUSTOM_ID_PREFIX = "ib"
-TEMPLATE = r"ib:(?P<action>reroll|edit|delete|cancel):(?P<job>[A-Za-z0-9]{4,32})"
+TEMPLATE = rf"ib:(?P<action>reroll|edit|delete|cancel):(?P<job>{JOB_ID_PATTERN})"
 # `ib:modal:` is the id modals had before they became restart-proof (open ones still submit).
-EDIT_PROMPT_ID = re.compile(r"ib:(?:editprompt|modal):(?P<job>[A-Za-z0-9]{4,32})")
+EDIT_PROMPT_ID = re.compile(rf"ib:(?:editprompt|modal):(?P<job>{JOB_ID_PATTERN})")
 PROMPT_FIELD = "prompt"
 _LOOKS = {
     "reroll": ("Re-roll", "🎲", discord.ButtonStyle.secondary),
