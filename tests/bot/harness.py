@@ -263,3 +263,7 @@ class BotHarness:
         fake_errors = self.fake.api.internal_errors + self.fake.gateway.internal_errors
         if fake_errors:
             raise AssertionError(f"the fake Discord raised: {fake_errors!r}") from fake_errors[0]
+        api = self.fake.api
+        if api.schema_violations and not api.expect_schema_violations:
+            broken = "\n  ".join(f"{r.method} {r.path} -> {r.response}" for r in api.schema_violations)
+            raise AssertionError(f"the bot sent bodies that break Discord's OpenAPI schema:\n  {broken}")

@@ -448,6 +448,7 @@ async def test_invalid_messages_get_discord_errors(
     harness: BotHarness, kind: str, code: int, text: str
 ) -> None:
     bot = bot_of(harness)
+    harness.api.expect_schema_violations = True  # the test bot breaks the schema on purpose
     record = await harness.interact(harness.payloads.slash("bad", options={"kind": kind}))
     error = await bot.next_result()
     assert isinstance(error, discord.HTTPException)

@@ -102,6 +102,7 @@ async def test_kill_9_mid_generation_then_restart_reconciles_at_once(tmp_path: P
                     await proc.wait()
         generations = [r for r in ai.requests if r.path.endswith("/images/generations")]
         assert len(generations) == 1  # never sent again
+        assert api.schema_violations == []  # every body fit Discord's OpenAPI schema
 
     alice_text: Any = edits[alice.id].data["content"]
     bob_text: Any = edits[bob.id].data["content"]

@@ -95,6 +95,7 @@ async def test_python_m_bot_serves_imagine_and_stops_cleanly(tmp_path: Path) -> 
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+    assert discord_fake.api.schema_violations == []  # every body fit Discord's OpenAPI schema
     log = "".join(lines)
     assert "generation done" in log
     assert "stopped" in log

@@ -6,11 +6,13 @@ discord.py's real ``HTTPClient`` and webhook adapter talk to it over aiohttp onc
 Discord's JSON shape ``{"code": N, "message": ..., "errors": {...}}`` so discord.py raises the same
 ``HTTPException``/``NotFound`` subclasses, with the same ``code`` and flattened text, as in production.
 
-Enforced (see ``discord-notes.md`` §3): the first interaction response within
+Enforced (Discord's documented rules): the first interaction response within
 ``interaction_window`` seconds of the dispatch (404 10062), one acknowledgement (400 40060),
 15-minute tokens (401 50027), content ≤ 2,000 chars and embed limits (400 50035), ≤ 10 attachments
 (400 30015), per-file ``attachment_size_limit`` and 25 MiB per request (413 40005), no empty
 messages (400 50006), component and ``allowed_mentions`` shape (400 50035).
+
+Every request body is first checked against Discord's OpenAPI spec (``_openapi``, 400 50035).
 
 Layout: ``_records`` (what is recorded and stored), ``_rules`` (limits and error JSON, pure),
 ``_messages`` (message/CDN state and edits), ``_routes_*`` (handlers by area) and ``_server``

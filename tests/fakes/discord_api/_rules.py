@@ -2,7 +2,7 @@
 
 Broken form rules become one 400 50035 "Invalid Form Body" whose ``errors`` tree nests ``_errors``
 lists the way Discord does, so discord.py raises the same ``HTTPException`` with the same flattened
-text as in production (see ``discord-notes.md`` §3 for the limits).
+text as in production (the limits are those of Discord's API documentation).
 """
 
 from __future__ import annotations
