@@ -22,7 +22,7 @@ import gzip
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -115,8 +115,26 @@ def _content_type(raw: str) -> str | None:
     return None
 
 
+def stricter_schema(method: str, template: str, schema: Mapping[str, Any]) -> Draft202012Validator:
+    """Return a validator for an extra rule on one operation's body (see ``tighten_schema``).
+
+    Raises:
+        KeyError: ``method template`` is not an operation of the spec that takes a body.
+        jsonschema.SchemaError: ``schema`` is not a valid JSON Schema.
+    """
+    if operation_for(method, template) != template:
+        raise KeyError(f"{method} {template} is not an operation of the spec that takes a body")
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(dict(schema))
+
+
 def validate_request(
-    method: str, path: str, content_type: str, body: Any, file_fields: Sequence[str] = ()
+    method: str,
+    path: str,
+    content_type: str,
+    body: Any,
+    file_fields: Sequence[str] = (),
+    stricter: Mapping[tuple[str, str], Draft202012Validator] | None = None,
 ) -> FormErrors:
     """Return the schema errors of one request (empty when it passes or the spec has no schema).
 
@@ -126,6 +144,7 @@ def validate_request(
         content_type: The request's media type (``request.content_type``).
         body: The JSON body, or the parsed ``payload_json`` of a multipart request (``None``: none).
         file_fields: Names of a multipart request's file parts (``files[0]``…).
+        stricter: Extra validators by ``(method, template)``, checked after the spec's.
     """
     errors = FormErrors()
     template = operation_for(method, path)
@@ -144,7 +163,9 @@ def validate_request(
     if kind == "multipart/form-data" and isinstance(body, dict | type(None)):
         # Each file part is a form field of the same request (files[n], binary) next to payload_json.
         instance = {**(body or {}), **dict.fromkeys(file_fields, "<binary>")}
-    for error in validator.iter_errors(instance):
+    extra = (stricter or {}).get((method, template))
+    found = [*validator.iter_errors(instance), *(extra.iter_errors(instance) if extra else ())]
+    for error in found:
         for leaf in _leaves(error):
             for where, code, message in _describe(leaf):
                 errors.add(where, code, message)

@@ -12,14 +12,15 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from aiohttp import BodyPartReader, web
+from jsonschema import Draft202012Validator
 
 from tests.fakes._server import LoopbackServer
-from tests.fakes.discord_api._openapi import validate_request
+from tests.fakes.discord_api._openapi import stricter_schema, validate_request
 from tests.fakes.discord_api._records import (
     RECORD,
     FakeAttachment,
@@ -138,6 +139,8 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
         #: ``expect_schema_violations`` is set by a test that sends a broken body on purpose.
         self.schema_violations: list[RecordedRequest] = []
         self.expect_schema_violations = False
+        #: Extra rules by ``(method, spec path template)``: see :meth:`tighten_schema`.
+        self.stricter_schemas: dict[tuple[str, str], Draft202012Validator] = {}
         #: Exceptions raised by the fake's own handlers (bugs); each request got a 599 answer.
         self.internal_errors: list[Exception] = []
         self._by_token: dict[str, InteractionState] = {}
@@ -192,6 +195,17 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
         self.faults.append(fault)
         return fault
 
+    def tighten_schema(self, method: str, template: str, schema: Mapping[str, Any]) -> None:
+        """Check one operation's bodies against an extra JSON Schema too, as if Discord tightened a rule.
+
+        ``template`` is the spec's path template, e.g.
+        ``tighten_schema("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+        {"properties": {"content": {"maxLength": 10}}})``; a body that breaks it gets the same
+        400 50035 as one that breaks the spec (and counts as a schema violation).
+        """
+        method = method.upper()
+        self.stricter_schemas[(method, template)] = stricter_schema(method, template, schema)
+
     @property
     def unknown_requests(self) -> list[RecordedRequest]:
         """Requests no route matched (answered 404 code 0)."""
@@ -217,7 +231,12 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
         fault = next((f for f in self.faults if f.matches(request.method, record.path, record)), None)
         # Discord checks the form body against its schema before anything else in the route.
         schema_errors = validate_request(
-            request.method, record.path, request.content_type, record.json, [f.field for f in record.files]
+            request.method,
+            record.path,
+            request.content_type,
+            record.json,
+            [f.field for f in record.files],
+            self.stricter_schemas,
         )
         if schema_errors.tree:
             self.schema_violations.append(record)
