@@ -21,6 +21,7 @@ from bot.ui.chat import check_attachment, read_attachment, run_chatimage
 from bot.ui.delivery import start_job
 from bot.ui.inputs import source_of
 from bot.ui.place import apply_reach, check_place
+from cogs.blend import run_blend
 
 Interaction = discord.Interaction[ImageBot]
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
@@ -141,6 +142,9 @@ class ChatImage(commands.Cog):
         model: app_commands.Range[str, 1, 100] | None = None,
         image: discord.Attachment | None = None,
         private: bool | None = None,
+        image2: discord.Attachment | None = None,
+        image3: discord.Attachment | None = None,
+        image4: discord.Attachment | None = None,
     ) -> None:
         """Chat with a multimodal model that answers with text and images.
 
@@ -149,8 +153,16 @@ class ChatImage(commands.Cog):
             model: Chat image model (default: this server's).
             image: An image to edit or use as reference.
             private: Only you see the result.
+            image2: Another reference image.
+            image3: Another reference image.
+            image4: Another reference image.
         """
         requested = RequestedOptions(model=model, count=None, aspect_ratio=None, private=private)
+        extras = [extra for extra in (image2, image3, image4) if extra is not None]
+        if extras:
+            images = [image, *extras] if image is not None else extras
+            await run_blend(interaction, images, prompt, requested)
+            return
         await run_with_image(interaction, prompt, image, requested)
 
     @commands.Cog.listener("on_interaction")

@@ -60,3 +60,19 @@ async def test_one_oversized_image_refuses_the_blend_before_anything_is_spent(bo
         await bot_env.bot.wait_idle()
     assert not [r for r in bot_env.ai.requests if r.path.endswith("/chat/completions")]
     assert await bot_env.bot.store.recent_jobs(world.guild.id, world.alice.id) == []
+
+
+async def test_chatimage_sends_its_extra_reference_images_after_the_first(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    pictures = [make_png(5_000, seed=60 + n) for n in range(3)]
+    files = [h.api.add_cdn_file(f"r{n}.png", p) for n, p in enumerate(pictures)]
+    bot_env.ai.push("chat", ChatReply(text_deltas=["Here."], images=[make_png(9_000, seed=63)]))
+    options = {
+        "prompt": "same character, new pose",
+        "image": files[0],
+        "image2": files[1],
+        "image3": files[2],
+    }
+    rec = await h.interact(h.payloads.slash("chatimage", options=options))
+    assert sent_images(await bot_env.ai_request("/chat/completions")) == pictures
+    await result_message(bot_env, rec)
