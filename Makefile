@@ -11,7 +11,7 @@ UV := $(TOOLS)/bin/uv
 SYNC = $(UV) pip sync --quiet --require-hashes --python
 PY_OK := import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: install run test bench lint format sync lock clean check-python
+.PHONY: install run test bench lint format sync lock clean check-python mutation
 
 # Forget the install stamp of a venv that no longer runs a good Python (checked as make starts).
 $(foreach venv,$(RUN_VENV) $(DEV_VENV) $(TOOLS),$(if $(shell $(venv)/bin/python -c '$(PY_OK)' 2>/dev/null && echo ok),,$(shell rm -f $(venv)/.installed)))
@@ -73,6 +73,11 @@ lint: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/mypy --strict --cache-dir .mypy_cache/strict $(MYPY_STRICT)
 	$(DEV_VENV)/bin/mypy --cache-dir .mypy_cache/standard -p bot -p cogs
 
+# Mutation scores of bot/policy, bot/gateway/sse.py, bot/gateway/_parse.py and bot/limits
+# (a fresh mutmut run each time; slow: not part of `make test`).
+mutation: $(DEV_VENV)/.installed
+	$(DEV_VENV)/bin/python scripts/mutation.py
+
 format: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/ruff format .
 	$(DEV_VENV)/bin/ruff check --fix .
@@ -89,4 +94,4 @@ lock: $(TOOLS)/.installed
 	$(COMPILE) pyproject.toml --extra dev -c requirements.lock -o requirements-dev.lock
 
 clean:
-	rm -rf $(RUN_VENV) $(DEV_VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache build *.egg-info
+	rm -rf $(RUN_VENV) $(DEV_VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache mutants build *.egg-info
