@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
                 counts[group][match["status"]] += 1
     for group, seen in counts.items():
         total = sum(seen.values())
-        if not total:
+        if not total or seen["not checked"] == total:  # a group left out by the globs given
             continue
         killed = seen["killed"] + seen["caught by type check"]
         rest = ", ".join(f"{status} {n}" for status, n in sorted(seen.items()) if status != "killed")
