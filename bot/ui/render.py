@@ -1,6 +1,6 @@
 """Pure builders of Discord messages: every output respects Discord's limits.
 
-Limits (discord-notes §3): content 2,000 chars; ≤10 embeds; embed title 256, description
+Discord's limits: content 2,000 chars; ≤10 embeds; embed title 256, description
 4,096, ≤25 fields, field name 256 / value 1,024, footer 2,048, 6,000 in total; ≤10 files;
 attachment alt text 1,024. Mentions: nobody is pinged except, when given, the requester.
 """

@@ -22,7 +22,7 @@ from bot.storage.records import AuditEntry, UsageSummary
 from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.ui.text import truncate
 
-# Discord's limits (discord-notes §3).
+# Discord's message and embed limits.
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
 FIELD_LIMIT = 1024
