@@ -17,6 +17,7 @@ from discord.gateway import DiscordWebSocket
 from bot import command_sync, priming
 from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService, Plan
+from bot.i18n.translator import CommandTranslator
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
 from bot.settings import Settings
 from bot.storage.store import Store
@@ -35,10 +36,13 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.config",
     "cogs.results",
     "cogs.admin",
+    "cogs.info",
 )
 SYNC_HASH_KEY = command_sync.SYNC_HASH_KEY  # kept here for callers that imported it from bot.app
 CATALOG_REFRESH_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 60.0
+RETENTION_SWEEP_SECONDS = 3600.0
+"""How often old rows are deleted (and `/forgetme`'s held ids removed after midnight UTC)."""
 LOOP_MONITOR_INTERVAL = 0.05  # stalls shorter than this can slip between samples
 
 
@@ -111,6 +115,8 @@ class ImageBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Load the cogs, register restart-proof buttons, warm the catalogue, sync if needed."""
         self.loop_monitor.start()
+        # Before the cogs: the synced schema carries every command's localised names.
+        await self.tree.set_translator(CommandTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.settings.discord_api_base_url is not None:
@@ -121,6 +127,7 @@ class ImageBot(commands.AutoShardedBot):
         await recovery.register(self)
         await recovery.reconcile(self)
         self.spawn(recovery.keep_alive(self), name="heartbeat")
+        self.spawn(self._sweep_retention_forever(), name="retention")
         if self.sync_commands:
             await self.sync_if_changed()
 
@@ -213,6 +220,15 @@ class ImageBot(commands.AutoShardedBot):
     def jobs_in_flight(self) -> int:
         """How many generations this process is running or queueing."""
         return len(self._jobs)
+
+    async def _sweep_retention_forever(self) -> None:
+        """Delete rows past `RETENTION_DAYS` at start-up and every hour (a failed sweep is retried)."""
+        while True:
+            try:
+                await self.store.purge_expired(self.settings.retention_days)
+            except Exception as exc:  # the database may be down for a while: try again later
+                log.warning("retention sweep failed: %s", exc)
+            await asyncio.sleep(RETENTION_SWEEP_SECONDS)
 
     async def _refresh_catalog_forever(self) -> None:
         while True:

@@ -80,7 +80,12 @@ class Bookkeeper:
         if guild.cooldown_seconds:
             remaining = await self.limits.hit_cooldown(cooldown_key, guild.cooldown_seconds)
             if remaining is not None:
-                raise CooldownError(f"Slow down — you can generate again in {remaining:.0f} s.", remaining)
+                raise CooldownError(
+                    f"Slow down — you can generate again in {remaining:.0f} s.",
+                    remaining,
+                    key="error.cooldown",
+                    values={"seconds": f"{remaining:.0f}"},
+                )
             cooling = True
         plan.estimate = self.cost.estimate(self.catalog.get(plan.options.model), plan.options.count)
         # Outside servers (guild None) `guild` is the operator's rules for DMs and user installs:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.i18n.translator import fingerprint as translation_fingerprint
+
 if TYPE_CHECKING:
     from bot.app import ImageBot
 
@@ -40,8 +42,16 @@ def command_tree_hash(bot: ImageBot) -> str:
     payload = [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
     payload.sort(key=lambda c: c["name"])
     target = f"guild:{bot.settings.dev_guild_id}" if bot.settings.dev_guild_id else "global"
+    # `to_dict` leaves out the localisations the translator adds at sync: their digest stands in.
+    translations = translation_fingerprint() if bot.tree.translator is not None else None
     blob = json.dumps(
-        {"application_id": bot.application_id, "target": target, "commands": payload}, sort_keys=True
+        {
+            "application_id": bot.application_id,
+            "target": target,
+            "commands": payload,
+            "translations": translations,
+        },
+        sort_keys=True,
     ).encode()
     return hashlib.sha256(blob).hexdigest()
 

@@ -7,12 +7,14 @@ Cogs and services raise; they do not word errors. `bot.tree.ImageBotTree.on_erro
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import exc as sa
 
 from bot.gateway import errors as gw
+from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, localize, text
 
 
 class BotError(Exception):
@@ -26,9 +28,14 @@ class UserFacingError(BotError):
         user_message: Short, specific sentence shown ephemerally; never a raw body or secret.
     """
 
-    def __init__(self, user_message: str) -> None:
+    def __init__(
+        self, user_message: str, *, key: str | None = None, values: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+        # The sentence's catalogue key and placeholders, when it has one (see `localized_message`).
+        self.key = key
+        self.values = dict(values or {})
 
 
 class PolicyError(UserFacingError):
@@ -38,8 +45,15 @@ class PolicyError(UserFacingError):
 class CooldownError(UserFacingError):
     """The member is on cooldown or out of quota."""
 
-    def __init__(self, user_message: str, retry_after: float | None = None) -> None:
-        super().__init__(user_message)
+    def __init__(
+        self,
+        user_message: str,
+        retry_after: float | None = None,
+        *,
+        key: str | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(user_message, key=key, values=values)
         self.retry_after = retry_after
 
 
@@ -111,6 +125,26 @@ def user_message_for(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return gw.GatewayTimeoutError.user_message
     return GENERIC_MESSAGE
+
+
+def localized_message(error: BaseException, locale: object) -> str:
+    """`user_message_for(error)` in the member's language (English when no translation exists).
+
+    Args:
+        error: Any exception, already unwrapped.
+        locale: `interaction.locale`.
+    """
+    if isinstance(error, UserFacingError) and error.key is not None:
+        return text(locale, error.key, **error.values)
+    if isinstance(error, gw.RateLimitError) and error.retry_after:
+        return text(locale, "gateway.RateLimitError.wait", seconds=max(1, round(error.retry_after)))
+    if isinstance(error, gw.GatewayError) and not isinstance(error, gw.RateLimitError):
+        return text(locale, f"gateway.{type(error).__name__}") if _translated(error) else error.user_message
+    return localize(user_message_for(error), locale)
+
+
+def _translated(error: gw.GatewayError) -> bool:
+    return f"gateway.{type(error).__name__}" in CATALOGUES[DEFAULT_LANGUAGE]
 
 
 def _error_classes() -> dict[str, type[BaseException]]:

@@ -13,6 +13,8 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.ui.place import place_of
+
 log = logging.getLogger(__name__)
 
 # Discord invalidates interaction tokens after 15 minutes; switch to channel messages a bit
@@ -54,7 +56,8 @@ async def respond(
       followup (a first followup would otherwise replace the public placeholder);
     - answered: an ephemeral followup;
     - token expired: a channel message mentioning only the requester, unless the interaction
-      was deferred privately (then the answer is only logged: private stays private).
+      was deferred privately (then the answer is only logged: private stays private) or came
+      through a user install (which may not post in channels).
 
     Returns:
         Whether the message was delivered.
@@ -89,6 +92,10 @@ async def respond(
     if interaction.extras.get("private_job", interaction.extras.get("ephemeral_defer", False)):
         # A private job stays private: its answer is never posted where others can see it.
         log.warning("private interaction %s outlived its token; answer not delivered", interaction.id)
+        return False
+    if place_of(interaction) == "user_install":
+        # A user-installed app answers only through the interaction, never in the channel.
+        log.warning("user-install interaction %s outlived its token; answer not delivered", interaction.id)
         return False
     return await _send_to_channel(interaction, content)
 

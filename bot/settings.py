@@ -140,6 +140,14 @@ class Settings(BaseSettings):
     redis_timeout: float = Field(
         default=5.0, gt=0, le=60, description="Seconds one Redis command may take (connect included)."
     )
+    retention_days: int = Field(
+        default=90,
+        ge=31,
+        le=36500,
+        description="Days jobs (prompts) and audit entries are kept (at least 31).",
+    )
+    privacy_policy_url: AnyHttpUrl | None = Field(default=None, description="Privacy policy shown by /about.")
+    terms_url: AnyHttpUrl | None = Field(default=None, description="Terms of service shown by /about.")
 
     @model_validator(mode="before")
     @classmethod

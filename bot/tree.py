@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.errors import BotError, MissingPermissionsError, new_error_id, user_message_for
+from bot.errors import BotError, localized_message, new_error_id
 from bot.gateway.errors import GatewayError
+from bot.i18n import localize
+from bot.i18n import text as i18n_text
 from bot.replies import respond
 
 if TYPE_CHECKING:
@@ -95,13 +97,13 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     text: str | None = None
     if isinstance(cause, app_commands.AppCommandError):
         text = describe_app_error(cause)
+    locale = interaction.locale
+    if text is not None:
+        text = localize(text, locale)
     if isinstance(cause, discord.Forbidden) and cause.code == 50013:
-        text = MissingPermissionsError(
-            "I am missing a permission in this channel (Send Messages, Embed Links or Attach Files). "
-            "Ask a server admin to check my role."
-        ).user_message
+        text = i18n_text(locale, "error.missing_permission")
     if text is None:
-        text = user_message_for(cause)
+        text = localized_message(cause, locale)
     if isinstance(cause, BotError | app_commands.AppCommandError):
         log.info("refused [%s] /%s guild=%s user=%s: %s", *context, cause)
     elif isinstance(cause, GatewayError):
@@ -111,4 +113,4 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     metrics = getattr(interaction.client, "metrics", None)
     if metrics is not None and isinstance(cause, GatewayError):
         metrics.gateway_errors_total.labels(error=type(cause).__name__).inc()
-    await respond(interaction, f"⚠️ {text}\n-# error id `{error_id}`")
+    await respond(interaction, f"⚠️ {text}\n-# {i18n_text(locale, 'error.id', error_id=error_id)}")

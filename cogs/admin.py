@@ -9,8 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import ImageBot
+from bot.i18n import text
 from bot.money import spend_sentence
 from bot.storage._admission import day_start
+from bot.ui.place import apply_info_reach
 from bot.ui.render import truncate
 
 Interaction = discord.Interaction[ImageBot]
@@ -20,21 +22,23 @@ NO_MENTIONS = discord.AllowedMentions.none()
 class ConfirmForget(discord.ui.View):
     """A one-off confirmation (ephemeral; no need to survive restarts)."""
 
-    def __init__(self, bot: ImageBot, user_id: int) -> None:
+    def __init__(self, bot: ImageBot, user_id: int, locale: discord.Locale) -> None:
         super().__init__(timeout=120)
         self.bot = bot
         self.user_id = user_id
+        self.confirm.label = text(locale, "forget.button")
 
     @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, _button: discord.ui.Button[ConfirmForget]) -> None:
-        """Anonymise the member's jobs and audit entries."""
-        rows = await self.bot.store.delete_user_data(self.user_id)
+        """Anonymise the member's jobs and audit entries, and drop their cooldowns."""
+        rows, held = await self.bot.store.delete_user_data(self.user_id)
+        await self.bot.generation.limits.forget_user(self.user_id)
         self.stop()
-        await interaction.response.edit_message(
-            content=f"Done: {rows} record(s) anonymised. Your prompts and ids are gone from my database.",
-            view=None,
-            allowed_mentions=NO_MENTIONS,
-        )
+        locale = interaction.locale
+        content = text(locale, "forget.done", rows=rows + held)
+        if held:
+            content += " " + text(locale, "forget.held", held=held)
+        await interaction.response.edit_message(content=content, view=None, allowed_mentions=NO_MENTIONS)
 
 
 class Admin(commands.Cog):
@@ -42,6 +46,7 @@ class Admin(commands.Cog):
 
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
+        apply_info_reach(self.forgetme, bot.settings)  # wherever the bot can have data about you
 
     @app_commands.command(name="usage")
     @app_commands.guild_only()
@@ -75,8 +80,8 @@ class Admin(commands.Cog):
     async def forgetme(self, interaction: Interaction) -> None:
         """Delete your prompts and ids from the bot's records (asks to confirm)."""
         await interaction.response.send_message(
-            "This anonymises every job and settings change of yours in every server. It cannot be undone.",
-            view=ConfirmForget(self.bot, interaction.user.id),
+            text(interaction.locale, "forget.confirm"),
+            view=ConfirmForget(self.bot, interaction.user.id, interaction.locale),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

@@ -33,6 +33,18 @@ class Limits(Protocol):
         """End the cooldown for `key` now, if any."""
         ...
 
+    async def cooldown_remaining(self, key: str) -> float | None:
+        """Seconds left on the cooldown for `key` (None when none is running); changes nothing."""
+        ...
+
+    async def forget_user(self, user_id: int) -> int:
+        """Drop every cooldown of `user_id` (keys ``cd:<place>:<user_id>``), for `/forgetme`.
+
+        Returns:
+            How many were dropped.
+        """
+        ...
+
     async def close(self) -> None:
         """Release connections; the object must not be used afterwards."""
         ...

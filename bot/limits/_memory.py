@@ -41,5 +41,19 @@ class InMemoryLimits:
         """See `Limits.clear_cooldown`."""
         self._cooldowns.pop(key, None)
 
+    async def cooldown_remaining(self, key: str) -> float | None:
+        """See `Limits.cooldown_remaining`."""
+        expires = self._cooldowns.get(key)
+        now = self._clock()
+        return None if expires is None or expires <= now else expires - now
+
+    async def forget_user(self, user_id: int) -> int:
+        """See `Limits.forget_user`."""
+        suffix = f":{user_id}"
+        mine = [k for k in self._cooldowns if k.startswith("cd:") and k.endswith(suffix)]
+        for key in mine:
+            del self._cooldowns[key]
+        return len(mine)
+
     async def close(self) -> None:
         """Nothing to release; present for the protocol."""

@@ -67,6 +67,19 @@ def _guarded(
     return call  # type: ignore[return-value]  # typeshed's `wraps` result does not keep Concatenate
 
 
+# KEYS[1]=cooldown; ARGV: now. Milliseconds left (0 when none is running); read-only.
+_REMAINING = (
+    _NOW
+    + """
+local expires = tonumber(redis.call('GET', KEYS[1]))
+if not expires then return 0 end
+local left = expires - now_ms(ARGV[1])
+if left < 0 then return 0 end
+return left
+"""
+)
+
+
 class RedisLimits:
     """Redis implementation of `bot.limits.Limits`, atomic across processes.
 
@@ -99,6 +112,7 @@ class RedisLimits:
         self._prefix = prefix
         self._clock = clock
         self._cooldown = self._redis.register_script(_COOLDOWN)
+        self._remaining = self._redis.register_script(_REMAINING)
 
     def _key(self, kind: str, key: str) -> str:
         return f"{self._prefix}:{kind}:{key}"
@@ -136,6 +150,19 @@ class RedisLimits:
     async def clear_cooldown(self, key: str) -> None:
         """See `Limits.clear_cooldown`."""
         await self._redis.delete(self._key("cd", key))
+
+    @_guarded
+    async def cooldown_remaining(self, key: str) -> float | None:
+        """See `Limits.cooldown_remaining`."""
+        remaining_ms = int(await self._remaining(keys=[self._key("cd", key)], args=[self._now_arg()]))
+        return None if remaining_ms <= 0 else remaining_ms / 1000
+
+    @_guarded
+    async def forget_user(self, user_id: int) -> int:
+        """See `Limits.forget_user` (SCAN: bounded work per call, no blocking KEYS)."""
+        pattern = self._key("cd", f"*:{user_id}")
+        keys = [key async for key in self._redis.scan_iter(match=pattern, count=500)]
+        return int(await self._redis.delete(*keys)) if keys else 0
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -111,6 +111,17 @@ def _money(value: Any) -> Decimal:
 _sum_images = func.coalesce(func.sum(jobs.c.charge_images), 0)
 _sum_cost = func.coalesce(func.sum(jobs.c.charge_cost), 0)
 
+
+def _images_since(since: datetime, *where: ColumnElement[bool]) -> Any:
+    """Images counted against daily quotas (reservations in flight included) since `since`."""
+    return select(_sum_images).where(*where, jobs.c.created_at >= since)
+
+
+def _spend_since(since: datetime, *where: ColumnElement[bool]) -> Any:
+    """USD counted against budgets (settled costs plus reservations in flight) since `since`."""
+    return select(_sum_cost).where(*where, jobs.c.created_at >= since)
+
+
 # Advisory locks are database-wide: the schema is part of the key so test schemas stay apart.
 _PG_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('imagebot.admit:' || current_schema() || :key, 0))"
 
@@ -221,15 +232,13 @@ class AdmissionMixin:
             "pending": select(func.count()).where(member, jobs.c.status.in_(ACTIVE_STATUSES)),
         }
         if limits.daily_images is not None:
-            figures["daily"] = select(_sum_images).where(member, jobs.c.created_at >= today)
+            figures["daily"] = _images_since(today, member)
         if limits.monthly_budget is not None:
-            figures["budget"] = select(_sum_cost).where(_guild_is(guild_id), jobs.c.created_at >= month)
+            figures["budget"] = _spend_since(month, _guild_is(guild_id))
         if limits.operator_user_daily_images is not None:
-            figures["op_images"] = select(_sum_images).where(
-                jobs.c.user_id == user_id, jobs.c.created_at >= today
-            )
+            figures["op_images"] = _images_since(today, jobs.c.user_id == user_id)
         if limits.operator_monthly_spend is not None:
-            figures["op_spend"] = select(_sum_cost).where(jobs.c.created_at >= month)
+            figures["op_spend"] = _spend_since(month)
         row = (
             await conn.execute(
                 select(*(query.scalar_subquery().label(name) for name, query in figures.items()))
@@ -447,9 +456,12 @@ class AdmissionMixin:
 
     async def images_today(self, guild_id: int | None, user_id: int, now: datetime | None = None) -> int:
         """A member's images counted against the guild's daily quota (UTC day, reservations included)."""
-        since = day_start(now or self._clock())
-        query = select(func.coalesce(func.sum(jobs.c.charge_images), 0)).where(
-            _guild_is(guild_id), jobs.c.user_id == user_id, jobs.c.created_at >= since
-        )
+        query = _images_since(day_start(now or self._clock()), _guild_is(guild_id), jobs.c.user_id == user_id)
+        async with self._engine.connect() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def images_today_everywhere(self, user_id: int, now: datetime | None = None) -> int:
+        """A user's images counted against the operator's per-user daily cap (every server and DMs)."""
+        query = _images_since(day_start(now or self._clock()), jobs.c.user_id == user_id)
         async with self._engine.connect() as conn:
             return int(await conn.scalar(query) or 0)

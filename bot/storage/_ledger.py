@@ -17,11 +17,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ids import new_job_id
+from bot.storage._admission import day_start
 from bot.storage.records import (
     ACTIVE_STATUSES,
     DELETED_USER_ID,
@@ -284,35 +285,41 @@ class LedgerMixin:
         async with self._engine.connect() as conn:
             return [AuditEntry.from_row(row) for row in await conn.execute(query)]
 
-    async def delete_user_data(self, user_id: int) -> int:
+    async def delete_user_data(self, user_id: int) -> tuple[int, int]:
         """Remove a user's personal data (anonymise; see the module docstring for why).
+
+        Prompts, options, channel, message and gateway ids go at once. The user id goes at once
+        from older jobs; today's jobs and jobs in flight keep it until their day is over (today's
+        quota and the pending cap count them) and then lose it in the retention sweep
+        (`bot.storage._retention`).
 
         Args:
             user_id: The Discord user.
 
         Returns:
-            Rows anonymised: the user's jobs plus audit entries they made.
+            `(anonymised, held)`: rows anonymised now (jobs and the audit entries they made), and
+            today's jobs scrubbed but keeping the id until midnight UTC.
         """
-        scrub_jobs = (
-            update(jobs)
-            .where(jobs.c.user_id == user_id)
-            .values(
-                user_id=DELETED_USER_ID,
-                prompt="",
-                options={},
-                channel_id=None,
-                message_id=None,
-                extra_message_ids=[],
-                generation_id=None,
-                error=None,
-                interaction_token_expires_at=None,
-                reply_token=None,
-            )
-        )
+        scrubbed = {
+            "prompt": "",
+            "options": {},
+            "channel_id": None,
+            "message_id": None,
+            "extra_message_ids": [],
+            "generation_id": None,
+            "error": None,
+            "interaction_token_expires_at": None,
+            "reply_token": None,
+        }
+        counted = or_(jobs.c.created_at >= day_start(self._clock()), jobs.c.status.in_(ACTIVE_STATUSES))
+        mine = jobs.c.user_id == user_id
+        scrub_old = update(jobs).where(mine, not_(counted)).values(user_id=DELETED_USER_ID, **scrubbed)
+        scrub_today = update(jobs).where(mine, counted).values(**scrubbed)
         scrub_audit = (
             update(audit_log).where(audit_log.c.actor_id == user_id).values(actor_id=DELETED_USER_ID)
         )
         async with self._writer.begin() as conn:
-            job_rows = (await conn.execute(scrub_jobs)).rowcount
+            job_rows = (await conn.execute(scrub_old)).rowcount
+            held = (await conn.execute(scrub_today)).rowcount
             audit_rows = (await conn.execute(scrub_audit)).rowcount
-        return int(job_rows) + int(audit_rows)
+        return int(job_rows) + int(audit_rows), int(held)

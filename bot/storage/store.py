@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.errors import ServiceUnavailableError, is_outage
 from bot.storage._admission import AdmissionMixin
 from bot.storage._ledger import LedgerMixin
+from bot.storage._retention import RetentionMixin
 from bot.storage._settings import SettingsMixin
 from bot.storage.cache import LRUCache
 from bot.storage.db import DEFAULT_TIMEOUT, create_engine, is_sqlite, write_engine
@@ -50,7 +51,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Store(SettingsMixin, LedgerMixin, AdmissionMixin):
+class Store(SettingsMixin, LedgerMixin, AdmissionMixin, RetentionMixin):
     """Async storage over one engine. Never imports discord.
 
     Args:

@@ -60,3 +60,15 @@ def apply_reach(
         guild=True, dm_channel=settings.allow_dms, private_channel=settings.allow_user_installs
     )
     command.allowed_installs = app_commands.AppInstallationType(guild=True, user=settings.allow_user_installs)
+
+
+def apply_info_reach(command: app_commands.Command[Any, ..., Any], settings: Settings) -> None:
+    """Offer a command that generates nothing (`/help`, `/about`, `/forgetme`) wherever members meet the bot.
+
+    That is servers and the bot's DM, and user installs when the operator allows those.
+    """
+    opened = settings.allow_user_installs
+    command.allowed_contexts = app_commands.AppCommandContext(
+        guild=True, dm_channel=True, private_channel=opened
+    )
+    command.allowed_installs = app_commands.AppInstallationType(guild=True, user=opened)

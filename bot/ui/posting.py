@@ -6,7 +6,9 @@ bounded by `DELIVERY_RETRY_SECONDS`). When that still fails, or the token has ex
 
 - a public result is posted in the channel (a reply mentioning only the requester; needs
   Send Messages and Attach Files), retried the same way;
-- a private result is never made public: it is kept in the bot's `UndeliveredResults` for `/job`.
+- a private result is never made public, and a user install's result never goes to a channel
+  (Discord allows such an app only the interaction): both are kept in the bot's
+  `UndeliveredResults` for `/job`.
 
 Whatever could not be posted either way is kept there too, and the member is told
 which images are missing and how to get them.
@@ -25,6 +27,7 @@ import discord
 from bot.errors import UserFacingError
 from bot.replies import TOKEN_SAFETY_MARGIN, is_expired_token_error, respond, token_usable
 from bot.ui.files import FittedImage
+from bot.ui.place import place_of
 from bot.ui.render import MessagePayload
 from bot.ui.retrying import is_transient, with_retries
 from bot.ui.undelivered import SpooledFile, SpooledResult, describe_numbers
@@ -86,6 +89,12 @@ class ResultPoster:
                     raise
         if self.ephemeral:
             log.warning("job %s: private result not posted; kept for /job", self.job_id)
+            self._keep(batch)
+            return None
+        if place_of(self.interaction) == "user_install":
+            # A user-installed app answers only through the interaction: it cannot post in the
+            # channels of a server that never added it, nor in other people's DMs.
+            log.warning("job %s: a user install cannot post in the channel; kept for /job", self.job_id)
             self._keep(batch)
             return None
         try:

@@ -123,6 +123,8 @@ async def _notify_one(bot: ImageBot, session: aiohttp.ClientSession, job: JobRec
             log.info("job %s: placeholder edit refused (%d)", job.id, resp.status)
     if job.options.get("private") or job.channel_id is None:
         return  # a private job is never announced in public; `/job` shows it as interrupted
+    if job.guild_id is None:
+        return  # outside servers (a user install cannot post in channels): `/job` shows it
     channel = bot.get_channel(job.channel_id) or await bot.fetch_channel(job.channel_id)
     if isinstance(channel, discord.abc.Messageable):
         await channel.send(

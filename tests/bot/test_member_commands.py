@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+from bot.storage import DELETED_USER_ID
 from tests.bot.conftest import BotEnv
 
 
@@ -33,9 +35,15 @@ async def test_usage_shows_quota_budget_and_recent_jobs(bot_env: BotEnv) -> None
     assert answer.allowed_mentions.get("parse") == []
 
 
-async def test_forgetme_anonymises_the_members_jobs_after_confirmation(bot_env: BotEnv) -> None:
+async def test_forgetme_anonymises_the_members_data_after_confirmation(bot_env: BotEnv) -> None:
     h = bot_env.h
+    store = bot_env.bot.store
+    guild_id, alice = h.fake.world.guild.id, h.fake.world.alice.id
+    await store.update_guild_settings(guild_id, alice, cooldown_seconds=600, daily_quota=5)
     job_id = await _generate(bot_env, "my secret prompt")
+    cooldown = f"cd:{guild_id}:{alice}"
+    assert await bot_env.bot.generation.limits.cooldown_remaining(cooldown) is not None
+
     rec = await h.interact(h.payloads.slash("forgetme"))
     prompt = await rec.wait_message(lambda m: not m.loading)
     assert prompt.ephemeral
@@ -43,11 +51,23 @@ async def test_forgetme_anonymises_the_members_jobs_after_confirmation(bot_env: 
     confirm = await h.interact(rec.click(button))
     done = await confirm.wait_for(lambda r: r.route == "interaction_callback", timeout=5)
     assert done.json["type"] == 7  # the confirmation message is updated in place
-    assert "anonymised" in done.json["data"]["content"]
-    job = await bot_env.bot.store.get_job(job_id)
+    content = done.json["data"]["content"]
+    assert "3 record(s) anonymised" in content  # the job and the two settings changes above
+    assert "until midnight UTC" in content
+    job = await store.get_job(job_id)
     assert job is not None
-    assert job.prompt != "my secret prompt"
-    assert job.user_id != h.fake.world.alice.id
+    assert (job.prompt, job.options, job.message_id) == ("", {}, None)
+    assert job.user_id == alice  # today's quota still counts it: /forgetme is no way around it
+    assert await store.images_today(guild_id, alice) == 2
+    assert {e.actor_id for e in await store.list_audit(guild_id)} == {DELETED_USER_ID}
+    assert await bot_env.bot.generation.limits.cooldown_remaining(cooldown) is None
+
+    # after midnight UTC the hourly sweep removes the id too
+    tomorrow = job.created_at + timedelta(days=1)
+    assert (await store.purge_expired(90, now=tomorrow)).forgotten == 1
+    job = await store.get_job(job_id)
+    assert job is not None
+    assert job.user_id == DELETED_USER_ID
 
 
 async def test_job_shows_a_past_result_to_its_requester_only(bot_env: BotEnv) -> None:

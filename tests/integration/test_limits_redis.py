@@ -71,6 +71,31 @@ def backend(request: pytest.FixtureRequest, clock: FakeClock) -> Callable[[], Li
 # --- contract, both backends ----------------------------------------------------------------
 
 
+async def test_cooldown_remaining_reads_without_starting_one(
+    backend: Callable[[], Limits], clock: FakeClock
+) -> None:
+    one, two = backend(), backend()
+    assert await one.cooldown_remaining("cd:1:5") is None
+    assert await one.cooldown_remaining("cd:1:5") is None  # reading started nothing
+    assert await one.hit_cooldown("cd:1:5", 10) is None
+    clock.now += 4
+    assert await two.cooldown_remaining("cd:1:5") == pytest.approx(6, abs=0.001)
+    clock.now += 6
+    assert await two.cooldown_remaining("cd:1:5") is None
+
+
+async def test_forget_user_drops_only_that_users_cooldowns(backend: Callable[[], Limits]) -> None:
+    one, two = backend(), backend()
+    for key in ("cd:1:5", "cd:2:5", "cd:dm:5", "cd:1:55", "cd:1:6"):
+        assert await one.hit_cooldown(key, 60) is None
+    assert await two.forget_user(5) == 3
+    for key in ("cd:1:5", "cd:2:5", "cd:dm:5"):
+        assert await one.cooldown_remaining(key) is None
+    for key in ("cd:1:55", "cd:1:6"):
+        assert await one.cooldown_remaining(key) is not None
+    assert await two.forget_user(5) == 0
+
+
 async def test_cooldown_deterministic_with_injected_clock(
     backend: Callable[[], Limits], clock: FakeClock
 ) -> None:

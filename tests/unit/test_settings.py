@@ -213,3 +213,10 @@ def test_image_budget_settings_build_the_process_budget(tmp_path: Path) -> None:
     assert budget.spool_dir == str(tmp_path)
     with pytest.raises(ValidationError, match="not an existing directory"):
         make(image_spool_dir=str(tmp_path / "missing"))
+
+
+def test_retention_below_a_month_is_refused() -> None:
+    assert make().retention_days == 90
+    assert make(retention_days=31).retention_days == 31
+    with pytest.raises(ValidationError):
+        make(retention_days=30)

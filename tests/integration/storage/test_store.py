@@ -29,6 +29,7 @@ from bot.storage import (
     migrate,
     new_job_id,
 )
+from bot.storage._retention import PurgeResult, retention_cutoff
 from bot.storage.migrations import load_migrations
 from bot.storage.tables import audit_log, guild_settings, metadata, schema_version
 
@@ -548,7 +549,10 @@ async def test_naive_datetimes_are_refused(store: Store) -> None:
 # -- data deletion ----------------------------------------------------------------------------
 
 
-async def test_delete_user_data_anonymises_jobs_and_audit(store: Store) -> None:
+async def test_delete_user_data_anonymises_jobs_and_audit(store: Store, clock: FakeClock) -> None:
+    old = await store.create_job(user_id=U1, guild_id=G, kind="imagine", model="m", prompt="last week")
+    await store.update_job(old.id, status="done", charge_images=1)
+    clock.advance(timedelta(days=7))
     job = await store.create_job(
         user_id=U1, guild_id=G, channel_id=5, kind="imagine", model="m", prompt="secret", options={"n": 1}
     )
@@ -557,29 +561,75 @@ async def test_delete_user_data_anonymises_jobs_and_audit(store: Store) -> None:
         status="done",
         image_count=3,
         cost=Decimal("0.5"),
+        charge_images=3,
         charge_cost=Decimal("0.5"),
         message_id=77,
         generation_id="g",
     )
-    await store.create_job(user_id=U1, guild_id=G2, kind="edit", model="m", prompt="secret 2")
+    pending = await store.create_job(user_id=U1, guild_id=G2, kind="edit", model="m", prompt="secret 2")
     other = await store.create_job(user_id=U2, guild_id=G, kind="imagine", model="m", prompt="keep")
     await store.update_guild_settings(G, U1, image_model="img-1")  # U1 as moderator
     await store.update_guild_settings(G, U2, max_count=5)
 
-    assert await store.delete_user_data(U1) == 3  # two jobs, one audit entry
+    # last week's job and the audit entry now; today's job and the one in flight keep the id
+    assert await store.delete_user_data(U1) == (2, 2)
 
+    gone = await store.get_job(old.id)
+    assert gone is not None
+    assert (gone.user_id, gone.prompt) == (DELETED_USER_ID, "")
     scrubbed = await store.get_job(job.id)
     assert scrubbed is not None
-    assert (scrubbed.user_id, scrubbed.prompt, scrubbed.options) == (DELETED_USER_ID, "", {})
+    assert (scrubbed.user_id, scrubbed.prompt, scrubbed.options) == (U1, "", {})
     assert (scrubbed.channel_id, scrubbed.message_id, scrubbed.generation_id) == (None, None, None)
     assert (scrubbed.image_count, scrubbed.cost, scrubbed.status) == (3, Decimal("0.500000"), "done")
     assert await store.total_cost(G, T0) == Decimal("0.5")  # budgets stay right
-    assert U1 not in {u.user_id for u in (await store.usage_summary(G, T0)).users}
-    assert await store.recent_jobs(G2, user_id=U1) == []
+    assert await store.images_today(G, U1) == 3  # and so does today's quota: no way around it
+    still = await store.get_job(pending.id)
+    assert still is not None
+    assert (still.user_id, still.prompt) == (U1, "")
     assert await store.get_job(other.id) == other
     assert {e.actor_id for e in await store.list_audit(G)} == {DELETED_USER_ID, U2}
     assert await _count(store, audit_log, audit_log.c.actor_id == U1) == 0
-    assert await store.delete_user_data(U1) == 0
+
+    # the next day, once the job in flight has ended, the sweep removes the id as well
+    await store.update_job(pending.id, status="failed")
+    clock.advance(timedelta(days=1))
+    purged = await store.purge_expired(90)
+    assert (purged.jobs, purged.audit, purged.forgotten) == (0, 0, 2)
+    assert U1 not in {u.user_id for u in (await store.usage_summary(G, T0)).users}
+    assert await store.recent_jobs(G2, user_id=U1) == []
+    assert await store.delete_user_data(U1) == (0, 0)
+    assert (await store.purge_expired(90)).forgotten == 0
+    assert await store.get_job(other.id) == other  # other members' rows untouched
+
+
+async def test_retention_deletes_old_rows_but_never_this_months(store: Store, clock: FakeClock) -> None:
+    clock.now = datetime(2030, 1, 31, 23, 0, tzinfo=UTC)
+    ancient = await store.create_job(user_id=U1, guild_id=G, kind="imagine", model="m", prompt="old")
+    await store.update_job(ancient.id, status="done", charge_cost=Decimal("1"))
+    await store.update_guild_settings(G, U1, max_count=3)
+    clock.now = datetime(2030, 3, 1, 0, 30, tzinfo=UTC)  # 29 days later: still kept at 31 days
+    recent = await store.create_job(user_id=U1, guild_id=G, kind="imagine", model="m", prompt="new")
+    await store.update_job(recent.id, status="done", charge_cost=Decimal("2"))
+    assert await store.purge_expired(31) == PurgeResult(jobs=0, audit=0, forgotten=0)
+
+    clock.now = datetime(2030, 3, 31, 23, 59, tzinfo=UTC)  # 31 days after `recent`'s month began
+    assert await store.purge_expired(31) == PurgeResult(jobs=1, audit=1, forgotten=0)
+    assert await store.get_job(ancient.id) is None
+    assert await store.get_job(recent.id) is not None  # this month's budget still counts it
+    assert await store.monthly_spend(G) == (Decimal("2.000000"), Decimal("0.000000"))
+    assert await store.list_audit(G) == []
+
+
+def test_retention_cutoff_is_never_inside_the_current_month() -> None:
+    now = datetime(2030, 3, 31, 23, 59, tzinfo=UTC)
+    assert retention_cutoff(now, 31) == datetime(2030, 2, 28, 23, 59, tzinfo=UTC)
+    assert retention_cutoff(datetime(2030, 3, 5, tzinfo=UTC), 31) == datetime(2030, 2, 2, tzinfo=UTC)
+    for day in range(1, 32):
+        instant = datetime(2030, 1, day, 23, 59, 59, tzinfo=UTC)
+        assert retention_cutoff(instant, 31) <= datetime(2030, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="at least 31"):
+        retention_cutoff(now, 30)
 
 
 # -- meta -------------------------------------------------------------------------------------

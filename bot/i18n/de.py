@@ -1,0 +1,149 @@
+"""Deutsch (de)."""
+# ruff: noqa: E501  (sentences are kept one per line where they fit; translations are prose)
+
+from __future__ import annotations
+
+COMMANDS: dict[str, str] = {
+    "imagine": "bild-erzeugen",
+    "imagine.description": "Erzeugt Bilder aus einer Textbeschreibung.",
+    "imagine.prompt": "beschreibung",
+    "imagine.prompt.description": "Was gezeichnet werden soll.",
+    "imagine.model": "modell",
+    "imagine.model.description": "Bildmodell (Standard: das dieses Servers).",
+    "imagine.count": "anzahl",
+    "imagine.count.description": "Wie viele Bilder (Standard: die Vorgabe dieses Servers).",
+    "imagine.aspect_ratio": "seitenverhältnis",
+    "imagine.aspect_ratio.description": "Form der Bilder.",
+    "imagine.private": "privat",
+    "imagine.private.description": "Nur du siehst das Ergebnis.",
+    "chatimage": "chatbild",
+    "chatimage.description": "Chatte mit einem multimodalen Modell, das mit Text und Bildern antwortet.",
+    "chatimage.prompt": "beschreibung",
+    "chatimage.prompt.description": "Was entstehen soll oder wie das Bild geändert werden soll.",
+    "chatimage.model": "modell",
+    "chatimage.model.description": "Chat-Bildmodell (Standard: das dieses Servers).",
+    "chatimage.image": "bild",
+    "chatimage.image.description": "Ein Bild zum Bearbeiten oder als Vorlage.",
+    "chatimage.private": "privat",
+    "chatimage.private.description": "Nur du siehst das Ergebnis.",
+    "Edit image": "Bild bearbeiten",
+    "job": "auftrag",
+    "job.description": "Zeigt eine frühere Generierung anhand ihrer Auftrags-ID, mit ihren Buttons.",
+    "job.job_id": "auftrags_id",
+    "job.job_id.description": "Die ID, die unter einem Ergebnis steht.",
+    "usage": "nutzung",
+    "usage.description": "Zeigt dein Bildkontingent auf diesem Server und deine letzten Aufträge.",
+    "forgetme": "vergiss-mich",
+    "forgetme.description": "Löscht deine Prompts und IDs aus den Aufzeichnungen des Bots (mit Rückfrage).",
+    "help": "hilfe",
+    "help.description": "Was dieser Bot kann und deine Limits hier heute.",
+    "about": "info",
+    "about.description": "Version, was der Bot über dich speichert und wie lange.",
+}
+
+MESSAGES: dict[str, str] = {
+    "help.title": "**Was ich mache**",
+    "help.intro": (
+        "Ich erstelle Bilder mit KI. `/imagine` zeichnet nach einer Textbeschreibung. `/chatimage` "
+        "fragt ein Modell, das mit Text und Bildern antwortet und ein angehängtes Bild verändern kann. "
+        "*Bild bearbeiten* (im **Apps**-Menü einer Nachricht) bearbeitet ein im Kanal gepostetes Bild. "
+        "Unter jedem Ergebnis: 🎲 neu würfeln, 🖋️ Prompt bearbeiten, 🗑️ löschen. `/job` zeigt ein "
+        "früheres Ergebnis, `/usage` deine letzten Aufträge, `/about` was gespeichert wird und wie lange."
+    ),
+    "help.limits_server": "**Deine Limits auf diesem Server heute**",
+    "help.limits_outside": "**Deine Limits hier heute** (außerhalb von Servern gelten die Regeln des Bot-Betreibers)",
+    "help.quota": "Bilder: {used} von {quota} verbraucht, {left} übrig. Zurückgesetzt {reset}.",
+    "help.quota_none": "Bilder: hier gibt es kein Tageslimit.",
+    "help.operator_quota": "Über alle Server: {used} von {cap} Bildern heute verbraucht.",
+    "help.cooldown": "Wartezeit: {seconds} s zwischen zwei Generierungen. Du kannst jetzt generieren.",
+    "help.cooldown_wait": "Wartezeit: {seconds} s zwischen zwei Generierungen. Du kannst in {remaining} s wieder generieren.",
+    "help.cooldown_none": "Wartezeit: keine.",
+    "help.budget_open": "Monatsbudget: {spent} von {budget} verbraucht. Offen.",
+    "help.budget_spent": "Monatsbudget: aufgebraucht ({spent} von {budget}). Es geht weiter {reset}.",
+    "help.budget_none": "Monatsbudget: keines festgelegt.",
+    "help.closed": (
+        "Bildbefehle sind hier nicht verfügbar: Der Betreiber des Bots hat sie außerhalb von Servern "
+        "nicht freigegeben."
+    ),
+    "about.title": "**imagebot {version}**: Open-Source-KI-Bilderzeugung für Discord.",
+    "about.stored": (
+        "**Was gespeichert wird:** zu jeder Generierung deine Discord-Benutzer-ID, Server und Kanal, der "
+        "Prompt, Optionen und Modell, der Status, die Anzahl der Bilder, die Kosten, die Zeiten und die "
+        "IDs der Ergebnisnachrichten. Die Bilder selbst liegen nur in den Discord-Nachrichten. "
+        "Einstellungsänderungen von Moderatoren werden mit ihrer Benutzer-ID protokolliert."
+    ),
+    "about.sent": (
+        "**Wer deinen Prompt noch sieht:** der vom Bot-Betreiber gewählte KI-Dienst; er erhält ihn mit "
+        "einer gehashten ID statt deiner Discord-ID."
+    ),
+    "about.retention": "**Wie lange:** {days} Tage, danach wird es gelöscht.",
+    "about.forgetme": (
+        "**Jetzt löschen:** `/forgetme` entfernt deine Prompts und IDs sofort aus allen Aufträgen und "
+        "Einstellungsänderungen. Die heutigen Aufträge behalten deine ID bis Mitternacht UTC, damit die "
+        "heutigen Limits weiter zählen; danach wird auch sie entfernt. Bereits gepostete Bilder bleiben "
+        "in Discord: lösche sie mit 🗑️."
+    ),
+    "about.privacy_policy": "Datenschutzerklärung: {url}",
+    "about.terms": "Nutzungsbedingungen: {url}",
+    "about.no_links": "Der Betreiber des Bots hat keine Datenschutzerklärung und keine Nutzungsbedingungen veröffentlicht.",
+    "forget.confirm": (
+        "Das entfernt deine Prompts und IDs aus allen deinen Aufträgen und Einstellungsänderungen auf "
+        "allen Servern. Das kann nicht rückgängig gemacht werden."
+    ),
+    "forget.button": "Meine Daten löschen",
+    "forget.done": "Erledigt: {rows} Eintrag/Einträge anonymisiert. Deine Prompts und IDs sind aus meiner Datenbank entfernt.",
+    "forget.held": (
+        "Deine {held} Auftrag/Aufträge von heute behalten nur deine ID bis Mitternacht UTC, damit die "
+        "heutigen Limits weiter zählen; danach wird auch sie entfernt."
+    ),
+    "error.generic": "Bei uns ist etwas schiefgelaufen. Bitte versuche es erneut.",
+    "error.cancelled": "Abgebrochen, bevor es fertig war.",
+    "error.interrupted": "Unterbrochen: Der Bot wurde neu gestartet, während dieser Auftrag lief.",
+    "error.not_allowed": "Du darfst diesen Befehl hier nicht verwenden.",
+    "error.missing_permission": (
+        "Mir fehlt eine Berechtigung in diesem Kanal (Nachrichten senden, Links einbetten oder Dateien "
+        "anhängen). Bitte einen Server-Admin, meine Rolle zu prüfen."
+    ),
+    "error.paused": "Der Betreiber des Bots hat die Bilderzeugung gerade pausiert. Nichts wurde gesendet oder berechnet.",
+    "error.blocked": "Der Betreiber des Bots hat die Bilderzeugung für dich hier nicht freigegeben.",
+    "error.outside": (
+        "Ich erstelle Bilder nur auf Servern. Nutze mich auf einem Server, der mich hinzugefügt hat (der "
+        "Betreiber dieses Bots hat Direktnachrichten und persönliche Installationen nicht freigegeben)."
+    ),
+    "error.operator_term": "Dieser Prompt enthält einen Begriff, den dieser Bot nicht erlaubt.",
+    "error.cooldown": "Langsam: Du kannst in {seconds} s wieder generieren.",
+    "error.unavailable": "Der Bot ist vorübergehend nicht verfügbar, bitte versuche es gleich noch einmal.",
+    "error.id": "Fehler-ID `{error_id}`",
+    "gateway.GatewayError": "Der Bilddienst ist unerwartet fehlgeschlagen. Bitte versuche es später erneut.",
+    "gateway.BadRequestError": "Der Bilddienst hat diese Anfrage abgelehnt. Versuche einen anderen Prompt oder andere Optionen.",
+    "gateway.ContentPolicyError": (
+        "Der Bildanbieter hat diesen Prompt wegen seiner Inhaltsrichtlinie abgelehnt. Formuliere ihn um "
+        "und versuche es erneut."
+    ),
+    "gateway.AuthenticationError": "Der KI-Schlüssel des Bots wird nicht akzeptiert – ein Server-Admin muss das beheben.",
+    "gateway.InsufficientCreditsError": (
+        "Das KI-Konto des Bots hat kein Guthaben mehr. Ein Server-Admin muss es aufladen."
+    ),
+    "gateway.PermissionDeniedError": (
+        "Der KI-Schlüssel des Bots wird für dieses Modell nicht akzeptiert – ein Server-Admin muss das beheben."
+    ),
+    "gateway.NotFoundError": "Dieses Modell ist beim Bilddienst nicht verfügbar. Wähle ein anderes.",
+    "gateway.RateLimitError": "Der Bilddienst ist ausgelastet. Versuche es in einer Minute erneut.",
+    "gateway.RateLimitError.wait": "Der Bilddienst ist ausgelastet. Versuche es in {seconds} s erneut.",
+    "gateway.ServerError": (
+        "Der Bilddienst hat gerade Probleme. Bitte versuche es in ein paar Minuten erneut."
+    ),
+    "gateway.GatewayTimeoutError": "Der Bilddienst hat zu lange gebraucht. Bitte versuche es erneut.",
+    "gateway.GatewayConnectionError": "Der Bilddienst ist nicht erreichbar. Bitte versuche es gleich noch einmal.",
+    "gateway.BadResponseError": "Der Bilddienst hat eine unlesbare Antwort geschickt. Bitte versuche es erneut.",
+    "gateway.StreamIncompleteError": "Der Bilddienst hat mitten in der Antwort aufgehört. Bitte versuche es erneut.",
+    "gateway.InvalidImageError": "Der Bilddienst hat Bilddaten geliefert, die nicht gelesen werden konnten.",
+    "gateway.UnsafeURLError": (
+        "Der Bilddienst hat auf eine Bildadresse verwiesen, die der Bot aus Sicherheitsgründen nicht abruft."
+    ),
+    "gateway.ImageTooLargeError": "Das Bild ist zu groß.",
+    "gateway.JobTooLargeError": (
+        "Der Bilddienst hat mehr Bilddaten geschickt, als der Bot pro Anfrage annimmt. Fordere weniger "
+        "Bilder oder eine kleinere Größe an."
+    ),
+}

@@ -1,0 +1,149 @@
+"""Español (es-ES and es-419)."""
+# ruff: noqa: E501  (sentences are kept one per line where they fit; translations are prose)
+
+from __future__ import annotations
+
+COMMANDS: dict[str, str] = {
+    "imagine": "imaginar",
+    "imagine.description": "Genera imágenes a partir de un texto.",
+    "imagine.prompt": "descripción",
+    "imagine.prompt.description": "Qué dibujar.",
+    "imagine.model": "modelo",
+    "imagine.model.description": "Modelo de imagen (por defecto: el de este servidor).",
+    "imagine.count": "cantidad",
+    "imagine.count.description": "Cuántas imágenes (por defecto: las de este servidor).",
+    "imagine.aspect_ratio": "proporción",
+    "imagine.aspect_ratio.description": "Forma de las imágenes.",
+    "imagine.private": "privado",
+    "imagine.private.description": "Solo tú ves el resultado.",
+    "chatimage": "chatimagen",
+    "chatimage.description": "Conversa con un modelo multimodal que responde con texto e imágenes.",
+    "chatimage.prompt": "descripción",
+    "chatimage.prompt.description": "Qué crear, o cómo cambiar la imagen.",
+    "chatimage.model": "modelo",
+    "chatimage.model.description": "Modelo de chat con imágenes (por defecto: el de este servidor).",
+    "chatimage.image": "imagen",
+    "chatimage.image.description": "Una imagen para editar o usar como referencia.",
+    "chatimage.private": "privado",
+    "chatimage.private.description": "Solo tú ves el resultado.",
+    "Edit image": "Editar imagen",
+    "job": "trabajo",
+    "job.description": "Muestra una generación anterior por su id, con sus botones.",
+    "job.job_id": "id_trabajo",
+    "job.job_id.description": "El id que aparece bajo un resultado.",
+    "usage": "uso",
+    "usage.description": "Muestra tu cuota de imágenes en este servidor y tus trabajos recientes.",
+    "forgetme": "olvídame",
+    "forgetme.description": "Borra tus textos e ids de los registros del bot (pide confirmación).",
+    "help": "ayuda",
+    "help.description": "Qué hace este bot y tus límites de hoy aquí.",
+    "about": "info",
+    "about.description": "Versión, qué guarda el bot sobre ti y durante cuánto tiempo.",
+}
+
+MESSAGES: dict[str, str] = {
+    "help.title": "**Qué hago**",
+    "help.intro": (
+        "Creo imágenes con IA. `/imagine` dibuja a partir de un texto. `/chatimage` consulta un modelo "
+        "que responde con texto e imágenes, y puede cambiar una imagen que adjuntes. *Editar imagen* "
+        "(en el menú **Apps** de un mensaje) edita una imagen publicada en el canal. Bajo cada "
+        "resultado: 🎲 repetir, 🖋️ editar el texto, 🗑️ borrar. `/job` muestra un resultado anterior, "
+        "`/usage` tus trabajos recientes, `/about` qué se guarda y durante cuánto tiempo."
+    ),
+    "help.limits_server": "**Tus límites en este servidor hoy**",
+    "help.limits_outside": "**Tus límites aquí hoy** (fuera de los servidores rigen las reglas del operador del bot)",
+    "help.quota": "Imágenes: {used} de {quota} usadas, te quedan {left}. Se reinicia {reset}.",
+    "help.quota_none": "Imágenes: aquí no hay límite diario.",
+    "help.operator_quota": "En todos los servidores: {used} de {cap} imágenes usadas hoy.",
+    "help.cooldown": "Espera: {seconds} s entre generaciones. Ya puedes generar.",
+    "help.cooldown_wait": "Espera: {seconds} s entre generaciones. Podrás generar de nuevo en {remaining} s.",
+    "help.cooldown_none": "Espera: ninguna.",
+    "help.budget_open": "Presupuesto mensual: {spent} de {budget} usado. Disponible.",
+    "help.budget_spent": "Presupuesto mensual: agotado ({spent} de {budget}). Se podrá generar de nuevo {reset}.",
+    "help.budget_none": "Presupuesto mensual: no hay ninguno.",
+    "help.closed": (
+        "Los comandos de imágenes no están disponibles aquí: el operador del bot no los ha abierto "
+        "fuera de los servidores."
+    ),
+    "about.title": "**imagebot {version}**: generación de imágenes con IA para Discord, de código abierto.",
+    "about.stored": (
+        "**Qué se guarda:** por cada generación, tu id de usuario de Discord, el servidor y el canal, "
+        "el texto, las opciones y el modelo, el estado, el número de imágenes, el coste, los tiempos y "
+        "los ids de los mensajes del resultado. Las imágenes solo viven en los mensajes de Discord. "
+        "Los cambios de ajustes de los moderadores se registran con su id de usuario."
+    ),
+    "about.sent": (
+        "**Quién más ve tu texto:** el servicio de IA elegido por el operador del bot, que lo recibe "
+        "con un id cifrado en lugar de tu id de Discord."
+    ),
+    "about.retention": "**Durante cuánto tiempo:** {days} días; después se borra.",
+    "about.forgetme": (
+        "**Borra lo tuyo ahora:** `/forgetme` quita tus textos e ids de todos los trabajos y cambios de "
+        "ajustes al momento. Los trabajos de hoy conservan tu id hasta la medianoche UTC, para que los "
+        "límites de hoy sigan contando; después también se quita. Las imágenes ya publicadas siguen en "
+        "Discord: bórralas con 🗑️."
+    ),
+    "about.privacy_policy": "Política de privacidad: {url}",
+    "about.terms": "Condiciones del servicio: {url}",
+    "about.no_links": "El operador del bot no ha publicado una política de privacidad ni condiciones del servicio.",
+    "forget.confirm": (
+        "Esto quita tus textos e ids de todos tus trabajos y cambios de ajustes en todos los "
+        "servidores. No se puede deshacer."
+    ),
+    "forget.button": "Borrar mis datos",
+    "forget.done": "Hecho: {rows} registro(s) anonimizado(s). Tus textos e ids ya no están en mi base de datos.",
+    "forget.held": (
+        "Tus {held} trabajo(s) de hoy conservan solo tu id hasta la medianoche UTC, para que los límites "
+        "de hoy sigan contando; después también se quita."
+    ),
+    "error.generic": "Algo ha fallado por nuestra parte. Inténtalo de nuevo.",
+    "error.cancelled": "Cancelado antes de terminar.",
+    "error.interrupted": "Interrumpido: el bot se reinició mientras este trabajo estaba en marcha.",
+    "error.not_allowed": "No puedes usar este comando aquí.",
+    "error.missing_permission": (
+        "Me falta un permiso en este canal (Enviar mensajes, Insertar enlaces o Adjuntar archivos). "
+        "Pide a un administrador del servidor que revise mi rol."
+    ),
+    "error.paused": "El operador del bot ha pausado la generación de imágenes. No se ha enviado ni cobrado nada.",
+    "error.blocked": "El operador del bot no ha habilitado la generación de imágenes para ti aquí.",
+    "error.outside": (
+        "Solo creo imágenes en servidores. Úsame en un servidor que me haya añadido (el operador de "
+        "este bot no ha abierto los mensajes directos ni las instalaciones personales)."
+    ),
+    "error.operator_term": "Este texto contiene un término que este bot no permite.",
+    "error.cooldown": "Más despacio: podrás generar de nuevo en {seconds} s.",
+    "error.unavailable": "El bot no está disponible temporalmente; inténtalo de nuevo en breve.",
+    "error.id": "id del error `{error_id}`",
+    "gateway.GatewayError": "El servicio de imágenes ha fallado de forma inesperada. Inténtalo más tarde.",
+    "gateway.BadRequestError": "El servicio de imágenes ha rechazado esta petición. Prueba otro texto u otras opciones.",
+    "gateway.ContentPolicyError": (
+        "El proveedor de imágenes ha rechazado este texto según su política de contenido. Reformúlalo e "
+        "inténtalo de nuevo."
+    ),
+    "gateway.AuthenticationError": "La clave de IA del bot no es válida: un administrador debe arreglarlo.",
+    "gateway.InsufficientCreditsError": (
+        "La cuenta de IA del bot se ha quedado sin crédito. Un administrador tiene que recargarla."
+    ),
+    "gateway.PermissionDeniedError": (
+        "La clave de IA del bot no es válida para este modelo: un administrador debe arreglarlo."
+    ),
+    "gateway.NotFoundError": "Ese modelo no está disponible en el servicio de imágenes. Elige otro.",
+    "gateway.RateLimitError": "El servicio de imágenes está ocupado. Inténtalo dentro de un minuto.",
+    "gateway.RateLimitError.wait": "El servicio de imágenes está ocupado. Inténtalo dentro de {seconds} s.",
+    "gateway.ServerError": (
+        "El servicio de imágenes tiene problemas ahora mismo. Inténtalo dentro de unos minutos."
+    ),
+    "gateway.GatewayTimeoutError": "El servicio de imágenes ha tardado demasiado en responder. Inténtalo de nuevo.",
+    "gateway.GatewayConnectionError": "No se pudo contactar con el servicio de imágenes. Inténtalo en breve.",
+    "gateway.BadResponseError": "El servicio de imágenes envió una respuesta ilegible. Inténtalo de nuevo.",
+    "gateway.StreamIncompleteError": "El servicio de imágenes dejó de responder a medias. Inténtalo de nuevo.",
+    "gateway.InvalidImageError": "El servicio de imágenes devolvió datos de imagen que no se pudieron leer.",
+    "gateway.UnsafeURLError": (
+        "El servicio de imágenes indicó una dirección de imagen que el bot no descarga, por seguridad."
+    ),
+    "gateway.ImageTooLargeError": "La imagen es demasiado grande.",
+    "gateway.JobTooLargeError": (
+        "El servicio de imágenes envió más datos de imagen de los que el bot acepta por petición. Pide "
+        "menos imágenes o un tamaño menor."
+    ),
+}

@@ -1,0 +1,151 @@
+"""Français (fr)."""
+# ruff: noqa: E501  (sentences are kept one per line where they fit; translations are prose)
+
+from __future__ import annotations
+
+COMMANDS: dict[str, str] = {
+    "imagine": "imaginer",
+    "imagine.description": "Génère des images à partir d'un texte.",
+    "imagine.prompt": "description",
+    "imagine.prompt.description": "Ce qu'il faut dessiner.",
+    "imagine.model": "modèle",
+    "imagine.model.description": "Modèle d'image (par défaut : celui de ce serveur).",
+    "imagine.count": "nombre",
+    "imagine.count.description": "Combien d'images (par défaut : selon ce serveur).",
+    "imagine.aspect_ratio": "format",
+    "imagine.aspect_ratio.description": "Forme des images.",
+    "imagine.private": "privé",
+    "imagine.private.description": "Vous seul voyez le résultat.",
+    "chatimage": "chatimage",
+    "chatimage.description": "Discutez avec un modèle multimodal qui répond en texte et en images.",
+    "chatimage.prompt": "description",
+    "chatimage.prompt.description": "Quoi créer, ou comment modifier l'image.",
+    "chatimage.model": "modèle",
+    "chatimage.model.description": "Modèle de chat avec images (par défaut : celui de ce serveur).",
+    "chatimage.image": "image",
+    "chatimage.image.description": "Une image à modifier ou à utiliser comme référence.",
+    "chatimage.private": "privé",
+    "chatimage.private.description": "Vous seul voyez le résultat.",
+    "Edit image": "Modifier l'image",
+    "job": "tâche",
+    "job.description": "Affiche une génération passée par son identifiant, avec ses boutons.",
+    "job.job_id": "identifiant",
+    "job.job_id.description": "L'identifiant affiché sous un résultat.",
+    "usage": "utilisation",
+    "usage.description": "Affiche votre quota d'images sur ce serveur et vos tâches récentes.",
+    "forgetme": "oubliez-moi",
+    "forgetme.description": "Supprime vos textes et identifiants des registres du bot (demande confirmation).",
+    "help": "aide",
+    "help.description": "Ce que fait ce bot, et vos limites ici aujourd'hui.",
+    "about": "à-propos",
+    "about.description": "Version, ce que le bot conserve sur vous et pendant combien de temps.",
+}
+
+MESSAGES: dict[str, str] = {
+    "help.title": "**Ce que je fais**",
+    "help.intro": (
+        "Je crée des images avec l'IA. `/imagine` dessine à partir d'un texte. `/chatimage` interroge "
+        "un modèle qui répond en texte et en images, et peut modifier une image que vous joignez. "
+        "*Modifier l'image* (dans le menu **Applications** d'un message) modifie une image publiée dans "
+        "le salon. Sous chaque résultat : 🎲 relancer, 🖋️ modifier le texte, 🗑️ supprimer. `/job` "
+        "affiche un résultat passé, `/usage` vos tâches récentes, `/about` ce qui est conservé et "
+        "combien de temps."
+    ),
+    "help.limits_server": "**Vos limites sur ce serveur aujourd'hui**",
+    "help.limits_outside": "**Vos limites ici aujourd'hui** (hors des serveurs, les règles de l'opérateur du bot s'appliquent)",
+    "help.quota": "Images : {used} sur {quota} utilisées, il en reste {left}. Remise à zéro {reset}.",
+    "help.quota_none": "Images : pas de limite quotidienne ici.",
+    "help.operator_quota": "Sur tous les serveurs : {used} sur {cap} images utilisées aujourd'hui.",
+    "help.cooldown": "Délai : {seconds} s entre deux générations. Vous pouvez générer maintenant.",
+    "help.cooldown_wait": "Délai : {seconds} s entre deux générations. Vous pourrez générer de nouveau dans {remaining} s.",
+    "help.cooldown_none": "Délai : aucun.",
+    "help.budget_open": "Budget mensuel : {spent} sur {budget} utilisés. Ouvert.",
+    "help.budget_spent": "Budget mensuel : épuisé ({spent} sur {budget}). Les générations reprennent {reset}.",
+    "help.budget_none": "Budget mensuel : aucun.",
+    "help.closed": (
+        "Les commandes d'images ne sont pas disponibles ici : l'opérateur du bot ne les a pas ouvertes "
+        "hors des serveurs."
+    ),
+    "about.title": "**imagebot {version}** : génération d'images par IA pour Discord, open source.",
+    "about.stored": (
+        "**Ce qui est conservé :** pour chaque génération, votre identifiant Discord, le serveur et le "
+        "salon, le texte, les options et le modèle, le statut, le nombre d'images, le coût, les horaires "
+        "et les identifiants des messages du résultat. Les images elles-mêmes ne vivent que dans les "
+        "messages Discord. Les changements de réglages des modérateurs sont journalisés avec leur "
+        "identifiant."
+    ),
+    "about.sent": (
+        "**Qui d'autre voit votre texte :** le service d'IA choisi par l'opérateur du bot, qui le reçoit "
+        "avec un identifiant haché au lieu de votre identifiant Discord."
+    ),
+    "about.retention": "**Combien de temps :** {days} jours, puis c'est supprimé.",
+    "about.forgetme": (
+        "**Supprimez vos données maintenant :** `/forgetme` retire vos textes et identifiants de toutes "
+        "les tâches et de tous les changements de réglages immédiatement. Les tâches du jour gardent "
+        "votre identifiant jusqu'à minuit UTC, pour que les limites du jour comptent encore ; ensuite il "
+        "disparaît aussi. Les images déjà publiées restent sur Discord : supprimez-les avec 🗑️."
+    ),
+    "about.privacy_policy": "Politique de confidentialité : {url}",
+    "about.terms": "Conditions d'utilisation : {url}",
+    "about.no_links": "L'opérateur du bot n'a publié ni politique de confidentialité ni conditions d'utilisation.",
+    "forget.confirm": (
+        "Cela retire vos textes et identifiants de toutes vos tâches et de tous vos changements de "
+        "réglages, sur tous les serveurs. C'est irréversible."
+    ),
+    "forget.button": "Supprimer mes données",
+    "forget.done": "C'est fait : {rows} enregistrement(s) anonymisé(s). Vos textes et identifiants ne sont plus dans ma base de données.",
+    "forget.held": (
+        "Vos {held} tâche(s) d'aujourd'hui gardent seulement votre identifiant jusqu'à minuit UTC, pour "
+        "que les limites du jour comptent encore ; ensuite il est retiré aussi."
+    ),
+    "error.generic": "Un problème est survenu de notre côté. Veuillez réessayer.",
+    "error.cancelled": "Annulé avant la fin.",
+    "error.interrupted": "Interrompu : le bot a redémarré pendant cette tâche.",
+    "error.not_allowed": "Vous n'êtes pas autorisé à utiliser cette commande ici.",
+    "error.missing_permission": (
+        "Il me manque une permission dans ce salon (Envoyer des messages, Intégrer des liens ou Joindre "
+        "des fichiers). Demandez à un administrateur du serveur de vérifier mon rôle."
+    ),
+    "error.paused": "L'opérateur du bot a mis la génération d'images en pause. Rien n'a été envoyé ni facturé.",
+    "error.blocked": "L'opérateur du bot n'a pas activé la génération d'images pour vous ici.",
+    "error.outside": (
+        "Je ne crée des images que sur les serveurs. Utilisez-moi sur un serveur qui m'a ajouté "
+        "(l'opérateur de ce bot n'a pas ouvert les messages privés ni les installations personnelles)."
+    ),
+    "error.operator_term": "Ce texte contient un terme que ce bot n'autorise pas.",
+    "error.cooldown": "Doucement : vous pourrez générer de nouveau dans {seconds} s.",
+    "error.unavailable": "Le bot est temporairement indisponible, réessayez sous peu.",
+    "error.id": "identifiant d'erreur `{error_id}`",
+    "gateway.GatewayError": "Le service d'images a échoué de façon inattendue. Réessayez plus tard.",
+    "gateway.BadRequestError": "Le service d'images a refusé cette demande. Essayez un autre texte ou d'autres options.",
+    "gateway.ContentPolicyError": (
+        "Le fournisseur d'images a refusé ce texte au titre de sa politique de contenu. Reformulez-le et "
+        "réessayez."
+    ),
+    "gateway.AuthenticationError": "La clé d'IA du bot n'est pas acceptée : un administrateur doit la corriger.",
+    "gateway.InsufficientCreditsError": (
+        "Le compte d'IA du bot n'a plus de crédits. Un administrateur doit le recharger."
+    ),
+    "gateway.PermissionDeniedError": (
+        "La clé d'IA du bot n'est pas acceptée pour ce modèle : un administrateur doit la corriger."
+    ),
+    "gateway.NotFoundError": "Ce modèle n'est pas disponible sur le service d'images. Choisissez-en un autre.",
+    "gateway.RateLimitError": "Le service d'images est occupé. Réessayez dans une minute.",
+    "gateway.RateLimitError.wait": "Le service d'images est occupé. Réessayez dans {seconds} s.",
+    "gateway.ServerError": (
+        "Le service d'images rencontre des difficultés. Réessayez dans quelques minutes."
+    ),
+    "gateway.GatewayTimeoutError": "Le service d'images a mis trop de temps à répondre. Réessayez.",
+    "gateway.GatewayConnectionError": "Impossible de joindre le service d'images. Réessayez sous peu.",
+    "gateway.BadResponseError": "Le service d'images a envoyé une réponse illisible. Réessayez.",
+    "gateway.StreamIncompleteError": "Le service d'images s'est arrêté en cours de réponse. Réessayez.",
+    "gateway.InvalidImageError": "Le service d'images a renvoyé des données d'image illisibles.",
+    "gateway.UnsafeURLError": (
+        "Le service d'images a indiqué une adresse d'image que le bot ne télécharge pas, par sécurité."
+    ),
+    "gateway.ImageTooLargeError": "L'image est trop grande.",
+    "gateway.JobTooLargeError": (
+        "Le service d'images a envoyé plus de données d'image que le bot n'en accepte par demande. "
+        "Demandez moins d'images ou une taille plus petite."
+    ),
+}

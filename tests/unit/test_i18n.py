@@ -1,0 +1,112 @@
+"""The catalogues and the command translator: complete, consistent, and within Discord's limits."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import discord
+import pytest
+
+from bot.app import ImageBot
+from bot.errors import CooldownError, localized_message, user_message_for
+from bot.gateway import errors as gw
+from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, language_of, localize, placeholders, text
+from bot.i18n.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTranslator
+from bot.money import PAUSED_MESSAGE
+from tests.unit.test_app_shape import bot  # noqa: F401  (the fixture)
+
+ENGLISH = CATALOGUES[DEFAULT_LANGUAGE]
+LANGUAGES = [language for language in CATALOGUES if language != DEFAULT_LANGUAGE]
+# Discord's discord.Locale values every command catalogue is offered under.
+DISCORD_LOCALES = {locale.value for locale in discord.Locale}
+
+
+def is_command_name(name: str) -> bool:
+    """Discord's CHAT_INPUT name rule: 1-32 of `-`, `_`, `'`, letters, numbers; lowercase."""
+    ok = all(ch in "-_'" or unicodedata.category(ch)[0] in "LN" for ch in name)
+    return ok and 1 <= len(name) <= 32 and name == name.lower()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_locale_has_every_sentence_with_the_same_placeholders(language: str) -> None:
+    catalogue = CATALOGUES[language]
+    assert set(catalogue) == set(ENGLISH), f"{language}: keys differ"
+    for key, sentence in ENGLISH.items():
+        assert placeholders(catalogue[key]) == placeholders(sentence), f"{language} {key}"
+        assert catalogue[key].strip(), f"{language} {key} is empty"
+        assert len(catalogue[key]) <= 1000, f"{language} {key} is too long for one message part"
+
+
+@pytest.mark.parametrize("locale", sorted(COMMAND_STRINGS))
+def test_every_command_locale_is_complete_and_fits_discords_limits(locale: str) -> None:
+    assert locale in DISCORD_LOCALES
+    strings = COMMAND_STRINGS[locale]
+    assert set(strings) == set(ENGLISH_COMMANDS)
+    for key, value in strings.items():
+        if key.endswith(".description"):
+            assert 1 <= len(value) <= 100, f"{locale} {key}: {len(value)} characters"
+        elif key[:1].isupper():  # a context menu: any case and spaces, 1-32 characters
+            assert 1 <= len(value) <= 32, f"{locale} {key}"
+        else:
+            assert is_command_name(value), f"{locale} {key}: {value!r} is not a valid command name"
+    for key, value in ENGLISH_COMMANDS.items():
+        if key.endswith(".description"):
+            assert len(value) <= 100
+
+
+def test_language_of_maps_discord_locales() -> None:
+    assert language_of(discord.Locale.spain_spanish) == "es"
+    assert language_of(discord.Locale.latin_american_spanish) == "es"
+    assert language_of(discord.Locale.brazil_portuguese) == "pt-BR"
+    assert language_of("fr") == "fr"
+    assert language_of(discord.Locale.japanese) == "en"  # no catalogue yet: English
+    assert language_of(None) == "en"
+    assert text("ja", "error.cooldown", seconds=5) == "Slow down — you can generate again in 5 s."
+
+
+def test_refusals_and_gateway_errors_are_translated() -> None:
+    assert localize(PAUSED_MESSAGE, "de") == CATALOGUES["de"]["error.paused"]
+    assert localize("a sentence nobody catalogued", "de") == "a sentence nobody catalogued"
+    error = CooldownError(
+        "Slow down — you can generate again in 7 s.", 7, key="error.cooldown", values={"seconds": 7}
+    )
+    assert localized_message(error, "es-ES") == "Más despacio: podrás generar de nuevo en 7 s."
+    assert localized_message(error, "en-US") == user_message_for(error)
+    for cls in (gw.ServerError, gw.ContentPolicyError, gw.GatewayTimeoutError, gw.JobTooLargeError):
+        assert localized_message(cls(), "en-US") == cls().user_message  # English is the source
+        assert localized_message(cls(), "fr") == CATALOGUES["fr"][f"gateway.{cls.__name__}"]
+    assert localized_message(gw.RateLimitError(retry_after=12), "pt-BR").endswith("em 12 s.")
+    assert localized_message(TimeoutError(), "fr") == CATALOGUES["fr"]["gateway.GatewayTimeoutError"]
+
+
+def _english_strings(command: dict[str, Any]) -> dict[str, str]:
+    found = {command["name"]: command["name"]}
+    name = command["name"]
+    if command.get("type", 1) == 1:
+        found[f"{name}.description"] = command["description"]
+        for option in command.get("options", []):
+            found[f"{name}.{option['name']}"] = option["name"]
+            found[f"{name}.{option['name']}.description"] = option["description"]
+    return found
+
+
+async def test_catalogue_matches_the_commands_and_the_translator_fills_the_schema(
+    bot: ImageBot,  # noqa: F811
+) -> None:
+    tree = bot.tree
+    declared: dict[str, str] = {}
+    for command in tree.get_commands():
+        declared.update(_english_strings(command.to_dict(tree)))
+    for key, english in ENGLISH_COMMANDS.items():
+        assert declared.get(key) == english, f"{key}: the cog says {declared.get(key)!r}"
+
+    translator = CommandTranslator()
+    for command in tree.get_commands():
+        payload = await command.get_translated_payload(tree, translator)
+        if payload["name"] not in ENGLISH_COMMANDS:
+            continue  # not catalogued yet (/config): stays English
+        for locale, strings in COMMAND_STRINGS.items():
+            assert payload["name_localizations"][locale] == strings[payload["name"]]
+            names = [o["name_localizations"][locale] for o in payload.get("options", [])]
+            assert len(names) == len(set(names)), f"{payload['name']} {locale}: option names collide"
