@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.app import ImageBot
-from bot.errors import CooldownError, localized_message, user_message_for
+from bot.errors import CooldownError, ServiceUnavailableError, localized_message, user_message_for
 from bot.gateway import errors as gw
 from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, language_of, localize, placeholders, text
 from bot.i18n.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTranslator
@@ -67,6 +67,7 @@ def test_language_of_maps_discord_locales() -> None:
 
 def test_refusals_and_gateway_errors_are_translated() -> None:
     assert localize(PAUSED_MESSAGE, "de") == CATALOGUES["de"]["error.paused"]
+    assert localized_message(ServiceUnavailableError("redis"), "fr") == CATALOGUES["fr"]["error.unavailable"]
     assert localize("a sentence nobody catalogued", "de") == "a sentence nobody catalogued"
     error = CooldownError(
         "Slow down — you can generate again in 7 s.", 7, key="error.cooldown", values={"seconds": 7}
