@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -32,16 +33,21 @@ ENGLISH_COMMANDS = en.COMMANDS
 
 def command_key(string: app_commands.locale_str, context: app_commands.TranslationContextTypes) -> str | None:
     """The catalogue key of a command string, from where discord.py says it sits."""
-    data = context.data
+    data: Any = context.data
     where = context.location
-    if where in (Where.command_name, Where.group_name):
-        return data.name if isinstance(data, app_commands.ContextMenu) else data.qualified_name
-    if where in (Where.command_description, Where.group_description):
-        return f"{data.qualified_name}.description"
-    if where is Where.parameter_name:
-        return f"{data.command.qualified_name}.{data.name}"
-    if where is Where.parameter_description:
-        return f"{data.command.qualified_name}.{data.name}.description"
+    if isinstance(data, app_commands.ContextMenu):
+        return data.name if where is Where.command_name else None
+    if isinstance(data, app_commands.Command | app_commands.Group):
+        if where in (Where.command_name, Where.group_name):
+            return data.qualified_name
+        if where in (Where.command_description, Where.group_description):
+            return f"{data.qualified_name}.description"
+        return None
+    if isinstance(data, app_commands.Parameter):
+        if where is Where.parameter_name:
+            return f"{data.command.qualified_name}.{data.name}"
+        if where is Where.parameter_description:
+            return f"{data.command.qualified_name}.{data.name}.description"
     return None  # choices and anything else stay as written
 
 

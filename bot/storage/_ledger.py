@@ -300,7 +300,7 @@ class LedgerMixin:
             `(anonymised, held)`: rows anonymised now (jobs and the audit entries they made), and
             today's jobs scrubbed but keeping the id until midnight UTC.
         """
-        scrubbed = {
+        scrubbed: dict[str, Any] = {
             "prompt": "",
             "options": {},
             "channel_id": None,
