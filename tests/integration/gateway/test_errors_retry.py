@@ -194,7 +194,9 @@ async def test_timeout_after_the_request_was_sent_is_not_retried(
     make_client: Callable[..., GatewayClient], gateway: FakeAIGateway
 ) -> None:
     # The generation may be running (and billed) upstream: a retry could charge twice.
-    client = make_client(total_timeout=0.2)
+    # 2 s, not less: on a loaded machine a shorter timeout can fire before the request even
+    # reaches the fake, and then nothing was sent at all.
+    client = make_client(total_timeout=2.0)
     gateway.push("images", ImagesReply.png(1, delay=30))
     with pytest.raises(gw.GatewayTimeoutError):
         await client.generate_images(REQUEST)
