@@ -17,7 +17,7 @@ from bot.gateway._extract import BlobExtractor, extract
 from bot.gateway.budget import ImageBudget, default_budget
 from bot.gateway.models import Finished, GeneratedImage, ImageEvent, StreamEvent, TextDelta, Usage, UsageEvent
 from bot.gateway.spool import ImageData
-from bot.gateway.sse import ServerSentEvent, SSEDecoder
+from bot.gateway.sse import LargeEventHold, ServerSentEvent, SSEDecoder
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +118,7 @@ class ChatStream:
         flushes the batch at once, so an event is never held back waiting for the next chunk.
         """
         budget = self._budget or default_budget()
-        gate = self._budget  # see `iter_sse`: few multi-megabyte events are read at once
-        holding = False
+        hold = LargeEventHold(self._budget)  # see `iter_sse`: few multi-megabyte events at once
         pending: list[bytes] = []
         size = 0
         try:
@@ -138,14 +137,7 @@ class ChatStream:
                 events.reverse()
                 while events:
                     yield events.pop()
-                if gate is not None:
-                    large = decoder.pending_bytes > gate.large_event_bytes
-                    if large and not holding:
-                        await gate.acquire_large_event()
-                        holding = True
-                    elif holding and not large:
-                        gate.release_large_event()
-                        holding = False
+                await hold.update(decoder.pending_bytes)
             if pending:
                 events = await budget.run_bytes(_feed_all, decoder, pending)
                 events.reverse()
@@ -154,8 +146,7 @@ class ChatStream:
             for event in decoder.finish():
                 yield event
         finally:
-            if holding and gate is not None:
-                gate.release_large_event()
+            hold.release()
 
     def _extractor(self) -> BlobExtractor:
         """A sink for an event big enough to carry images, with the caps as they stand now."""

@@ -316,6 +316,39 @@ class LargeEventGate(Protocol):
         """Give the slot back."""
 
 
+class LargeEventHold:
+    """One stream's place at a `LargeEventGate`: taken while its decoder is inside a big event.
+
+    Args:
+        gate: The gate; ``None`` makes every call a no-op.
+    """
+
+    __slots__ = ("_gate", "_holding")
+
+    def __init__(self, gate: LargeEventGate | None) -> None:
+        self._gate = gate
+        self._holding = False
+
+    async def update(self, pending_bytes: int) -> None:
+        """Take the place once the event being read grows large; give it back once it ends."""
+        gate = self._gate
+        if gate is None:
+            return
+        large = pending_bytes > gate.large_event_bytes
+        if large and not self._holding:
+            await gate.acquire_large_event()
+            self._holding = True
+        elif self._holding and not large:
+            gate.release_large_event()
+            self._holding = False
+
+    def release(self) -> None:
+        """Give the place back, if held (the stream ended or was abandoned)."""
+        if self._holding and self._gate is not None:
+            self._gate.release_large_event()
+            self._holding = False
+
+
 async def iter_sse(
     chunks: AsyncIterable[bytes], *, max_event_bytes: int, gate: LargeEventGate | None = None
 ) -> AsyncIterator[ServerSentEvent]:
@@ -333,21 +366,13 @@ async def iter_sse(
         BadResponseError: An event exceeds `max_event_bytes` or is not UTF-8.
     """
     decoder = SSEDecoder(max_event_bytes=max_event_bytes)
-    holding = False
+    hold = LargeEventHold(gate)
     try:
         async for chunk in chunks:
             for event in decoder.feed(chunk):
                 yield event
-            if gate is not None:
-                large = decoder.pending_bytes > gate.large_event_bytes
-                if large and not holding:
-                    await gate.acquire_large_event()
-                    holding = True
-                elif holding and not large:
-                    gate.release_large_event()
-                    holding = False
+            await hold.update(decoder.pending_bytes)
         for event in decoder.finish():
             yield event
     finally:
-        if holding and gate is not None:
-            gate.release_large_event()
+        hold.release()
