@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,18 @@ class PrivatePostgres:
             with contextlib.suppress(Exception):
                 self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[PrivatePostgres]:
+    """A private cluster, initialised and started; stopped and deleted on exit."""
+    server = PrivatePostgres()
+    server.init()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 class PrivateRedis:

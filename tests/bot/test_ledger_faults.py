@@ -22,7 +22,7 @@ from bot.storage.records import JobRecord
 from tests.bot.conftest import BotEnv
 from tests.bot.test_cost_control import _finished
 from tests.fakes.ai_gateway import Disconnect, ErrorReply, ImagesReply
-from tests.private_services import PrivatePostgres
+from tests.private_services import PrivatePostgres, running_postgres
 
 ESTIMATE = Decimal("0.04")  # the catalogue's price of the default model, one image
 MATRIX: list[str] = []
@@ -31,13 +31,8 @@ MATRIX: list[str] = []
 @pytest.fixture
 def own_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL cluster of this test's own, which it may stop and start."""
-    server = PrivatePostgres()
-    server.init()
-    server.start()
-    try:
+    with running_postgres() as server:
         yield server
-    finally:
-        server.close()
 
 
 async def _last_job(env: BotEnv) -> JobRecord:

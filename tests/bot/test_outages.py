@@ -20,7 +20,7 @@ from tests.bot.checks import ephemeral_answer, final_result
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
 from tests.fakes.ai_gateway import FakeAIGateway, ImagesReply, make_png
-from tests.private_services import PrivatePostgres, PrivateRedis
+from tests.private_services import PrivatePostgres, PrivateRedis, running_postgres
 
 TIMEOUT = 1.5  # DATABASE_TIMEOUT / REDIS_TIMEOUT for these bots
 # An outage answer needs at most a few bounded calls (record the job, record its failure);
@@ -31,13 +31,8 @@ ANSWER_WITHIN = 4 * TIMEOUT + 8
 @pytest.fixture(scope="module")
 def private_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL cluster of this module's own, on a free port."""
-    server = PrivatePostgres()
-    server.init()
-    server.start()
-    try:
+    with running_postgres() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture
