@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from bot.storage import Store
-from tests.e2e.test_process import BOT_TOKEN, GATEWAY_KEY, ROOT, _drain, _read_until
+from tests.e2e.logs import drain_output, read_until
+from tests.e2e.test_process import BOT_TOKEN, GATEWAY_KEY, ROOT
 from tests.fakes.ai_gateway import FakeAIGateway, ImagesReply
 from tests.fakes.fake_discord import FakeDiscord
 
@@ -33,7 +34,7 @@ async def _start(env: dict[str, str], cwd: Path, lines: list[str]) -> asyncio.su
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     assert proc.stdout is not None
-    await _read_until(proc.stdout, lines, "connected as")
+    await read_until(proc.stdout, lines, "connected as")
     return proc
 
 
@@ -62,7 +63,7 @@ async def test_kill_9_mid_generation_then_restart_reconciles_at_once(tmp_path: P
             async with asyncio.timeout(60):
                 first = await _start(env, tmp_path, lines)
                 assert first.stdout is not None
-                drain = asyncio.create_task(_drain(first.stdout, lines))
+                drain = asyncio.create_task(drain_output(first.stdout, lines))
                 alice = await discord_fake.dispatch_interaction(
                     discord_fake.payloads.slash("imagine", options={"prompt": "a lighthouse"})
                 )
@@ -83,7 +84,7 @@ async def test_kill_9_mid_generation_then_restart_reconciles_at_once(tmp_path: P
                 mark = len(api.requests)
                 second = await _start(env, tmp_path, lines)  # reconciled before it connects
                 assert second.stdout is not None
-                drain = asyncio.create_task(_drain(second.stdout, lines))
+                drain = asyncio.create_task(drain_output(second.stdout, lines))
                 edits = {
                     state.id: await api.wait_for(
                         lambda r, s=state: r.interaction_id == s.id and r.route == "webhook_edit_original",

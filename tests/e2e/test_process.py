@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.e2e.logs import drain_output, read_until
 from tests.fakes.ai_gateway import FakeAIGateway, ImagesReply, make_png
 from tests.fakes.fake_discord import FakeDiscord
 
@@ -19,18 +20,6 @@ GATEWAY_KEY = "sk-e2e-gateway-key-abcdef123456"
 BOT_TOKEN = "e2e.discord.bot-token-XYZ987654321"
 
 pytestmark = pytest.mark.e2e
-
-
-async def _read_until(stream: asyncio.StreamReader, lines: list[str], marker: str) -> str:
-    """Collect log lines until one contains `marker` (the process's own progress events)."""
-    while True:
-        raw = await stream.readline()
-        if not raw:
-            raise AssertionError(f"the bot exited before logging {marker!r}:\n" + "".join(lines))
-        line = raw.decode(errors="replace")
-        lines.append(line)
-        if marker in line:
-            return line
 
 
 async def test_python_m_bot_serves_imagine_and_stops_cleanly(tmp_path: Path) -> None:
@@ -57,10 +46,10 @@ async def test_python_m_bot_serves_imagine_and_stops_cleanly(tmp_path: Path) -> 
         lines: list[str] = []
         try:
             async with asyncio.timeout(30):
-                announced = await _read_until(proc.stdout, lines, "health and metrics on port")
+                announced = await read_until(proc.stdout, lines, "health and metrics on port")
                 port = int(announced.rsplit("port", 1)[1].split()[0])
-                await _read_until(proc.stdout, lines, "connected as")
-                drain = asyncio.create_task(_drain(proc.stdout, lines))
+                await read_until(proc.stdout, lines, "connected as")
+                drain = asyncio.create_task(drain_output(proc.stdout, lines))
                 await discord_fake.api.wait_until(
                     lambda: discord_fake.api.commands or None, timeout=20, what="command sync"
                 )
@@ -102,8 +91,3 @@ async def test_python_m_bot_serves_imagine_and_stops_cleanly(tmp_path: Path) -> 
     assert GATEWAY_KEY not in log
     assert BOT_TOKEN not in log
     assert state.token not in log
-
-
-async def _drain(stream: asyncio.StreamReader, lines: list[str]) -> None:
-    async for raw in stream:
-        lines.append(raw.decode(errors="replace"))

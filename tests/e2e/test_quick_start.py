@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.e2e.logs import drain_output, read_until
 from tests.fakes.ai_gateway import FakeAIGateway, ImagesReply, make_png
 from tests.fakes.fake_discord import FakeDiscord
 
@@ -52,16 +53,6 @@ def environment(tmp_path: Path, ai: FakeAIGateway, discord_fake: FakeDiscord | N
     return env
 
 
-async def _line(stream: asyncio.StreamReader, lines: list[str], marker: str) -> str:
-    while True:
-        raw = await stream.readline()
-        if not raw:
-            raise AssertionError(f"the bot exited before logging {marker!r}:\n" + "".join(lines))
-        lines.append(raw.decode(errors="replace"))
-        if marker in lines[-1]:
-            return lines[-1]
-
-
 async def test_models_works_with_the_copied_example(tmp_path: Path) -> None:
     cwd = quick_start_dir(tmp_path)
     async with FakeAIGateway() as ai:
@@ -89,10 +80,10 @@ async def test_the_bot_starts_serves_and_stops_with_the_copied_example(tmp_path:
         lines: list[str] = []
         try:
             async with asyncio.timeout(60):
-                announced = await _line(proc.stdout, lines, "health and metrics on port")
+                announced = await read_until(proc.stdout, lines, "health and metrics on port")
                 port = int(announced.rsplit("port", 1)[1].split()[0])
-                await _line(proc.stdout, lines, "connected as")
-                drain = asyncio.create_task(_drain(proc.stdout, lines))
+                await read_until(proc.stdout, lines, "connected as")
+                drain = asyncio.create_task(drain_output(proc.stdout, lines))
                 await discord_fake.api.wait_until(
                     lambda: discord_fake.api.commands.get(None) or None,
                     timeout=20,
@@ -127,8 +118,3 @@ async def test_the_bot_starts_serves_and_stops_with_the_copied_example(tmp_path:
     assert " ERROR " not in log
     assert TOKEN not in log
     assert KEY not in log
-
-
-async def _drain(stream: asyncio.StreamReader, lines: list[str]) -> None:
-    async for raw in stream:
-        lines.append(raw.decode(errors="replace"))
