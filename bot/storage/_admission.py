@@ -42,6 +42,36 @@ PROCESS_RETENTION = timedelta(days=1)
 """`processes` rows whose heartbeat is older than this are deleted by reconciliation."""
 
 
+def queued_job_values(
+    *,
+    guild_id: int | None,
+    channel_id: int | None,
+    user_id: int,
+    kind: JobKind,
+    model: str,
+    prompt: str,
+    options: Mapping[str, Any] | None,
+    interaction_token_expires_at: datetime | None,
+    created_at: datetime,
+) -> dict[str, Any]:
+    """The columns of a new `queued` job row, before any reservation (one shape for every insert)."""
+    return {
+        "guild_id": guild_id,
+        "channel_id": channel_id,
+        "user_id": user_id,
+        "kind": kind,
+        "model": model,
+        "prompt": prompt,
+        "options": dict(options or {}),
+        "status": "queued",
+        "interaction_token_expires_at": interaction_token_expires_at,
+        "image_count": 0,
+        "bytes": 0,
+        "created_at": created_at,
+        "extra_message_ids": [],
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class AdmissionLimits:
     """The limits one admission is checked against (None: no limit).
@@ -182,19 +212,17 @@ class AdmissionMixin:
                 return refused
             values: dict[str, Any] = {
                 "id": job_id,
-                "guild_id": guild_id,
-                "channel_id": channel_id,
-                "user_id": user_id,
-                "kind": kind,
-                "model": model,
-                "prompt": prompt,
-                "options": dict(options),
-                "status": "queued",
-                "interaction_token_expires_at": interaction_token_expires_at,
-                "image_count": 0,
-                "bytes": 0,
-                "created_at": now,
-                "extra_message_ids": [],
+                **queued_job_values(
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    kind=kind,
+                    model=model,
+                    prompt=prompt,
+                    options=options,
+                    interaction_token_expires_at=interaction_token_expires_at,
+                    created_at=now,
+                ),
                 "estimate": estimate,
                 "charge_images": images,
                 "charge_cost": estimate,

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ids import new_job_id
-from bot.storage._admission import day_start
+from bot.storage._admission import day_start, queued_job_values
 from bot.storage.records import (
     ACTIVE_STATUSES,
     DELETED_USER_ID,
@@ -123,21 +123,17 @@ class LedgerMixin:
             raise ValueError(f"unknown job kind {kind!r}")
         if job_id is not None and not (0 < len(job_id) <= MAX_JOB_ID_LENGTH and ":" not in job_id):
             raise ValueError(f"malformed job id {job_id!r}")
-        values: dict[str, Any] = {
-            "guild_id": guild_id,
-            "channel_id": channel_id,
-            "user_id": user_id,
-            "kind": kind,
-            "model": model,
-            "prompt": prompt,
-            "options": dict(options or {}),
-            "status": "queued",
-            "interaction_token_expires_at": interaction_token_expires_at,
-            "image_count": 0,
-            "bytes": 0,
-            "created_at": self._clock(),
-            "extra_message_ids": [],
-        }
+        values = queued_job_values(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            kind=kind,
+            model=model,
+            prompt=prompt,
+            options=options,
+            interaction_token_expires_at=interaction_token_expires_at,
+            created_at=self._clock(),
+        )
         attempts = 1 if job_id is not None else 3
         for attempt in range(attempts):
             stmt = jobs.insert().values(id=job_id or new_job_id(), **values).returning(*jobs.c)
