@@ -20,6 +20,7 @@ import discord
 
 from bot.errors import UserFacingError
 from bot.gateway.errors import ContentPolicyError
+from bot.ids import JOB_ID_PATTERN
 from bot.policy import RequestedOptions
 from bot.ui.buttons import CUSTOM_ID_PREFIX, fetch_job_for
 from bot.ui.chat import check_attachment, read_attachment
@@ -44,7 +45,7 @@ DESCRIBE_PROMPT = (
     "subject, style, composition, lighting and colours. Put each prompt on its own line, numbered "
     "1., 2. and 3., at most 80 words each, with no other text."
 )
-TEMPLATE = rf"{CUSTOM_ID_PREFIX}:use:(?P<job>[A-Za-z0-9]{{4,32}}):(?P<n>[0-9])"
+TEMPLATE = rf"{CUSTOM_ID_PREFIX}:use:(?P<job>{JOB_ID_PATTERN}):(?P<n>[0-9])"
 _NUMBERING = re.compile(r"^\s*(?:(?:prompt\s*)?\d+\s*[.):-]|[-*•])\s*", re.IGNORECASE)
 
 
