@@ -11,7 +11,7 @@ What runs where:
   which the bench asks it to dispatch the interactions and report what it saw. The fakes' own
   work (sending 100 × 21 MB JSON bodies, parsing 100 × 16 MB multipart uploads) therefore
   never runs on the bot's event loop nor counts in its RSS.
-* **bot process** (this one): the real `ImageBot` from `bot.runner.build_bot` with its cogs,
+* **bot process** (this one): the real `ImageBot` from `bot.discord.runner.build_bot` with its cogs,
   tree, services, SQLite store and discord.py, wired as `tests/bot/conftest.py` does (with
   the production `make_session()`), an `EventLoopMonitor`, and the RSS probes.
 
@@ -98,7 +98,7 @@ HEALTHZ_P99_BUDGET_MS = 100.0
 STALL_BUDGET_4K_MS = 100.0
 PROBE = str(Path(__file__).resolve().parent / "_health_probe.py")
 _FIVE_BITS = bytes.maketrans(bytes(range(256)), bytes(b & 0xF8 for b in range(256)))
-ERROR_MARK = "⚠️"  # every user-facing error sentence starts with it (bot/tree.py report_error)
+ERROR_MARK = "⚠️"  # every user-facing error sentence starts with it (bot/discord/tree.py report_error)
 
 
 # =============================================================================================
@@ -587,8 +587,8 @@ async def _start_fakes(
 
 async def run_round(args: argparse.Namespace, jobs: int) -> Round:
     """Start the fakes process and the bot, fire the interactions, collect everything."""
+    from bot.discord.runner import build_bot, make_session
     from bot.observability import HealthServer
-    from bot.runner import build_bot, make_session
     from bot.settings import Settings
     from bot.storage import Store
     from tests.bot.harness import patched_discord_endpoints
@@ -775,8 +775,8 @@ async def _floor_4k(bot: Any, control: aiohttp.ClientSession, urls: dict[str, An
     The floor for the whole load is the 32 re-encodes spread over the decode slots (CPU-bound;
     the bodies are read while other jobs re-encode).
     """
+    from bot.discord.views.files import _shrink_bytes
     from bot.gateway.spool import ImageData
-    from bot.ui.files import _shrink_bytes
 
     async with control.post(urls["control"] + "/push") as resp:
         await resp.read()
@@ -1114,7 +1114,7 @@ def main() -> None:
             f"{args.image_bytes / 2**20:g} MiB PNGs each; MB below = MiB), {os.cpu_count()} CPUs.\n"
             "  fakes process (child): FakeDiscord REST+gateway (keep_file_bytes=False), FakeAIGateway "
             "(one pre-serialised ImagesReply), control app.\n"
-            "  bot process (this one): the real ImageBot (bot.runner.build_bot, cogs, SQLite store, "
+            "  bot process (this one): the real ImageBot (bot.discord.runner.build_bot, cogs, SQLite store, "
             "make_session()), EventLoopMonitor, RSS probes."
         )
         if args.debug_slow or args.profile or args.tracemalloc or args.stall_stacks:

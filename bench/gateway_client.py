@@ -9,7 +9,7 @@ separate process with every body serialised once before any timing:
 
 Contenders, each ending a round with the same decoded image bytes (checked against digests):
 
-* ours:  `GatewayClient` over the production session (`bot.runner.make_session`: the
+* ours:  `GatewayClient` over the production session (`bot.discord.runner.make_session`: the
   bot's connector and read buffer);
 * sdk:   `openai.AsyncOpenAI(base_url=…, max_retries=0)` (httpx), then `pybase64.b64decode`
   of each `b64_json` / `delta.images` data URL (the decoder ours uses, so equal work);
@@ -262,9 +262,9 @@ async def worker(client: str, payload: str, base_url: str, commands: TextIO, dig
 async def _ours(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Callable[[], Awaitable[None]]]]:
     from pydantic import SecretStr
 
+    from bot.discord.runner import make_session
     from bot.gateway import GatewayClient
     from bot.gateway.models import ChatImageRequest, ImageEvent, ImageRequest, TextDelta
-    from bot.runner import make_session
 
     async def images_round() -> tuple[list[bytes], str, dict[str, float]]:
         result = await client.generate_images(ImageRequest(model=IMAGE_MODEL, prompt="bench", n=4))
@@ -327,7 +327,7 @@ async def _floor(base_url: str, payload: str) -> AsyncIterator[tuple[Round, Call
     """`wire + decode`: the transport alone, then the decoder alone on the same base64."""
     import pybase64
 
-    from bot.runner import make_session
+    from bot.discord.runner import make_session
 
     headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
     if payload == "images":

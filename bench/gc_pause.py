@@ -2,7 +2,7 @@
 
 The bot's long-lived heap is the imported module graph (discord.py, aiohttp, SQLAlchemy,
 pydantic, the bot) plus discord.py's guild cache and the primed settings cache, which grow
-with the guilds. This bench imports the bot's whole module graph (`bot.runner`, the cogs),
+with the guilds. This bench imports the bot's whole module graph (`bot.discord.runner`, the cogs),
 then builds a stand-in for the caches of `--guilds` guilds: a GUILD_CREATE-shaped payload per
 guild (20 channels with permission overwrites, 10 roles) and a primed settings entry per
 channel (`ChannelSettings`) and guild (`GuildSettings`). It then times full collections
@@ -53,7 +53,7 @@ def guild_payload(guild_id: int) -> dict[str, Any]:
 
 def build_heap(guilds: int) -> list[Any]:
     """Import the bot and build the per-guild caches; return what keeps them alive."""
-    importlib.import_module("bot.runner")
+    importlib.import_module("bot.discord.runner")
     for cog in ("cogs.admin", "cogs.chatimage", "cogs.imagine", "cogs.results", "cogs.config"):
         importlib.import_module(cog)
     from bot.storage.schemas import ChannelSettings, GuildSettings

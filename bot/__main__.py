@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         secrets = [s.get_secret_value() for s in (settings.discord_token, settings.gateway_credential) if s]
         setup_logging(settings.log_level, settings.log_format, secrets)
         if command in ("run", "sync"):
-            from bot.runner import run
+            from bot.discord.runner import run
 
             clear = getattr(args, "clear_guilds", [])
             return asyncio.run(run(settings, sync_only=command == "sync", clear_guilds=clear))

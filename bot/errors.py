@@ -1,6 +1,6 @@
 """The bot's error tree and the one table that turns any error into a user sentence.
 
-Cogs and services raise; they do not word errors. `bot.tree.ImageBotTree.on_error` calls
+Cogs and services raise; they do not word errors. `bot.discord.tree.ImageBotTree.on_error` calls
 `user_message_for` and answers ephemerally with an error id that is also in the log line.
 """
 

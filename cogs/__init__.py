@@ -1,1 +1,1 @@
-"""Slash-command cogs, loaded by name from `bot.app.EXTENSIONS`."""
+"""Slash-command cogs, loaded by name from `bot.discord.app.EXTENSIONS`."""

@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
+from bot.discord.flows.place import apply_info_reach
+from bot.discord.views.render import truncate
 from bot.i18n import text
 from bot.money import spend_sentence
 from bot.storage._admission import day_start
-from bot.ui.place import apply_info_reach
-from bot.ui.render import truncate
 
 Interaction = discord.Interaction[ImageBot]
 NO_MENTIONS = discord.AllowedMentions.none()

@@ -8,14 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
+from bot.discord.flows.autocomplete import chat_model_autocomplete
+from bot.discord.flows.chat import check_attachment, read_attachment, run_chatimage
+from bot.discord.flows.delivery import start_job
+from bot.discord.flows.inputs import InputSource, source_of
+from bot.discord.flows.place import apply_reach
 from bot.gateway.models import InputImage
 from bot.policy import RequestedOptions
-from bot.ui.autocomplete import chat_model_autocomplete
-from bot.ui.chat import check_attachment, read_attachment, run_chatimage
-from bot.ui.delivery import start_job
-from bot.ui.inputs import InputSource, source_of
-from bot.ui.place import apply_reach
 
 Interaction = discord.Interaction[ImageBot]
 MAX_BLEND_IMAGES = 4

@@ -11,16 +11,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
+from bot.discord.flows.autocomplete import chat_model_autocomplete
+from bot.discord.flows.buttons import submitted_value
+from bot.discord.flows.chat import check_attachment, read_attachment, run_chatimage
+from bot.discord.flows.delivery import start_job
+from bot.discord.flows.inputs import source_of
+from bot.discord.flows.place import apply_reach, check_place
+from bot.discord.tree import report_error
 from bot.errors import InputError
 from bot.policy import RequestedOptions
-from bot.tree import report_error
-from bot.ui.autocomplete import chat_model_autocomplete
-from bot.ui.buttons import submitted_value
-from bot.ui.chat import check_attachment, read_attachment, run_chatimage
-from bot.ui.delivery import start_job
-from bot.ui.inputs import source_of
-from bot.ui.place import apply_reach, check_place
 from cogs.blend import run_blend
 
 Interaction = discord.Interaction[ImageBot]
@@ -193,7 +193,7 @@ async def answer_edit_image_submit(interaction: Interaction) -> bool:
     match = EDIT_IMAGE_ID.fullmatch(custom_id)
     if match is None or custom_id in _open_here:
         return False
-    from bot.tree import report_error  # the tree imports the ui package
+    from bot.discord.tree import report_error  # the tree imports the ui package
 
     try:
         prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()

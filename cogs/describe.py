@@ -6,11 +6,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
+from bot.discord.flows.autocomplete import chat_model_autocomplete
+from bot.discord.flows.describe import SuggestionButton, run_describe
+from bot.discord.flows.place import apply_reach, check_place
 from bot.errors import InputError
-from bot.ui.autocomplete import chat_model_autocomplete
-from bot.ui.describe import SuggestionButton, run_describe
-from bot.ui.place import apply_reach, check_place
 from cogs.chatimage import first_image
 
 Interaction = discord.Interaction[ImageBot]

@@ -8,11 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
+from bot.discord.flows.autocomplete import image_model_autocomplete
+from bot.discord.flows.delivery import run_imagine, start_job
+from bot.discord.flows.place import apply_reach
 from bot.policy import RequestedOptions
-from bot.ui.autocomplete import image_model_autocomplete
-from bot.ui.delivery import run_imagine, start_job
-from bot.ui.place import apply_reach
 
 Interaction = discord.Interaction[ImageBot]
 AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]

@@ -16,12 +16,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
+from bot.discord.flows.place import apply_info_reach, place_of
 from bot.errors import localized_message
 from bot.i18n import text
 from bot.money import OperatorRefusal
 from bot.storage._admission import day_start, next_month
-from bot.ui.place import apply_info_reach, place_of
 from bot.version import version
 
 Interaction = discord.Interaction[ImageBot]

@@ -9,11 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
+from bot.discord.flows.buttons import JobButton, on_edit_prompt_submit, result_view
+from bot.discord.flows.undelivered import SpooledResult, describe_numbers
+from bot.discord.views.render import job_embed
 from bot.errors import UserFacingError
-from bot.ui.buttons import JobButton, on_edit_prompt_submit, result_view
-from bot.ui.render import job_embed
-from bot.ui.undelivered import SpooledResult, describe_numbers
 
 Interaction = discord.Interaction[ImageBot]
 

@@ -3,7 +3,7 @@
 Sentences are looked up by key in the catalogue of the member's Discord locale
 (`interaction.locale`; the server's locale for public posts), falling back to English for a
 locale without a catalogue. Command and option names and descriptions are translated by
-`bot.i18n.translator.CommandTranslator` (the only part importing discord), which discord.py
+`bot.discord.translator.CommandTranslator` (the only part importing discord), which discord.py
 calls while building the synced schema (`name_localizations`, `description_localizations`).
 
 Shipped: English plus Spanish, Brazilian Portuguese, French and German. `tests/unit/test_i18n.py`

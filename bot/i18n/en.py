@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-# Command, option and context-menu names and descriptions (see `bot.i18n.translator`). These
+# Command, option and context-menu names and descriptions (see `bot.discord.translator`). These
 # are the strings the cogs declare; a test keeps them equal.
 COMMANDS: dict[str, str] = {
     "imagine": "imagine",

@@ -15,12 +15,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.discord.views.text import truncate
 from bot.gateway.models import ModelInfo
 from bot.money import spend_sentence
 from bot.policy import GlobalDefaults
 from bot.storage.records import AuditEntry, UsageSummary
 from bot.storage.schemas import ChannelSettings, GuildSettings
-from bot.ui.text import truncate
 
 # Discord's message and embed limits.
 CONTENT_LIMIT = 2000

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from pydantic import ValidationError
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
 from bot.errors import InputError
 from bot.gateway.models import Endpoint
 from bot.storage.schemas import ChannelSettings, GuildSettings
@@ -68,7 +68,7 @@ async def defer(interaction: Interaction) -> None:
     """Acknowledge ephemerally ("thinking…") unless already answered."""
     if not interaction.response.is_done():
         await interaction.response.defer(ephemeral=True, thinking=True)
-        # bot.replies.respond reads this: an ephemeral deferral needs no public clean-up.
+        # bot.discord.replies.respond reads this: an ephemeral deferral needs no public clean-up.
         interaction.extras["ephemeral_defer"] = True
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import discord
 
+from bot.discord.tree import report_error
 from bot.storage.schemas import GuildSettings
-from bot.tree import report_error
 
 from ._format import changed_fields, modlog_changes
 from ._service import NO_MENTIONS, Interaction

@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import ImageBot
-from bot.runner import build_bot
+from bot.discord.app import ImageBot
+from bot.discord.runner import build_bot
 from bot.settings import Settings
 from bot.storage import Store
 from tests.bot.harness import BotHarness

@@ -12,7 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.command_sync import SYNC_HASH_KEY
+from bot.discord.command_sync import SYNC_HASH_KEY
 from tests.bot.conftest import BotEnv
 from tests.fakes.fake_discord import FakeDiscord
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
+from bot.discord.runner import build_bot
 from bot.errors import CooldownError
 from bot.gateway.client import MAX_CHAT_IMAGES
 from bot.generation import GenerationService
 from bot.jobs import QUEUED_PREFIX, Requester
 from bot.policy import RequestedOptions
-from bot.runner import build_bot
 from bot.storage import Store
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord

@@ -18,8 +18,8 @@ import pytest
 from discord import app_commands
 
 import cogs
-from bot.app import EXTENSIONS, ImageBot
-from bot.runner import build_bot
+from bot.discord.app import EXTENSIONS, ImageBot
+from bot.discord.runner import build_bot
 from bot.settings import Settings
 from bot.storage import Store
 

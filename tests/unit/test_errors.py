@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from discord import app_commands
 
+from bot.discord.tree import describe_app_error, unwrap
 from bot.errors import (
     CANCELLED_MESSAGE,
     GENERIC_MESSAGE,
@@ -15,7 +16,6 @@ from bot.errors import (
     user_message_for,
 )
 from bot.gateway import errors as gw
-from bot.tree import describe_app_error, unwrap
 
 SECRET_BODY = '{"error":{"message":"Bearer sk-live-SECRET in upstream trace","type":"x"}}'
 

@@ -8,11 +8,11 @@ from typing import Any
 import discord
 import pytest
 
-from bot.app import ImageBot
+from bot.discord.app import ImageBot
+from bot.discord.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTranslator
 from bot.errors import CooldownError, ServiceUnavailableError, localized_message, user_message_for
 from bot.gateway import errors as gw
 from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, language_of, localize, placeholders, text
-from bot.i18n.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTranslator
 from bot.money import PAUSED_MESSAGE
 from tests.unit.test_app_shape import bot  # noqa: F401  (the fixture)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import SHUTDOWN_GRACE_SECONDS
+from bot.discord.app import SHUTDOWN_GRACE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_ONLY = {"pytest", "pytest-asyncio", "pytest-timeout", "openai", "ruff", "setuptools"}

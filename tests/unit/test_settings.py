@@ -200,7 +200,7 @@ def test_readme_table_lists_every_variable() -> None:
 
 
 def test_image_budget_settings_build_the_process_budget(tmp_path: Path) -> None:
-    from bot.runner import image_budget
+    from bot.discord.runner import image_budget
 
     settings = make(
         image_memory_budget_mb=64,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from bot.startup import StartupError, describe_database_error, postgres_connect_args
+from bot.discord.startup import StartupError, describe_database_error, postgres_connect_args
 from bot.storage.db import create_engine
 
 

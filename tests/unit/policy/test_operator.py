@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from bot.discord.runner import operator_policy
 from bot.errors import PolicyError
 from bot.policy.operator import OperatorPolicy
-from bot.runner import operator_policy
 from bot.settings import Settings
 from bot.storage.schemas import GuildSettings
 

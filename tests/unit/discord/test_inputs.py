@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.ui.inputs import InputSource, stored_sources
+from bot.discord.flows.inputs import InputSource, stored_sources
 
 SNOWFLAKE = 1_234_567_890_123_456_789  # beyond JSON's safe integers
 

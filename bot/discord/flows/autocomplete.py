@@ -9,7 +9,7 @@ from discord import app_commands
 from bot.gateway.models import Endpoint
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot
+    from bot.discord.app import ImageBot
 
 import discord
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.ui.text import display, truncate
+from bot.discord.views.text import display, truncate
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot
+    from bot.discord.app import ImageBot
     from bot.generation import Plan
 
 log = logging.getLogger(__name__)

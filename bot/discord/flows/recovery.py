@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
-from bot.replies import TOKEN_SAFETY_MARGIN
+from bot.discord.replies import TOKEN_SAFETY_MARGIN
 from bot.storage.records import JobRecord
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot
+    from bot.discord.app import ImageBot
 
 log = logging.getLogger(__name__)
 

@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.discord.flows.place import place_of
+from bot.discord.flows.retrying import is_transient, with_retries
+from bot.discord.flows.undelivered import SpooledFile, SpooledResult, describe_numbers
+from bot.discord.replies import TOKEN_SAFETY_MARGIN, is_expired_token_error, respond, token_usable
+from bot.discord.views.files import FittedImage
+from bot.discord.views.render import MessagePayload
 from bot.errors import UserFacingError
-from bot.replies import TOKEN_SAFETY_MARGIN, is_expired_token_error, respond, token_usable
-from bot.ui.files import FittedImage
-from bot.ui.place import place_of
-from bot.ui.render import MessagePayload
-from bot.ui.retrying import is_transient, with_retries
-from bot.ui.undelivered import SpooledFile, SpooledResult, describe_numbers
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+    from bot.discord.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
 
 log = logging.getLogger(__name__)
 

@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.discord.flows.buttons import CUSTOM_ID_PREFIX, fetch_job_for
+from bot.discord.flows.chat import check_attachment, read_attachment
+from bot.discord.flows.delivery import defer, progress_for, run_imagine, start_job
+from bot.discord.flows.inputs import OPTIONS_KEY, source_of
+from bot.discord.views.text import defuse_model_text
 from bot.errors import UserFacingError
 from bot.gateway.errors import ContentPolicyError
 from bot.ids import JOB_ID_PATTERN
 from bot.policy import RequestedOptions
-from bot.ui.buttons import CUSTOM_ID_PREFIX, fetch_job_for
-from bot.ui.chat import check_attachment, read_attachment
-from bot.ui.delivery import defer, progress_for, run_imagine, start_job
-from bot.ui.inputs import OPTIONS_KEY, source_of
-from bot.ui.text import defuse_model_text
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+    from bot.discord.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
     from bot.storage.store import JobRecord
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
 
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Run `/imagine` with the stored suggestion; failures are answered by the error reporter."""
-        from bot.tree import report_error
+        from bot.discord.tree import report_error
 
         try:
             message = interaction.message

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.ui.streaming import ANSWER_FILENAME, FIRST_EDIT_GAP, StreamedText, TextFile
+from bot.discord.flows.streaming import ANSWER_FILENAME, FIRST_EDIT_GAP, StreamedText, TextFile
 
 INTERVAL = 1.0
 TIMEOUT = 5  # a hang must fail the test fast; nothing here waits on real time
@@ -233,7 +233,7 @@ async def test_edit_errors_are_logged_and_retried(caplog: pytest.LogCaptureFixtu
     timer = FakeTime(autojump=True)
     messages = FakeMessages(timer, failing_edits=1)
     stream = make(timer, messages)
-    with caplog.at_level(logging.WARNING, logger="bot.ui.streaming"):
+    with caplog.at_level(logging.WARNING, logger="bot.discord.flows.streaming"):
         stream.append("hello")
         await asyncio.wait_for(stream.finish(), TIMEOUT)
     assert messages.contents == ["hello"]
@@ -246,7 +246,7 @@ async def test_a_message_that_cannot_be_edited_is_given_up(caplog: pytest.LogCap
     timer = FakeTime(autojump=True)
     messages = FakeMessages(timer, failing_edits=100)
     stream = make(timer, messages, max_failures=3)
-    with caplog.at_level(logging.WARNING, logger="bot.ui.streaming"):
+    with caplog.at_level(logging.WARNING, logger="bot.discord.flows.streaming"):
         stream.append("hello")
         await asyncio.wait_for(stream.finish(" world"), TIMEOUT)
     assert len(messages.calls) == 3

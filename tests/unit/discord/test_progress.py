@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from bot.discord.flows.progress import PROGRESS_EDIT_INTERVAL, ProgressMessage, meaningful, queue_position
 from bot.jobs import QUEUED_PREFIX
-from bot.ui.progress import PROGRESS_EDIT_INTERVAL, ProgressMessage, meaningful, queue_position
 
 
 class Clock:

@@ -7,10 +7,8 @@ from datetime import UTC, datetime
 import discord
 import pytest
 
-from bot.gateway.spool import ImageData
-from bot.storage.records import DELETED_USER_ID, JobRecord
-from bot.ui.files import FittedImage
-from bot.ui.render import (
+from bot.discord.views.files import FittedImage
+from bot.discord.views.render import (
     MessagePayload,
     ResultInfo,
     alt_text,
@@ -18,6 +16,8 @@ from bot.ui.render import (
     result_embed,
     result_payloads,
 )
+from bot.gateway.spool import ImageData
+from bot.storage.records import DELETED_USER_ID, JobRecord
 
 NASTY_PROMPT = (
     "@everyone @here <@123456789012345678> <@&987654321098765432> **bold** [click](https://evil.example) `x`"

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from bot.ui.render import result_embed
-from bot.ui.text import format_cost
+from bot.discord.views.render import result_embed
+from bot.discord.views.text import format_cost
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from bot.errors import InputError
 from bot.gateway.models import InputImage
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+    from bot.discord.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ async def refetch(interaction: Interaction, sources: Sequence[InputSource]) -> l
     Raises:
         InputError: a source is gone or changed (the message says to upload the image again).
     """
-    from bot.ui.chat import download_image  # chat imports this module
+    from bot.discord.flows.chat import download_image  # chat imports this module
 
     session = interaction.client.generation.gateway.session
     images = []

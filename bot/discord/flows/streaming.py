@@ -21,8 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 
+from bot.discord.views.text import CONTENT_LIMIT, split_point
 from bot.tasks import cancel_and_wait
-from bot.ui.text import CONTENT_LIMIT, split_point
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.i18n.translator import fingerprint as translation_fingerprint
+from bot.discord.translator import fingerprint as translation_fingerprint
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot
+    from bot.discord.app import ImageBot
 
 log = logging.getLogger(__name__)
 

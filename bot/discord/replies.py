@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.ui.place import place_of
+from bot.discord.flows.place import place_of
 
 log = logging.getLogger(__name__)
 

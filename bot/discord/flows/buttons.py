@@ -17,7 +17,7 @@ from bot.ids import JOB_ID_PATTERN
 from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+    from bot.discord.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
     from bot.jobs import Kind
     from bot.storage.store import JobRecord
 
@@ -66,7 +66,7 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLAT
 
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Route the click; failures are answered by the tree's error reporter."""
-        from bot.tree import report_error
+        from bot.discord.tree import report_error
 
         try:
             if self.action == "cancel":
@@ -74,7 +74,7 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLAT
                 return
             if self.action == "reroll":
                 # Acknowledge before the database read; the result keeps the message's visibility.
-                from bot.ui.delivery import defer  # delivery imports this module
+                from bot.discord.flows.delivery import defer  # delivery imports this module
 
                 message = interaction.message
                 await defer(interaction, ephemeral=bool(message is not None and message.flags.ephemeral))
@@ -158,9 +158,9 @@ def requested_from(job: JobRecord) -> RequestedOptions:
 
 async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
     """Run a job again (same options, possibly a new prompt) as a new result message."""
-    from bot.ui.chat import run_chatimage
-    from bot.ui.delivery import run_imagine, start_job
-    from bot.ui.inputs import refetch, stored_sources
+    from bot.discord.flows.chat import run_chatimage
+    from bot.discord.flows.delivery import run_imagine, start_job
+    from bot.discord.flows.inputs import refetch, stored_sources
 
     if (job.options or {}).get("workflow") == "describe":
         raise UserFacingError("That was a `/describe`: run it again, or use one of its suggestion buttons.")
@@ -235,7 +235,7 @@ async def on_edit_prompt_submit(interaction: Interaction) -> bool:
     match = EDIT_PROMPT_ID.fullmatch(str(data.get("custom_id", "")))
     if match is None:
         return False
-    from bot.tree import report_error
+    from bot.discord.tree import report_error
 
     try:
         prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()

@@ -14,28 +14,28 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.discord.flows.buttons import cancel_view, result_view
+from bot.discord.flows.place import check_place
+from bot.discord.flows.posting import PLACEHOLDER_ID, ResultPoster, retry_budget
+from bot.discord.flows.progress import ProgressMessage
+from bot.discord.replies import token_usable
+from bot.discord.views.files import fit_images
+from bot.discord.views.render import ResultInfo, result_payloads
 from bot.errors import BotError, MissingPermissionsError, UserFacingError
 from bot.gateway.errors import ContentPolicyError
 from bot.gateway.models import GeneratedImage
 from bot.generation import QUEUED_PREFIX, Kind, Outcome, Plan, Requester
 from bot.money import accepted_cost
 from bot.policy import RequestedOptions
-from bot.replies import token_usable
-from bot.ui.buttons import cancel_view, result_view
-from bot.ui.files import fit_images
-from bot.ui.place import check_place
-from bot.ui.posting import PLACEHOLDER_ID, ResultPoster, retry_budget
-from bot.ui.progress import ProgressMessage
-from bot.ui.render import ResultInfo, result_payloads
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+    from bot.discord.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
 
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
 REQUIRED_PUBLIC_PERMISSIONS = ("embed_links", "attach_files")
-# interaction.extras keys shared with bot.replies and bot.ui.chat.
+# interaction.extras keys shared with bot.discord.replies and bot.discord.flows.chat.
 EPHEMERAL_DEFER = "ephemeral_defer"  # the "thinking" message is private
 PRIVATE_JOB = "private_job"  # the result is private (known once the job is planned)
 RESULT_IN_FOLLOWUPS = "result_in_followups"  # the placeholder's visibility is not the result's

@@ -11,9 +11,17 @@ from collections.abc import Sequence
 import aiohttp
 import discord
 
-from bot import command_sync
-from bot.app import ImageBot
 from bot.attribution import Attribution
+from bot.discord import command_sync
+from bot.discord.app import ImageBot
+from bot.discord.flows.progress import PROGRESS_EDIT_INTERVAL
+from bot.discord.startup import (
+    StartupError,
+    describe_discord_error,
+    describe_port_error,
+    open_limits_checked,
+    open_store,
+)
 from bot.gateway.budget import ImageBudget, MiB
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
@@ -24,15 +32,7 @@ from bot.observability import HealthServer, Metrics
 from bot.policy import GlobalDefaults
 from bot.policy.operator import OperatorPolicy
 from bot.settings import Settings, require
-from bot.startup import (
-    StartupError,
-    describe_discord_error,
-    describe_port_error,
-    open_limits_checked,
-    open_store,
-)
 from bot.storage.store import Store
-from bot.ui.progress import PROGRESS_EDIT_INTERVAL
 
 log = logging.getLogger(__name__)
 

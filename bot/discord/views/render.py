@@ -14,10 +14,8 @@ from typing import Any
 
 import discord
 
-from bot.errors import failure_sentence
-from bot.storage.records import DELETED_USER_ID, JobRecord
-from bot.ui.files import FittedImage
-from bot.ui.text import (
+from bot.discord.views.files import FittedImage
+from bot.discord.views.text import (
     CONTENT_LIMIT,
     allowed_mentions_for,
     display,
@@ -30,6 +28,8 @@ from bot.ui.text import (
     split_point,
     truncate,
 )
+from bot.errors import failure_sentence
+from bot.storage.records import DELETED_USER_ID, JobRecord
 
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -113,7 +113,7 @@ class MessagePayload:
         return result
 
     def send_kwargs(self) -> dict[str, Any]:
-        """Same as `kwargs` (the name `bot.ui.delivery` uses)."""
+        """Same as `kwargs` (the name `bot.discord.flows.delivery` uses)."""
         return self.kwargs()
 
     def edit_kwargs(self) -> dict[str, Any]:
@@ -258,7 +258,7 @@ def result_payloads(
     """One payload per batch: the embed and buttons on the first, "part n/N" on the others.
 
     Args:
-        batches: Images grouped per message (`bot.ui.files.fit_images`).
+        batches: Images grouped per message (`bot.discord.views.files.fit_images`).
         info: What the embed shows.
         requester_id: The member allowed to be pinged (None: nobody).
         view_factory: Builds the result buttons for the first message.

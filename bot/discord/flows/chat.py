@@ -12,6 +12,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import aiohttp
 import discord
 
+from bot.discord.flows.delivery import (
+    RESULT_IN_FOLLOWUPS,
+    Started,
+    deliver_images,
+    progress_for,
+    release_placeholder,
+)
+from bot.discord.flows.inputs import OPTIONS_KEY, InputSource
+from bot.discord.flows.posting import retry_budget
+from bot.discord.flows.retrying import with_retries
+from bot.discord.flows.streaming import Editor, FollowupSender, StreamedText, TextFile
+from bot.discord.replies import token_usable
+from bot.discord.views.text import defuse_model_text
 from bot.errors import InputError, new_error_id
 from bot.gateway.errors import ContentPolicyError, GatewayError
 from bot.gateway.media import sniff_mime
@@ -26,16 +39,9 @@ from bot.gateway.models import (
     UsageEvent,
 )
 from bot.generation import Outcome
-from bot.replies import token_usable
-from bot.ui.delivery import RESULT_IN_FOLLOWUPS, Started, deliver_images, progress_for, release_placeholder
-from bot.ui.inputs import OPTIONS_KEY, InputSource
-from bot.ui.posting import retry_budget
-from bot.ui.retrying import with_retries
-from bot.ui.streaming import Editor, FollowupSender, StreamedText, TextFile
-from bot.ui.text import defuse_model_text
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot
+    from bot.discord.app import ImageBot
     from bot.jobs import Plan
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from typing import Any
 import discord
 import pytest
 
-from bot.ui.retrying import backoff, is_transient, with_retries
-from bot.ui.undelivered import SpooledFile, SpooledResult, UndeliveredResults, describe_numbers
+from bot.discord.flows.retrying import backoff, is_transient, with_retries
+from bot.discord.flows.undelivered import SpooledFile, SpooledResult, UndeliveredResults, describe_numbers
 
 
 class FakeResponse:

@@ -14,17 +14,18 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from bot import command_sync, priming
+from bot import priming
+from bot.discord import command_sync
+from bot.discord.flows import recovery
+from bot.discord.flows.modlog import ModLog
+from bot.discord.flows.undelivered import UndeliveredResults
+from bot.discord.translator import CommandTranslator
+from bot.discord.tree import ImageBotTree
 from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService, Plan
-from bot.i18n.translator import CommandTranslator
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
 from bot.settings import Settings
 from bot.storage.store import Store
-from bot.tree import ImageBotTree
-from bot.ui import recovery
-from bot.ui.modlog import ModLog
-from bot.ui.undelivered import UndeliveredResults
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.info",
 )
-SYNC_HASH_KEY = command_sync.SYNC_HASH_KEY  # kept here for callers that imported it from bot.app
+SYNC_HASH_KEY = command_sync.SYNC_HASH_KEY  # kept here for callers that imported it from bot.discord.app
 CATALOG_REFRESH_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 60.0
 RETENTION_SWEEP_SECONDS = 3600.0
@@ -242,7 +243,7 @@ class ImageBot(commands.AutoShardedBot):
         return command_sync.command_tree_hash(self)
 
     async def sync_if_changed(self, *, force: bool = False) -> bool:
-        """Sync commands when the tree, scope or application changed (see `bot.command_sync`).
+        """Sync commands when the tree, scope or application changed (see `bot.discord.command_sync`).
 
         Returns:
             Whether a sync was sent to Discord.

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.ui.text import (
+from bot.discord.views.text import (
     allowed_mentions_for,
     display,
     error_text,
@@ -115,7 +115,7 @@ def test_display_never_leaves_a_dangling_escape(limit: int, shown: str) -> None:
 
 
 def test_defuse_model_text_keeps_formatting_and_breaks_links_and_mentions() -> None:
-    from bot.ui.text import defuse_model_text
+    from bot.discord.views.text import defuse_model_text
 
     out = defuse_model_text("**Done** @everyone see [prize](https://evil.example) <@12>")
     assert out.startswith("**Done** ")  # formatting kept

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.discord.replies import respond
 from bot.errors import BotError, localized_message, new_error_id
 from bot.gateway.errors import GatewayError
 from bot.i18n import localize
 from bot.i18n import text as i18n_text
-from bot.replies import respond
 
 if TYPE_CHECKING:
-    from bot.app import ImageBot
+    from bot.discord.app import ImageBot
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import random
 import pytest
 from PIL import Image
 
+from bot.discord.views.files import FittedImage, ImageFitError, batch_images, fit_images
 from bot.gateway.models import GeneratedImage
 from bot.gateway.spool import ImageData
-from bot.ui.files import FittedImage, ImageFitError, batch_images, fit_images
 
 
 def noise_png(width: int, height: int, *, mode: str = "RGB", seed: int = 0) -> bytes:

@@ -1,1 +1,0 @@
-"""Discord rendering: pure builders of message payloads, buttons and modals."""
