@@ -6,6 +6,10 @@ every way a job can end goes through `Bookkeeper.settle`, which writes at most o
 (the database update is guarded by the job's status, and `Plan.settled` stops a second attempt
 in this process). A settlement the database refuses is kept and retried until it lands, so a
 database outage never leaves a pending slot or a reservation behind.
+
+Two transactions per job: admission, and the settlement, which also records the posted
+messages and marks `running` whichever job was just handed a queue slot (`want_start`,
+`start`): under load that is the job after this one, so no job writes its start alone.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Coroutine
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +66,10 @@ class Bookkeeper:
         # Settlements the database refused (it was down): retried by `retry_unsettled`.
         self._unsettled: dict[str, dict[str, Any]] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        # Jobs just handed a queue slot whose `running` mark no transaction has carried yet,
+        # and the marks a settlement in flight is carrying (see `want_start`).
+        self._pending_starts: set[str] = set()
+        self._carried: dict[str, asyncio.Future[bool | Exception]] = {}
 
     @property
     def unsettled(self) -> int:
@@ -98,8 +107,8 @@ class Bookkeeper:
             operator_user_daily_images=self.cost.user_daily_images,
             operator_monthly_spend=self.cost.monthly_spend_cap,
         )
-        try:
-            result = await self.store.admit_job(
+        admission = asyncio.ensure_future(
+            self.store.admit_job(
                 job_id=plan.job_id,
                 user_id=req.user_id,
                 guild_id=req.guild_id,
@@ -115,7 +124,12 @@ class Bookkeeper:
                 reply_token=plan.reply_token,
                 interaction_token_expires_at=plan.token_expires_at,
             )
-        except BaseException:
+        )
+        try:
+            result = await asyncio.shield(admission)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                await self._refund_if_recorded(plan, admission)
             if cooling:  # nothing was admitted: the attempt must not cost a cooldown
                 await self.limits.clear_cooldown(cooldown_key)
             raise
@@ -124,6 +138,18 @@ class Bookkeeper:
                 await self.limits.clear_cooldown(cooldown_key)
             raise CooldownError(refusal_sentence(result, plan))
         plan.admitted = True
+
+    async def _refund_if_recorded(self, plan: Plan, admission: asyncio.Future[AdmissionResult]) -> None:
+        """After a cancelled admission: settle (refund) the job if the transaction recorded it anyway.
+
+        The transaction runs to its end whatever its caller does; a job it recorded must not
+        keep a reservation and a pending slot until the next restart.
+        """
+        await asyncio.wait([admission])
+        if not admission.cancelled() and admission.exception() is None and admission.result().job:
+            plan.admitted = True
+            refund = self.settle_failure(plan, "cancelled", billed=False, cancelled=True)
+            self._spawn(refund, f"refund-{plan.job_id}")
 
     async def settle(
         self,
@@ -148,21 +174,63 @@ class Bookkeeper:
         if not plan.admitted or plan.settled:
             return
         plan.settled = True
-        values = {
+        values: dict[str, Any] = {
             "status": status,
             "charge_images": charge_images,
             "charge_cost": charge_cost,
             "cost_source": cost_source,
             **fields,
         }
+        if plan.message_ids:
+            values["message_id"], *values["extra_message_ids"] = plan.message_ids
+        # Jobs just handed a slot (usually this job's own) start in the same transaction.
+        self._pending_starts.discard(plan.job_id)
+        carried = {job_id: asyncio.get_running_loop().create_future() for job_id in self._pending_starts}
+        self._pending_starts = set()
+        self._carried.update(carried)
+        await asyncio.shield(self._settle_carrying(plan.job_id, values, carried))
+
+    async def _settle_carrying(
+        self, job_id: str, values: dict[str, Any], carried: dict[str, asyncio.Future[bool | Exception]]
+    ) -> None:
         try:
-            settled = await asyncio.shield(self.store.settle_job(plan.job_id, **values))
-        except Exception:
-            log.exception("could not settle job %s; retrying in the background", plan.job_id)
-            self._unsettled[plan.job_id] = values
+            settled, started = await self.store.settle_and_start(job_id, start=list(carried), **values)
+        except Exception as exc:
+            log.exception("could not settle job %s; retrying in the background", job_id)
+            self._unsettled[job_id] = values
+            for future in carried.values():
+                if not future.done():
+                    future.set_result(exc)  # raised by `start` in the job that waits for it
             return
+        for other, future in carried.items():
+            if not future.done():
+                future.set_result(other in started)
         if not settled:
-            log.warning("job %s was already settled elsewhere (reconciled as interrupted?)", plan.job_id)
+            log.warning("job %s was already settled elsewhere (reconciled as interrupted?)", job_id)
+
+    def want_start(self, plan: Plan) -> None:
+        """Note that `plan` was just handed a queue slot (called synchronously at the hand-over).
+
+        Its `running` mark then rides on the settlement that usually follows at once (the job
+        that gave the slot up), so the ledger stays at two transactions per job; `start` writes
+        it alone when no settlement has carried it.
+        """
+        self._pending_starts.add(plan.job_id)
+
+    async def start(self, plan: Plan) -> bool:
+        """Mark the job `running` (it may be billed from here on).
+
+        Returns:
+            False when the job is no longer queued (settled elsewhere, e.g. reconciled).
+        """
+        carried = self._carried.pop(plan.job_id, None)
+        if carried is None:
+            self._pending_starts.discard(plan.job_id)
+            return await self.store.mark_running(plan.job_id)
+        outcome = await carried
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     async def settle_result(self, plan: Plan, result: ImageResult) -> Decimal | None:
         """Settle a job the gateway answered: images produced, the believable reported cost.
@@ -233,14 +301,17 @@ class Bookkeeper:
             if cost is not None and await self.store.refine_cost(plan.job_id, cost, "lookup"):
                 log.info("job %s: cost %s from the gateway's generation record", plan.job_id, cost)
 
-        task = asyncio.create_task(look_up(), name=f"cost-{plan.job_id}")
+        self._spawn(look_up(), f"cost-{plan.job_id}")
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
         self._background.add(task)
         task.add_done_callback(self._background_done)
 
     def _background_done(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.warning("cost look-up %s failed: %s", task.get_name(), task.exception())
+            log.warning("background ledger work %s failed: %s", task.get_name(), task.exception())
 
 
 def refusal_sentence(result: AdmissionResult, plan: Plan) -> str:

@@ -212,10 +212,11 @@ class GenerationService:
         `running` means "sent to the gateway": the database update is the last step before
         the request goes out, so a crash before it leaves a job that is safe to refund.
         """
-        async with self.queue.slot(str(plan.requester.user_id), _position_reporter(on_progress)):
+        user, reporter = str(plan.requester.user_id), _position_reporter(on_progress)
+        async with self.queue.slot(user, reporter, lambda: self.books.want_start(plan)):
             if on_progress is not None:
                 await on_progress(f"Generating with `{plan.options.model}`…")
-            if not await self.store.mark_running(plan.job_id):
+            if not await self.books.start(plan):
                 # Settled elsewhere (reconciled as interrupted): never send it.
                 plan.settled = True
                 raise CooldownError("This job was interrupted and will not run. Try again.")
@@ -236,7 +237,8 @@ class GenerationService:
             on_progress: Receives queue-position and progress sentences.
             deliver: Posts the result while the job still holds its queue slot, so uploads are
                 bounded by the same concurrency as generations (memory stays bounded when
-                posting is slower than generating).
+                posting is slower than generating). The messages it puts in `plan.message_ids`
+                are recorded by the settlement that follows.
 
         Raises:
             GatewayError: the gateway failed (after its retries).
@@ -250,20 +252,22 @@ class GenerationService:
             **self._attribute(plan),
         )
         started = time.perf_counter()
-        generated = False
+        outcome: Outcome | None = None
         try:
             async with self._running(plan, on_progress):
                 result = await self.gateway.generate_images(request)
-                generated = True
-                elapsed = time.perf_counter() - started
-                await self._succeed(plan, result, elapsed)
-                outcome = Outcome(plan=plan, result=result, elapsed=elapsed)
+                outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - started)
                 if deliver is not None:
                     await deliver(outcome)
         except BaseException as exc:
-            if not generated:  # queued, cancelled, or failed at the gateway
+            if outcome is None:  # queued, cancelled, or failed at the gateway
                 await self._fail(plan, exc, started, billed=plan.running and not definitely_unbilled(exc))
+            else:  # generated (and billed) whatever happened while posting
+                await self._succeed(plan, outcome.result, outcome.elapsed)
             raise
+        # Settled after posting, with the slot already handed on: one transaction records the
+        # result, its messages and the start of the job that took the slot.
+        await self._succeed(plan, outcome.result, outcome.elapsed)
         return outcome
 
     async def stream_chat(

@@ -47,6 +47,7 @@ class Plan:
     estimate: Decimal = Decimal(0)  # USD reserved at admission
     reply_token: str | None = field(default=None, repr=False)  # the interaction token (a secret)
     token_expires_at: datetime | None = None
+    message_ids: list[int] = field(default_factory=list)  # the posted result, recorded at settlement
 
 
 @dataclass(slots=True)

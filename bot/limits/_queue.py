@@ -31,6 +31,7 @@ class _Waiter:
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # the position may have changed
     grant: asyncio.Event = field(default_factory=asyncio.Event)  # the slot is this waiter's
     granted: bool = False
+    on_grant: Callable[[], None] | None = None
 
 
 def _order(waiter: _Waiter) -> tuple[int, int]:
@@ -78,7 +79,12 @@ class JobQueue:
         return self._running
 
     @asynccontextmanager
-    async def slot(self, user_key: str, on_position: PositionCallback | None = None) -> AsyncIterator[None]:
+    async def slot(
+        self,
+        user_key: str,
+        on_position: PositionCallback | None = None,
+        on_grant: Callable[[], None] | None = None,
+    ) -> AsyncIterator[None]:
         """Wait for a slot, hold it for the body of the ``async with``, then hand it on.
 
         Args:
@@ -87,14 +93,19 @@ class JobQueue:
                 changes (at most once per `position_interval`), and with ``0`` once the job
                 starts. Rapid changes coalesce: only the latest position is reported.
                 Exceptions from it are logged, not raised.
+            on_grant: Called synchronously the moment the slot becomes this job's: at once when
+                one is free, else inside the release that hands it over (before the job that
+                released it goes on).
 
         Yields:
             Nothing; the slot is held while the body runs.
         """
         if self._running < self._max and not self._waiting:
             self._running += 1
+            if on_grant is not None:
+                on_grant()
         else:
-            await self._wait(user_key, on_position)
+            await self._wait(user_key, on_position, on_grant)
         try:
             if on_position is not None:
                 await self._report(on_position, 0)
@@ -102,11 +113,13 @@ class JobQueue:
         finally:
             self._release()
 
-    async def _wait(self, user_key: str, on_position: PositionCallback | None) -> None:
+    async def _wait(
+        self, user_key: str, on_position: PositionCallback | None, on_grant: Callable[[], None] | None
+    ) -> None:
         tag = max(self._vtime, self._last_tag.get(user_key, 0)) + 1
         self._last_tag[user_key] = tag
         self._user_waiting[user_key] += 1
-        waiter = _Waiter(user_key, tag, next(self._seq))
+        waiter = _Waiter(user_key, tag, next(self._seq), on_grant=on_grant)
         index = bisect.bisect_right(self._waiting, _order(waiter), key=_order)
         self._waiting.insert(index, waiter)
         self._wake_from(index + 1)
@@ -174,6 +187,8 @@ class JobQueue:
             self._forget(waiter)
             self._running += 1
             waiter.granted = True
+            if waiter.on_grant is not None:
+                waiter.on_grant()
             waiter.wake.set()
             waiter.grant.set()
             granted += 1

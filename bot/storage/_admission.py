@@ -11,6 +11,10 @@ The `jobs` table is the one source of truth for quotas, budgets and pending slot
 - **Settlement** is one `UPDATE … WHERE status IN ('queued', 'running')`: whichever path ends the
   job first settles it, every later attempt changes nothing. Leaving those statuses is what
   frees the pending slot, so the slot is released exactly once as well.
+- **Cost per job**: admission and settlement are the job's two transactions, each run whole in
+  one hop (`bot.storage.transact`). The `queued` -> `running` mark of the job that takes over a
+  queue slot rides on the settlement of the job that gave it up (`settle_and_start`); only a
+  job that finds a slot free writes it alone.
 - **Reconciliation**: every process has a fresh `instance_id` and heartbeats into `processes`.
   Active jobs whose owner is not this process and has no live lease are marked `interrupted`:
   never-sent (`queued`) ones are refunded, sent (`running`) ones keep their estimate, because
@@ -30,10 +34,12 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.records import ACTIVE_STATUSES, CostSource, JobKind, JobRecord, JobStatus
 from bot.storage.tables import COST_QUANTUM, jobs, processes
+from bot.storage.transact import Transactor
 
 log = logging.getLogger(__name__)
 
@@ -156,11 +162,76 @@ def _spend_since(since: datetime, *where: ColumnElement[bool]) -> Any:
 _PG_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('imagebot.admit:' || current_schema() || :key, 0))"
 
 
+def _lock_for_admission(conn: Connection, guild_id: int | None, limits: AdmissionLimits) -> None:
+    if conn.dialect.name != "postgresql":
+        return  # SQLite: `BEGIN IMMEDIATE` (the ledger's transactions) already holds the write lock
+    if limits.operator_wide:
+        conn.execute(text(_PG_LOCK), {"key": ":all"})
+    conn.execute(text(_PG_LOCK), {"key": f":guild:{guild_id if guild_id is not None else 'dm'}"})
+
+
+def _check_limits(
+    conn: Connection,
+    now: datetime,
+    guild_id: int | None,
+    user_id: int,
+    images: int,
+    limits: AdmissionLimits,
+) -> AdmissionResult | None:
+    today, month = day_start(now), month_start(now)
+    tomorrow = today + timedelta(days=1)
+    member = and_(_guild_is(guild_id), jobs.c.user_id == user_id)
+    # Every figure in one round trip: the locks are held meanwhile, so fewer trips is
+    # more admissions per second.
+    figures: dict[str, Any] = {
+        "pending": select(func.count()).where(member, jobs.c.status.in_(ACTIVE_STATUSES)),
+    }
+    if limits.daily_images is not None:
+        figures["daily"] = _images_since(today, member)
+    if limits.monthly_budget is not None:
+        figures["budget"] = _spend_since(month, _guild_is(guild_id))
+    if limits.operator_user_daily_images is not None:
+        figures["op_images"] = _images_since(today, jobs.c.user_id == user_id)
+    if limits.operator_monthly_spend is not None:
+        figures["op_spend"] = _spend_since(month)
+    row = conn.execute(
+        select(*(query.scalar_subquery().label(name) for name, query in figures.items()))
+    ).one()
+    pending = int(row.pending or 0)
+    if pending >= limits.max_pending:
+        return AdmissionResult(None, "pending", Decimal(pending), Decimal(limits.max_pending))
+    if limits.daily_images is not None and int(row.daily or 0) + images > limits.daily_images:
+        return AdmissionResult(
+            None, "quota", Decimal(int(row.daily or 0)), Decimal(limits.daily_images), tomorrow
+        )
+    if limits.monthly_budget is not None and _money(row.budget) >= limits.monthly_budget:
+        return AdmissionResult(None, "budget", _money(row.budget), limits.monthly_budget, next_month(now))
+    if limits.operator_user_daily_images is not None:
+        used = int(row.op_images or 0)
+        if used + images > limits.operator_user_daily_images:
+            cap = Decimal(limits.operator_user_daily_images)
+            return AdmissionResult(None, "operator_images", Decimal(used), cap, tomorrow)
+    if limits.operator_monthly_spend is not None and _money(row.op_spend) >= limits.operator_monthly_spend:
+        spent = _money(row.op_spend)
+        return AdmissionResult(None, "operator_spend", spent, limits.operator_monthly_spend, next_month(now))
+    return None
+
+
+def _start(conn: Connection, job_id: str, now: datetime) -> bool:
+    """`queued` -> `running` for one job; False when it is no longer queued."""
+    stmt = (
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status == "queued")
+        .values(status="running", started_at=now)
+    )
+    return bool(conn.execute(stmt).rowcount)
+
+
 class AdmissionMixin:
     """Admission/settlement/reconciliation half of `Store`; `Store.__init__` sets these."""
 
     _engine: AsyncEngine
-    _writer: AsyncEngine
+    _ledger: Transactor
     _clock: Callable[[], datetime]
 
     # --- admission -------------------------------------------------------------------------
@@ -204,10 +275,11 @@ class AdmissionMixin:
         Returns:
             The admitted job, or which limit refused it (nothing recorded then).
         """
-        async with self._writer.begin() as conn:
-            await self._lock_for_admission(conn, guild_id, limits)
+
+        def admit(conn: Connection) -> AdmissionResult:
+            _lock_for_admission(conn, guild_id, limits)
             now = self._clock()
-            refused = await self._check_limits(conn, now, guild_id, user_id, images, limits)
+            refused = _check_limits(conn, now, guild_id, user_id, images, limits)
             if refused is not None:
                 return refused
             values: dict[str, Any] = {
@@ -230,71 +302,10 @@ class AdmissionMixin:
                 "owner": owner,
                 "reply_token": reply_token,
             }
-            row = (await conn.execute(jobs.insert().values(**values).returning(*jobs.c))).one()
-        return AdmissionResult(job=JobRecord.from_row(row))
+            row = conn.execute(jobs.insert().values(**values).returning(*jobs.c)).one()
+            return AdmissionResult(job=JobRecord.from_row(row))
 
-    async def _lock_for_admission(
-        self, conn: AsyncConnection, guild_id: int | None, limits: AdmissionLimits
-    ) -> None:
-        if conn.dialect.name != "postgresql":
-            return  # SQLite: `BEGIN IMMEDIATE` (the writer engine) already holds the write lock
-        if limits.operator_wide:
-            await conn.execute(text(_PG_LOCK), {"key": ":all"})
-        await conn.execute(text(_PG_LOCK), {"key": f":guild:{guild_id if guild_id is not None else 'dm'}"})
-
-    async def _check_limits(
-        self,
-        conn: AsyncConnection,
-        now: datetime,
-        guild_id: int | None,
-        user_id: int,
-        images: int,
-        limits: AdmissionLimits,
-    ) -> AdmissionResult | None:
-        today, month = day_start(now), month_start(now)
-        tomorrow = today + timedelta(days=1)
-        member = and_(_guild_is(guild_id), jobs.c.user_id == user_id)
-        # Every figure in one round trip: the locks are held meanwhile, so fewer trips is
-        # more admissions per second.
-        figures: dict[str, Any] = {
-            "pending": select(func.count()).where(member, jobs.c.status.in_(ACTIVE_STATUSES)),
-        }
-        if limits.daily_images is not None:
-            figures["daily"] = _images_since(today, member)
-        if limits.monthly_budget is not None:
-            figures["budget"] = _spend_since(month, _guild_is(guild_id))
-        if limits.operator_user_daily_images is not None:
-            figures["op_images"] = _images_since(today, jobs.c.user_id == user_id)
-        if limits.operator_monthly_spend is not None:
-            figures["op_spend"] = _spend_since(month)
-        row = (
-            await conn.execute(
-                select(*(query.scalar_subquery().label(name) for name, query in figures.items()))
-            )
-        ).one()
-        pending = int(row.pending or 0)
-        if pending >= limits.max_pending:
-            return AdmissionResult(None, "pending", Decimal(pending), Decimal(limits.max_pending))
-        if limits.daily_images is not None and int(row.daily or 0) + images > limits.daily_images:
-            return AdmissionResult(
-                None, "quota", Decimal(int(row.daily or 0)), Decimal(limits.daily_images), tomorrow
-            )
-        if limits.monthly_budget is not None and _money(row.budget) >= limits.monthly_budget:
-            return AdmissionResult(None, "budget", _money(row.budget), limits.monthly_budget, next_month(now))
-        if limits.operator_user_daily_images is not None:
-            used = int(row.op_images or 0)
-            if used + images > limits.operator_user_daily_images:
-                cap = Decimal(limits.operator_user_daily_images)
-                return AdmissionResult(None, "operator_images", Decimal(used), cap, tomorrow)
-        if (
-            limits.operator_monthly_spend is not None
-            and _money(row.op_spend) >= limits.operator_monthly_spend
-        ):
-            spent = _money(row.op_spend)
-            return AdmissionResult(
-                None, "operator_spend", spent, limits.operator_monthly_spend, next_month(now)
-            )
-        return None
+        return await self._ledger.run(admit)
 
     # --- lifecycle transitions (guarded by status) --------------------------------------------
 
@@ -304,13 +315,8 @@ class AdmissionMixin:
         Returns:
             False when the job is no longer queued (it was settled elsewhere, e.g. reconciled).
         """
-        stmt = (
-            update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.status == "queued")
-            .values(status="running", started_at=self._clock())
-        )
-        async with self._engine.begin() as conn:
-            return bool((await conn.execute(stmt)).rowcount)
+        now = self._clock()
+        return await self._ledger.run(lambda conn: _start(conn, job_id, now))
 
     async def settle_job(
         self,
@@ -331,7 +337,7 @@ class AdmissionMixin:
             charge_cost: USD counted against budgets from now on (None: keep the estimate).
             cost_source: Where `charge_cost` comes from.
             **fields: Other columns to set (`image_count`, `bytes`, `cost`, `generation_id`,
-                `error`).
+                `error`, `message_id`, `extra_message_ids`).
 
         Returns:
             True if this call settled the job; False if it was already settled (nothing changed).
@@ -339,14 +345,42 @@ class AdmissionMixin:
         Raises:
             ValueError: `status` is not a final status.
         """
+        settled, _ = await self.settle_and_start(
+            job_id,
+            status=status,
+            charge_images=charge_images,
+            charge_cost=charge_cost,
+            cost_source=cost_source,
+            **fields,
+        )
+        return settled
+
+    async def settle_and_start(
+        self,
+        job_id: str,
+        *,
+        status: JobStatus,
+        charge_images: int | None = None,
+        charge_cost: Decimal | None = None,
+        cost_source: CostSource | None = None,
+        start: Collection[str] = (),
+        **fields: Any,
+    ) -> tuple[bool, set[str]]:
+        """`settle_job`, and in the same transaction `mark_running` for each job in `start`.
+
+        A job that ends usually hands its queue slot to the next one: writing both in one
+        transaction keeps the ledger at two transactions per job (admission, settlement).
+
+        Returns:
+            Whether this call settled `job_id`, and which of `start` it moved to `running`.
+
+        Raises:
+            ValueError: `status` is not a final status.
+        """
         if status in ACTIVE_STATUSES:
             raise ValueError(f"{status!r} is not a final status")
-        values: dict[str, Any] = {
-            "status": status,
-            "finished_at": self._clock(),
-            "reply_token": None,
-            **fields,
-        }
+        now = self._clock()
+        values: dict[str, Any] = {"status": status, "finished_at": now, "reply_token": None, **fields}
         if charge_images is not None:
             values["charge_images"] = charge_images
         if charge_cost is not None:
@@ -354,8 +388,12 @@ class AdmissionMixin:
         if cost_source is not None:
             values["cost_source"] = cost_source
         stmt = update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(ACTIVE_STATUSES)).values(**values)
-        async with self._engine.begin() as conn:
-            return bool((await conn.execute(stmt)).rowcount)
+
+        def settle(conn: Connection) -> tuple[bool, set[str]]:
+            started = {other for other in start if _start(conn, other, now)}
+            return bool(conn.execute(stmt).rowcount), started
+
+        return await self._ledger.run(settle)
 
     async def refine_cost(self, job_id: str, cost: Decimal, source: CostSource) -> bool:
         """Replace a settled job's estimated charge with a cost learned later (`GET /generation`).
@@ -374,8 +412,7 @@ class AdmissionMixin:
             )
             .values(charge_cost=cost, cost=cost, cost_source=source)
         )
-        async with self._engine.begin() as conn:
-            return bool((await conn.execute(stmt)).rowcount)
+        return await self._ledger.run(lambda conn: bool(conn.execute(stmt).rowcount))
 
     # --- processes and reconciliation ------------------------------------------------------
 

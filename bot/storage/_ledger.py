@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, not_, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,6 +37,7 @@ from bot.storage.records import (
     UserUsage,
 )
 from bot.storage.tables import COST_QUANTUM, audit_log, jobs
+from bot.storage.transact import Transactor
 
 MAX_JOB_ID_LENGTH = 16  # the column width
 _JOB_UPDATABLE = frozenset(
@@ -83,6 +85,7 @@ class LedgerMixin:
 
     _engine: AsyncEngine
     _writer: AsyncEngine
+    _ledger: Transactor
     _clock: Callable[[], datetime]
 
     async def create_job(
@@ -178,9 +181,12 @@ class LedgerMixin:
         if not fields:
             return await self.get_job(job_id)
         stmt = update(jobs).where(jobs.c.id == job_id).values(**fields).returning(*jobs.c)
-        async with self._engine.begin() as conn:
-            row = (await conn.execute(stmt)).first()
-        return None if row is None else JobRecord.from_row(row)
+
+        def write(conn: Connection) -> JobRecord | None:
+            row = conn.execute(stmt).first()
+            return None if row is None else JobRecord.from_row(row)
+
+        return await self._ledger.run(write)
 
     async def get_job(self, job_id: str) -> JobRecord | None:
         """A job by id.

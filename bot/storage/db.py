@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -54,15 +54,26 @@ def write_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def busy_timeout_ms(timeout: float | None) -> int:
+    """SQLite's busy timeout for a database `timeout` (None: 15 s)."""
+    return round((timeout or 15.0) * 1000)
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL, or None for an in-memory or URI database."""
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)
 
 
-def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
-    sync_engine = engine.sync_engine
+def install_sqlite_hooks(sync_engine: Engine, busy_timeout_ms: int) -> None:
+    """Set up every new SQLite connection of `sync_engine` and let it choose its `BEGIN` flavour.
+
+    Args:
+        sync_engine: A synchronous engine (an `AsyncEngine`'s `sync_engine`, or the ledger's).
+        busy_timeout_ms: How long a write waits for another writer's lock.
+    """
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -120,14 +131,14 @@ def create_engine(
     backend = parsed.get_backend_name()
     args = dict(connect_args or {})
     if backend == "sqlite":
-        path = _sqlite_file(parsed)
+        path = sqlite_file(parsed)
         # `:memory:` gets SQLAlchemy's StaticPool, which takes no sizing arguments.
         pool_args: dict[str, Any] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             pool_args = {"pool_size": pool_size, "max_overflow": max_overflow}
         engine = create_async_engine(parsed, connect_args=args, echo=echo, **pool_args)
-        _install_sqlite_hooks(engine, round((timeout or 15.0) * 1000))
+        install_sqlite_hooks(engine.sync_engine, busy_timeout_ms(timeout))
         return engine
     if backend == "postgresql":
         pool_timeout: dict[str, Any] = {}

@@ -35,6 +35,7 @@ from bot.storage.migrations import migrate
 from bot.storage.records import AuditEntry, JobRecord, UsageSummary, UserUsage
 from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.storage.tables import meta
+from bot.storage.transact import Transactor
 
 __all__ = ["AuditEntry", "JobRecord", "Store", "UsageSummary", "UserUsage"]
 
@@ -79,6 +80,7 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin, RetentionMixin):
         self._engine = engine
         self._timeout = None if is_sqlite(engine) else timeout
         self._writer = write_engine(engine)
+        self._ledger = Transactor(engine, timeout)
         self._insert = sqlite_insert if is_sqlite(engine) else pg_insert
         self._bus = invalidation
         self._clock = clock
@@ -145,6 +147,11 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin, RetentionMixin):
         """The underlying engine."""
         return self._engine
 
+    @property
+    def ledger(self) -> Transactor:
+        """Runs the ledger's transactions (admission, start, settlement), each in one hop."""
+        return self._ledger
+
     async def start(self) -> None:
         """Subscribe to invalidations (a no-op without an invalidation bus)."""
         if self._bus is not None:
@@ -156,7 +163,10 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin, RetentionMixin):
             if self._bus is not None:
                 await self._bus.close()
         finally:
-            await self._engine.dispose()
+            try:
+                await self._ledger.close()
+            finally:
+                await self._engine.dispose()
 
     async def get_meta(self, key: str) -> str | None:
         """A stored meta value (e.g. the command-tree sync hash).

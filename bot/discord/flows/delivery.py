@@ -301,7 +301,8 @@ async def deliver_images(
     interaction.extras["original_edited"] = True
     bot = interaction.client
     await poster.finish(bot.undelivered.put, total=sum(len(batch) for batch in batches))
-    if messages:
+    plan.message_ids = [message.id for message in messages]
+    if messages and plan.settled:  # otherwise the settlement records them (`GenerationService.imagine`)
         try:
             await bot.store.update_job(
                 plan.job_id, message_id=messages[0].id, extra_message_ids=[m.id for m in messages[1:]]
