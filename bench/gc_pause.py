@@ -54,7 +54,7 @@ def guild_payload(guild_id: int) -> dict[str, Any]:
 def build_heap(guilds: int) -> list[Any]:
     """Import the bot and build the per-guild caches; return what keeps them alive."""
     importlib.import_module("bot.discord.runner")
-    for cog in ("cogs.admin", "cogs.chatimage", "cogs.imagine", "cogs.results", "cogs.config"):
+    for cog in ("cogs.member", "cogs.chatimage", "cogs.imagine", "cogs.results", "cogs.config"):
         importlib.import_module(cog)
     from bot.storage.schemas import ChannelSettings, GuildSettings
 

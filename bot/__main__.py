@@ -8,6 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
+from bot import cli
+from bot.discord.runner import run
+from bot.observability import setup_logging
 from bot.settings import ConfigError, load_settings
 
 log = logging.getLogger("bot")
@@ -51,17 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings()
-        from bot.observability import setup_logging
-
         secrets = [s.get_secret_value() for s in (settings.discord_token, settings.gateway_credential) if s]
         setup_logging(settings.log_level, settings.log_format, secrets)
         if command in ("run", "sync"):
-            from bot.discord.runner import run
-
             clear = getattr(args, "clear_guilds", [])
             return asyncio.run(run(settings, sync_only=command == "sync", clear_guilds=clear))
-        from bot import cli
-
         return asyncio.run(cli.main(command, args, settings))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

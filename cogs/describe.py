@@ -9,9 +9,9 @@ from discord.ext import commands
 from bot.discord.app import ImageBot
 from bot.discord.flows.autocomplete import chat_model_autocomplete
 from bot.discord.flows.describe import SuggestionButton, run_describe
+from bot.discord.flows.inputs import first_image
 from bot.discord.flows.place import apply_reach, check_place
 from bot.errors import InputError
-from cogs.chatimage import first_image
 
 Interaction = discord.Interaction[ImageBot]
 

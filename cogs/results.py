@@ -10,8 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.app import ImageBot
-from bot.discord.flows.buttons import JobButton, on_edit_prompt_submit, result_view
+from bot.discord.flows.buttons import on_edit_prompt_submit
 from bot.discord.flows.undelivered import SpooledResult, describe_numbers
+from bot.discord.views.buttons import JobButton, result_view
 from bot.discord.views.render import job_embed
 from bot.errors import UserFacingError
 

@@ -16,11 +16,12 @@ from discord.gateway import DiscordWebSocket
 
 from bot import priming
 from bot.discord import command_sync
-from bot.discord.flows import recovery
+from bot.discord.flows import buttons, recovery
 from bot.discord.flows.modlog import ModLog
 from bot.discord.flows.undelivered import UndeliveredResults
 from bot.discord.translator import CommandTranslator
 from bot.discord.tree import ImageBotTree
+from bot.discord.views.buttons import Action
 from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService, Plan
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
@@ -36,10 +37,9 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.blend",
     "cogs.config",
     "cogs.results",
-    "cogs.admin",
+    "cogs.member",
     "cogs.info",
 )
-SYNC_HASH_KEY = command_sync.SYNC_HASH_KEY  # kept here for callers that imported it from bot.discord.app
 CATALOG_REFRESH_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 60.0
 RETENTION_SWEEP_SECONDS = 3600.0
@@ -171,6 +171,12 @@ class ImageBot(commands.AutoShardedBot):
             await self.store.retire_process(books.instance_id)
         except Exception as exc:
             log.warning("could not retire this process from the database: %s", exc)
+
+    async def on_result_button(
+        self, interaction: discord.Interaction[ImageBot], action: Action, job_id: str
+    ) -> None:
+        """Answer a click on a result button (`JobButton` routes here; see `flows.buttons`)."""
+        await buttons.answer_click(interaction, action, job_id)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run a background task, keep a reference and log its failure."""

@@ -22,13 +22,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.app import ImageBot
-from bot.errors import InputError
-
-from . import _edits as edits
-from ._format import audit_embed, settings_embed, usage_embed
-from ._models import AllowedGroup, ChannelGroup, CountGroup, ModelGroup
-from ._moderation import BlockedGroup, FlaggedGroup, ProviderOptionGroup
-from ._service import (
+from bot.discord.flows.config import edits as edits
+from bot.discord.flows.config.reset import ConfirmReset
+from bot.discord.flows.config.service import (
     AspectRatio,
     Interaction,
     defer,
@@ -38,7 +34,10 @@ from ._service import (
     require_manage_guild,
     update_guild,
 )
-from ._views import ConfirmReset
+from bot.discord.views.config import audit_embed, settings_embed, usage_embed
+from bot.errors import InputError
+from cogs.config._models import AllowedGroup, ChannelGroup, CountGroup, ModelGroup
+from cogs.config._moderation import BlockedGroup, FlaggedGroup, ProviderOptionGroup
 
 Lockable = Literal["model", "count", "aspect_ratio", "private"]
 AUDIT_DEFAULT = 15

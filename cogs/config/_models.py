@@ -7,12 +7,9 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from bot.errors import InputError
-
-from . import _autocomplete as complete
-from . import _edits as edits
-from ._format import channels_listing, listing
-from ._service import (
+from bot.discord.flows.config import autocomplete as complete
+from bot.discord.flows.config import edits as edits
+from bot.discord.flows.config.service import (
     AspectRatio,
     ImageCount,
     Interaction,
@@ -26,6 +23,8 @@ from ._service import (
     update_channel,
     update_guild,
 )
+from bot.discord.views.config import channels_listing, listing
+from bot.errors import InputError
 
 
 class ModelGroup(ModeratorGroup, name="model", description="Default models."):

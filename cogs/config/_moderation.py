@@ -5,13 +5,10 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.errors import InputError
-
-from . import _autocomplete as complete
-from . import _edits as edits
-from ._format import listing
-from ._parsing import check_option_key, parse_scalar, split_terms
-from ._service import (
+from bot.discord.flows.config import autocomplete as complete
+from bot.discord.flows.config import edits as edits
+from bot.discord.flows.config.parsing import check_option_key, parse_scalar, split_terms
+from bot.discord.flows.config.service import (
     Interaction,
     ModeratorGroup,
     guild_id_of,
@@ -20,6 +17,8 @@ from ._service import (
     update_channel,
     update_guild,
 )
+from bot.discord.views.config import listing
+from bot.errors import InputError
 
 Terms = app_commands.Range[str, 1, 1000]
 OptionName = app_commands.Range[str, 1, 64]

@@ -8,13 +8,17 @@ from typing import Any, get_args
 import pytest
 from pydantic import ValidationError
 
-from bot.errors import InputError
-from bot.gateway.models import ModelInfo
-from bot.policy import GlobalDefaults
-from bot.storage.records import AuditEntry
-from bot.storage.schemas import ASPECT_RATIOS, MAX_TERMS, ChannelSettings, GuildSettings
-from cogs.config import _edits as edits
-from cogs.config._format import (
+from bot.discord.flows.config import edits
+from bot.discord.flows.config.parsing import (
+    check_option_key,
+    invalid_settings,
+    model_problem,
+    parse_scalar,
+    split_terms,
+    validation_sentence,
+)
+from bot.discord.flows.config.service import AspectRatio
+from bot.discord.views.config import (
     audit_embed,
     change_reply,
     changed_fields,
@@ -26,15 +30,11 @@ from cogs.config._format import (
     settings_embed,
     text_choices,
 )
-from cogs.config._parsing import (
-    check_option_key,
-    invalid_settings,
-    model_problem,
-    parse_scalar,
-    split_terms,
-    validation_sentence,
-)
-from cogs.config._service import AspectRatio
+from bot.errors import InputError
+from bot.gateway.models import ModelInfo
+from bot.policy import GlobalDefaults
+from bot.storage.records import AuditEntry
+from bot.storage.schemas import ASPECT_RATIOS, MAX_TERMS, ChannelSettings, GuildSettings
 
 
 def validation_error(**data: Any) -> ValidationError:

@@ -6,7 +6,7 @@ import re
 
 import bot.jobs
 import bot.storage
-from bot.discord.flows.buttons import EDIT_PROMPT_ID, TEMPLATE
+from bot.discord.views.buttons import EDIT_PROMPT_ID, TEMPLATE
 from bot.ids import JOB_ID_ALPHABET, JOB_ID_LENGTH, new_job_id
 from bot.storage._ledger import MAX_JOB_ID_LENGTH
 

@@ -1,19 +1,23 @@
-"""Restart-proof result buttons: `DynamicItem`s whose custom_id carries the action and job id.
+"""What a click on a result button or an edit-prompt submit does: re-roll, edit, delete, cancel.
 
-Everything a button needs is in the job row, so a click works after any restart and in any
-process. Only the requester (or a member with Manage Messages) may use a result's buttons.
+Everything a click needs is in the job row, so it works after any restart and in any process
+(the buttons themselves are built in `bot.discord.views.buttons`). Only the requester (or a
+member with Manage Messages) may use a result's buttons.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.discord.flows.chat import run_chatimage
+from bot.discord.flows.delivery import defer, run_imagine, start_job
+from bot.discord.flows.inputs import refetch, stored_sources
+from bot.discord.tree import report_error
+from bot.discord.views.buttons import EDIT_PROMPT_ID, PROMPT_FIELD, Action, EditPromptModal, submitted_value
 from bot.errors import UserFacingError
-from bot.ids import JOB_ID_PATTERN
 from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:
@@ -24,69 +28,27 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
-Action = Literal["reroll", "edit", "delete", "cancel"]
-CUSTOM_ID_PREFIX = "ib"
-TEMPLATE = rf"ib:(?P<action>reroll|edit|delete|cancel):(?P<job>{JOB_ID_PATTERN})"
-# `ib:modal:` is the id modals had before they became restart-proof (open ones still submit).
-EDIT_PROMPT_ID = re.compile(rf"ib:(?:editprompt|modal):(?P<job>{JOB_ID_PATTERN})")
-PROMPT_FIELD = "prompt"
-_LOOKS = {
-    "reroll": ("Re-roll", "🎲", discord.ButtonStyle.secondary),
-    "edit": ("Edit prompt", "🖋️", discord.ButtonStyle.secondary),
-    "delete": ("Delete", "🗑️", discord.ButtonStyle.danger),
-    "cancel": ("Cancel", "✖️", discord.ButtonStyle.secondary),
-}
 
 
-def custom_id(action: Action, job_id: str) -> str:
-    """`ib:<action>:<job_id>` (≤ 100 characters, Discord's limit)."""
-    value = f"{CUSTOM_ID_PREFIX}:{action}:{job_id}"
-    if len(value) > 100 or not re.fullmatch(TEMPLATE, value):
-        raise ValueError(f"bad job id for a custom_id: {job_id!r}")
-    return value
-
-
-class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
-    """One result button (re-roll, edit prompt, delete)."""
-
-    def __init__(self, action: Action, job_id: str) -> None:
-        label, emoji, style = _LOOKS[action]
-        super().__init__(
-            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id(action, job_id))
-        )
-        self.action: Action = action
-        self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(  # type: ignore[override]  # discord.py's documented hook signature
-        cls, interaction: Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
-    ) -> JobButton:
-        """Rebuild the button from its custom_id (after a restart, too)."""
-        return cls(match["action"], match["job"])  # type: ignore[arg-type]  # regex restricts it
-
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Route the click; failures are answered by the tree's error reporter."""
-        from bot.discord.tree import report_error
-
-        try:
-            if self.action == "cancel":
-                await cancel_queued(interaction, self.job_id)
-                return
-            if self.action == "reroll":
-                # Acknowledge before the database read; the result keeps the message's visibility.
-                from bot.discord.flows.delivery import defer  # delivery imports this module
-
-                message = interaction.message
-                await defer(interaction, ephemeral=bool(message is not None and message.flags.ephemeral))
-            job = await fetch_job_for(interaction, self.job_id, moderator_ok=self.action == "delete")
-            if self.action == "delete":
-                await delete_result(interaction, job)
-            elif self.action == "edit":
-                await interaction.response.send_modal(EditPromptModal(job))
-            else:
-                await rerun(interaction, job, job.prompt)
-        except Exception as exc:  # every click gets an answer
-            await report_error(interaction, exc)
+async def answer_click(interaction: Interaction, action: Action, job_id: str) -> None:
+    """Answer a click on a result button; failures are answered by the tree's error reporter."""
+    try:
+        if action == "cancel":
+            await cancel_queued(interaction, job_id)
+            return
+        if action == "reroll":
+            # Acknowledge before the database read; the result keeps the message's visibility.
+            message = interaction.message
+            await defer(interaction, ephemeral=bool(message is not None and message.flags.ephemeral))
+        job = await fetch_job_for(interaction, job_id, moderator_ok=action == "delete")
+        if action == "delete":
+            await delete_result(interaction, job)
+        elif action == "edit":
+            await interaction.response.send_modal(EditPromptModal(job))
+        else:
+            await rerun(interaction, job, job.prompt)
+    except Exception as exc:  # every click gets an answer
+        await report_error(interaction, exc)
 
 
 async def cancel_queued(interaction: Interaction, job_id: str) -> None:
@@ -158,10 +120,6 @@ def requested_from(job: JobRecord) -> RequestedOptions:
 
 async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
     """Run a job again (same options, possibly a new prompt) as a new result message."""
-    from bot.discord.flows.chat import run_chatimage
-    from bot.discord.flows.delivery import run_imagine, start_job
-    from bot.discord.flows.inputs import refetch, stored_sources
-
     if (job.options or {}).get("workflow") == "describe":
         raise UserFacingError("That was a `/describe`: run it again, or use one of its suggestion buttons.")
     kind: Kind = "chatimage" if job.kind == "chatimage" else "imagine"
@@ -178,49 +136,6 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
         await run_imagine(interaction, started)
 
 
-class EditPromptModal(discord.ui.Modal, title="Edit the prompt"):
-    """The form that re-runs a job with an edited prompt.
-
-    Its submit is handled by `on_edit_prompt_submit`, which the bot registers at start-up and
-    which finds everything in the custom_id (`ib:editprompt:<job_id>`) and the submitted value.
-    So a modal opened before a restart (or in another process) is still answered; the modal
-    object itself keeps discord.py's default, empty `on_submit`.
-    """
-
-    prompt: discord.ui.TextInput[EditPromptModal] = discord.ui.TextInput(
-        label="Prompt", style=discord.TextStyle.paragraph, max_length=4000, custom_id=PROMPT_FIELD
-    )
-
-    def __init__(self, job: JobRecord) -> None:
-        super().__init__(custom_id=edit_prompt_custom_id(job.id), timeout=900)
-        self.prompt.default = job.prompt[:4000]
-
-
-def edit_prompt_custom_id(job_id: str) -> str:
-    """`ib:editprompt:<job_id>`: the edit-prompt modal's custom_id."""
-    value = f"{CUSTOM_ID_PREFIX}:editprompt:{job_id}"
-    if len(value) > 100 or not EDIT_PROMPT_ID.fullmatch(value):
-        raise ValueError(f"bad job id for a custom_id: {job_id!r}")
-    return value
-
-
-def submitted_value(data: Any, field_id: str) -> str | None:
-    """The value a modal submit carries for the text input `field_id` (rows or labels, nested)."""
-    if isinstance(data, dict):
-        if data.get("custom_id") == field_id and isinstance(data.get("value"), str):
-            return data["value"]
-        children = [data.get("components"), data.get("component")]
-    elif isinstance(data, list):
-        children = data
-    else:
-        return None
-    for child in children:
-        found = submitted_value(child, field_id)
-        if found is not None:
-            return found
-    return None
-
-
 async def on_edit_prompt_submit(interaction: Interaction) -> bool:
     """Handle an edit-prompt modal submit, from this process or an earlier one.
 
@@ -235,8 +150,6 @@ async def on_edit_prompt_submit(interaction: Interaction) -> bool:
     match = EDIT_PROMPT_ID.fullmatch(str(data.get("custom_id", "")))
     if match is None:
         return False
-    from bot.discord.tree import report_error
-
     try:
         prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()
         if not prompt:
@@ -246,18 +159,3 @@ async def on_edit_prompt_submit(interaction: Interaction) -> bool:
     except Exception as exc:  # every submit gets an answer
         await report_error(interaction, exc)
     return True
-
-
-def cancel_view(job_id: str) -> discord.ui.View:
-    """The Cancel button shown while a job waits in the queue."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(JobButton("cancel", job_id))
-    return view
-
-
-def result_view(job_id: str) -> discord.ui.View:
-    """The buttons under a result (persistent: `timeout=None`, handled by `JobButton`)."""
-    view = discord.ui.View(timeout=None)
-    for action in ("reroll", "edit", "delete"):
-        view.add_item(JobButton(action, job_id))  # type: ignore[arg-type]
-    return view

@@ -9,7 +9,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import aiohttp
 import discord
 
 from bot.discord.flows.delivery import (
@@ -25,9 +24,8 @@ from bot.discord.flows.retrying import with_retries
 from bot.discord.flows.streaming import Editor, FollowupSender, StreamedText, TextFile
 from bot.discord.replies import token_usable
 from bot.discord.views.text import defuse_model_text
-from bot.errors import InputError, new_error_id
+from bot.errors import new_error_id
 from bot.gateway.errors import ContentPolicyError, GatewayError
-from bot.gateway.media import sniff_mime
 from bot.gateway.models import (
     Finished,
     GeneratedImage,
@@ -47,86 +45,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
-MAX_INPUT_IMAGE_BYTES = 20 * 2**20  # providers cap reference images around 20 MB
 NO_MENTIONS = discord.AllowedMentions.none()
-_ATTACHMENT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 T = TypeVar("T")
-
-
-def check_attachment(attachment: discord.Attachment) -> None:
-    """Cheap checks on an input image before deferring (metadata only, no download).
-
-    Raises:
-        InputError: not an image, or too large.
-    """
-    if attachment.content_type and not attachment.content_type.startswith("image/"):
-        raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")
-    if attachment.size > MAX_INPUT_IMAGE_BYTES:
-        limit_mb = MAX_INPUT_IMAGE_BYTES // 2**20
-        raise InputError(f"That image is {attachment.size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
-
-
-async def read_attachment(
-    attachment: discord.Attachment, session: aiohttp.ClientSession, *, max_bytes: int = MAX_INPUT_IMAGE_BYTES
-) -> InputImage:
-    """Download an input image, never more than `max_bytes`, and check its bytes.
-
-    See `download_image`.
-
-    Raises:
-        InputError: too large, the download failed, or the bytes are not a supported image.
-    """
-    return await download_image(attachment.url, attachment.size, attachment.id, session, max_bytes=max_bytes)
-
-
-async def download_image(
-    url: str,
-    declared_size: int,
-    ident: object,
-    session: aiohttp.ClientSession,
-    *,
-    max_bytes: int = MAX_INPUT_IMAGE_BYTES,
-) -> InputImage:
-    """Download an image from Discord's CDN, never more than `max_bytes`, and check its bytes.
-
-    The declared size is checked first (no download at all when it is over), then the body is
-    read in chunks and abandoned as soon as it passes the cap: the declared size can lie. The
-    declared type is not trusted either: the bytes are sniffed.
-
-    Args:
-        url: The attachment URL.
-        declared_size: The size Discord declared.
-        ident: The attachment id, for the log.
-        session: The HTTP session to use.
-        max_bytes: The cap.
-
-    Raises:
-        InputError: too large, the download failed, or the bytes are not a supported image.
-    """
-    limit_mb = max_bytes // 2**20
-    if declared_size > max_bytes:
-        raise InputError(f"That image is {declared_size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
-    too_large = InputError(f"That image is larger than {limit_mb} MB.")
-    buffer = bytearray()
-    try:
-        async with session.get(url, timeout=_ATTACHMENT_TIMEOUT) as resp:
-            if resp.status != 200:
-                raise aiohttp.ClientResponseError(resp.request_info, (), status=resp.status)
-            if (resp.content_length or 0) > max_bytes:
-                raise too_large
-            async for chunk in resp.content.iter_chunked(64 * 1024):
-                if len(buffer) + len(chunk) > max_bytes:
-                    raise too_large
-                buffer += chunk
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("could not download attachment %s: %s", ident, type(exc).__name__)
-        raise InputError("I could not download that image. Upload it again and retry.") from exc
-    data = bytes(buffer)
-    del buffer
-    mime = sniff_mime(data)
-    if mime is None:
-        raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")
-    return InputImage(data=data, mime=mime)
 
 
 def _file(attachment: TextFile) -> discord.File:

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord.flows.buttons import cancel_view, result_view
 from bot.discord.flows.place import check_place
 from bot.discord.flows.posting import PLACEHOLDER_ID, ResultPoster, retry_budget
 from bot.discord.flows.progress import ProgressMessage
 from bot.discord.replies import token_usable
+from bot.discord.views.buttons import cancel_view, result_view
 from bot.discord.views.files import fit_images
 from bot.discord.views.render import ResultInfo, result_payloads
 from bot.errors import BotError, MissingPermissionsError, UserFacingError

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord.flows.buttons import CUSTOM_ID_PREFIX, fetch_job_for
-from bot.discord.flows.chat import check_attachment, read_attachment
+from bot.discord.flows.buttons import fetch_job_for
 from bot.discord.flows.delivery import defer, progress_for, run_imagine, start_job
-from bot.discord.flows.inputs import OPTIONS_KEY, source_of
+from bot.discord.flows.inputs import OPTIONS_KEY, check_attachment, read_attachment, source_of
+from bot.discord.tree import report_error
+from bot.discord.views.buttons import CUSTOM_ID_PREFIX
 from bot.discord.views.text import defuse_model_text
 from bot.errors import UserFacingError
 from bot.gateway.errors import ContentPolicyError
@@ -110,8 +111,6 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
 
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Run `/imagine` with the stored suggestion; failures are answered by the error reporter."""
-        from bot.discord.tree import report_error
-
         try:
             message = interaction.message
             # Acknowledge before the database read; the result keeps the message's visibility.

@@ -27,6 +27,7 @@ import aiohttp
 import discord
 
 from bot.errors import InputError
+from bot.gateway.media import sniff_mime
 from bot.gateway.models import InputImage
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
 OPTIONS_KEY = "input_images"
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+MAX_INPUT_IMAGE_BYTES = 20 * 2**20  # providers cap reference images around 20 MB
+_ATTACHMENT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 GONE_MESSAGE = (
     "The image this job started from is no longer available on Discord, so it cannot be re-rolled. "
     "Run the command again with the image."
@@ -121,8 +125,6 @@ async def refetch(interaction: Interaction, sources: Sequence[InputSource]) -> l
     Raises:
         InputError: a source is gone or changed (the message says to upload the image again).
     """
-    from bot.discord.flows.chat import download_image  # chat imports this module
-
     session = interaction.client.generation.gateway.session
     images = []
     for source in sources:
@@ -157,3 +159,90 @@ async def _current_url(interaction: Interaction, source: InputSource) -> tuple[s
                 raise InputError(GONE_MESSAGE)
             return found.url, found.size
     return source.url, source.size
+
+
+def check_attachment(attachment: discord.Attachment) -> None:
+    """Cheap checks on an input image before deferring (metadata only, no download).
+
+    Raises:
+        InputError: not an image, or too large.
+    """
+    if attachment.content_type and not attachment.content_type.startswith("image/"):
+        raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")
+    if attachment.size > MAX_INPUT_IMAGE_BYTES:
+        limit_mb = MAX_INPUT_IMAGE_BYTES // 2**20
+        raise InputError(f"That image is {attachment.size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
+
+
+async def read_attachment(
+    attachment: discord.Attachment, session: aiohttp.ClientSession, *, max_bytes: int = MAX_INPUT_IMAGE_BYTES
+) -> InputImage:
+    """Download an input image, never more than `max_bytes`, and check its bytes.
+
+    See `download_image`.
+
+    Raises:
+        InputError: too large, the download failed, or the bytes are not a supported image.
+    """
+    return await download_image(attachment.url, attachment.size, attachment.id, session, max_bytes=max_bytes)
+
+
+async def download_image(
+    url: str,
+    declared_size: int,
+    ident: object,
+    session: aiohttp.ClientSession,
+    *,
+    max_bytes: int = MAX_INPUT_IMAGE_BYTES,
+) -> InputImage:
+    """Download an image from Discord's CDN, never more than `max_bytes`, and check its bytes.
+
+    The declared size is checked first (no download at all when it is over), then the body is
+    read in chunks and abandoned as soon as it passes the cap: the declared size can lie. The
+    declared type is not trusted either: the bytes are sniffed.
+
+    Args:
+        url: The attachment URL.
+        declared_size: The size Discord declared.
+        ident: The attachment id, for the log.
+        session: The HTTP session to use.
+        max_bytes: The cap.
+
+    Raises:
+        InputError: too large, the download failed, or the bytes are not a supported image.
+    """
+    limit_mb = max_bytes // 2**20
+    if declared_size > max_bytes:
+        raise InputError(f"That image is {declared_size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
+    too_large = InputError(f"That image is larger than {limit_mb} MB.")
+    buffer = bytearray()
+    try:
+        async with session.get(url, timeout=_ATTACHMENT_TIMEOUT) as resp:
+            if resp.status != 200:
+                raise aiohttp.ClientResponseError(resp.request_info, (), status=resp.status)
+            if (resp.content_length or 0) > max_bytes:
+                raise too_large
+            async for chunk in resp.content.iter_chunked(64 * 1024):
+                if len(buffer) + len(chunk) > max_bytes:
+                    raise too_large
+                buffer += chunk
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("could not download attachment %s: %s", ident, type(exc).__name__)
+        raise InputError("I could not download that image. Upload it again and retry.") from exc
+    data = bytes(buffer)
+    del buffer
+    mime = sniff_mime(data)
+    if mime is None:
+        raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")
+    return InputImage(data=data, mime=mime)
+
+
+def first_image(message: discord.Message) -> discord.Attachment | None:
+    """The first image attachment of a message (by declared type or file name)."""
+    for attachment in message.attachments:
+        content_type = (attachment.content_type or "").split(";")[0]
+        if content_type in IMAGE_TYPES or attachment.filename.lower().endswith(
+            (".png", ".jpg", ".jpeg", ".webp")
+        ):
+            return attachment
+    return None

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from discord import app_commands
 
+from bot.discord.flows.config.service import Interaction
+from bot.discord.views.config import model_choices, text_choices
 from bot.gateway.models import Endpoint, ModelInfo
-
-from ._format import model_choices, text_choices
-from ._service import Interaction
 
 Choices = list[app_commands.Choice[str]]
 

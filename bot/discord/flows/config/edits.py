@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, get_args
 
+from bot.discord.flows.config.parsing import Scalar
 from bot.gateway.models import Endpoint
 from bot.storage.schemas import ChannelSettings, GuildSettings
-
-from ._parsing import Scalar
 
 GuildEdit = Callable[[GuildSettings], GuildSettings]
 ChannelEdit = Callable[[ChannelSettings], ChannelSettings]

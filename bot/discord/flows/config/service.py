@@ -17,12 +17,11 @@ from discord import app_commands
 from pydantic import ValidationError
 
 from bot.discord.app import ImageBot
+from bot.discord.flows.config.parsing import invalid_settings, model_problem
+from bot.discord.views.config import Change, change_reply, changed_fields, modlog_changes
 from bot.errors import InputError
 from bot.gateway.models import Endpoint
 from bot.storage.schemas import ChannelSettings, GuildSettings
-
-from ._format import Change, change_reply, changed_fields, modlog_changes
-from ._parsing import invalid_settings, model_problem
 
 Interaction = discord.Interaction[ImageBot]
 NO_MENTIONS = discord.AllowedMentions.none()

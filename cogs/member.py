@@ -41,7 +41,7 @@ class ConfirmForget(discord.ui.View):
         await interaction.response.edit_message(content=content, view=None, allowed_mentions=NO_MENTIONS)
 
 
-class Admin(commands.Cog):
+class Member(commands.Cog):
     """Usage and privacy commands for every member."""
 
     def __init__(self, bot: ImageBot) -> None:
@@ -89,4 +89,4 @@ class Admin(commands.Cog):
 
 async def setup(bot: ImageBot) -> None:
     """Load the cog."""
-    await bot.add_cog(Admin(bot))
+    await bot.add_cog(Member(bot))

@@ -7,11 +7,10 @@ from typing import Any
 
 import discord
 
+from bot.discord.flows.config.service import NO_MENTIONS, Interaction
 from bot.discord.tree import report_error
+from bot.discord.views.config import changed_fields, modlog_changes
 from bot.storage.schemas import GuildSettings
-
-from ._format import changed_fields, modlog_changes
-from ._service import NO_MENTIONS, Interaction
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,9 @@ import re
 
 from pydantic import ValidationError
 
+from bot.discord.views.config import label
 from bot.errors import InputError
 from bot.gateway.models import Endpoint, ModelInfo
-
-from ._format import label
 
 Scalar = bool | int | float | str
 

@@ -1,0 +1,1 @@
+"""What `/config` does around each change: defer, parse, edit, write, answer, report."""
