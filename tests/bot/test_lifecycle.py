@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.discord.app import SYNC_HASH_KEY
+from bot.discord.command_sync import SYNC_HASH_KEY
 from tests.bot.conftest import BotEnv
 from tests.fakes.ai_gateway import ImagesReply, make_png
 
