@@ -19,6 +19,7 @@ from bot.discord import command_sync
 from bot.discord.flows import buttons, recovery
 from bot.discord.flows.modlog import ModLog
 from bot.discord.flows.undelivered import UndeliveredResults
+from bot.discord.state import state_of
 from bot.discord.translator import CommandTranslator
 from bot.discord.tree import ImageBotTree
 from bot.discord.views.buttons import Action
@@ -292,6 +293,6 @@ class ImageBot(commands.AutoShardedBot):
 
     def note_deferred(self, interaction: discord.Interaction[Any]) -> None:
         """Record the arrival -> deferral latency of an interaction."""
-        received = interaction.extras.get("received_at")
+        received = state_of(interaction).received_at
         if received is not None:
             self.metrics.defer_seconds.observe(time.perf_counter() - received)

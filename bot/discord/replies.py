@@ -14,6 +14,7 @@ import aiohttp
 import discord
 
 from bot.discord.flows.place import place_of
+from bot.discord.state import state_of
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ async def respond(
     except (aiohttp.ClientError, OSError) as exc:
         log.warning("could not answer interaction %s: %s", interaction.id, type(exc).__name__)
         return False
-    if interaction.extras.get("private_job", interaction.extras.get("ephemeral_defer", False)):
+    if state_of(interaction).private:
         # A private job stays private: its answer is never posted where others can see it.
         log.warning("private interaction %s outlived its token; answer not delivered", interaction.id)
         return False
@@ -102,22 +103,24 @@ async def respond(
 
 def _private_placeholder(interaction: discord.Interaction[Any]) -> bool:
     """A private deferral whose "thinking" (or progress) message holds no result yet."""
+    state = state_of(interaction)
     return (
         interaction.response.type is discord.InteractionResponseType.deferred_channel_message
-        and interaction.extras.get("ephemeral_defer", False)
-        and not interaction.extras.get("original_edited", False)
-        and not interaction.extras.get("placeholder_released", False)
+        and state.ephemeral_defer
+        and not state.original_edited
+        and not state.placeholder_released
     )
 
 
 def _public_placeholder(interaction: discord.Interaction[Any]) -> bool:
     """A public deferral whose "thinking" message is still the only answer."""
+    state = state_of(interaction)
     response_type = interaction.response.type
     return (
         response_type is discord.InteractionResponseType.deferred_channel_message
-        and not interaction.extras.get("ephemeral_defer", False)
-        and not interaction.extras.get("original_edited", False)
-        and not interaction.extras.get("placeholder_gone", False)
+        and not state.ephemeral_defer
+        and not state.original_edited
+        and not state.placeholder_gone
     )
 
 

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.discord.replies import respond
+from bot.discord.state import state_of
 from bot.errors import BotError, localized_message, new_error_id
 from bot.gateway.errors import GatewayError
 from bot.i18n import localize
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from bot.discord.app import ImageBot
 
 log = logging.getLogger(__name__)
-
-RECEIVED_AT = "received_at"
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -71,7 +70,9 @@ class ImageBotTree(app_commands.CommandTree["ImageBot"]):
 
     async def interaction_check(self, interaction: discord.Interaction[ImageBot], /) -> bool:
         """Record when the interaction reached us (for the defer-latency metric)."""
-        interaction.extras.setdefault(RECEIVED_AT, time.perf_counter())
+        state = state_of(interaction)
+        if state.received_at is None:
+            state.received_at = time.perf_counter()
         return True
 
     async def on_error(

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 
 from bot.discord.flows.delivery import (
-    RESULT_IN_FOLLOWUPS,
     Started,
     deliver_images,
     progress_for,
@@ -23,6 +22,7 @@ from bot.discord.flows.posting import retry_budget
 from bot.discord.flows.retrying import with_retries
 from bot.discord.flows.streaming import Editor, FollowupSender, StreamedText, TextFile
 from bot.discord.replies import token_usable
+from bot.discord.state import state_of
 from bot.discord.views.text import defuse_model_text
 from bot.errors import new_error_id
 from bot.gateway.errors import ContentPolicyError, GatewayError
@@ -74,7 +74,7 @@ def _editors(interaction: Interaction, ephemeral: bool) -> tuple[Editor, Followu
                 ),
                 "editing streamed text",
             )
-            interaction.extras["original_edited"] = True
+            state_of(interaction).original_edited = True
 
     async def send_followup(text: str, *, attachment: TextFile | None = None) -> Editor:
         message = await retried(
@@ -99,7 +99,7 @@ def _editors(interaction: Interaction, ephemeral: bool) -> tuple[Editor, Followu
 
         return edit
 
-    if interaction.extras.get(RESULT_IN_FOLLOWUPS):
+    if state_of(interaction).result_in_followups:
         # The deferred message has the wrong visibility: the text starts a followup instead.
         first: list[Editor] = []
 

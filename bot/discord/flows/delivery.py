@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord.flows.place import check_place
-from bot.discord.flows.posting import PLACEHOLDER_ID, ResultPoster, retry_budget
+from bot.discord.flows.posting import ResultPoster, retry_budget
 from bot.discord.flows.progress import ProgressMessage
 from bot.discord.replies import token_usable
+from bot.discord.state import state_of
 from bot.discord.views.buttons import cancel_view, result_view
 from bot.discord.views.files import fit_images
 from bot.discord.views.render import ResultInfo, result_payloads
@@ -35,12 +36,6 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
 REQUIRED_PUBLIC_PERMISSIONS = ("embed_links", "attach_files")
-# interaction.extras keys shared with bot.discord.replies and bot.discord.flows.chat.
-EPHEMERAL_DEFER = "ephemeral_defer"  # the "thinking" message is private
-PRIVATE_JOB = "private_job"  # the result is private (known once the job is planned)
-RESULT_IN_FOLLOWUPS = "result_in_followups"  # the placeholder's visibility is not the result's
-PLACEHOLDER_GONE = "placeholder_gone"  # the public placeholder was deleted
-PLACEHOLDER_RELEASED = "placeholder_released"  # the private placeholder no longer "thinks"
 RELEASED_TEXT = "Your result is posted below."
 
 
@@ -110,7 +105,7 @@ async def start_job(
     plan = None
     if interaction.response.is_done():
         # Deferred by the caller (a button that had to read its job first): plan after I/O.
-        ephemeral = bool(interaction.extras.get(EPHEMERAL_DEFER, False))
+        ephemeral = state_of(interaction).ephemeral_defer
     else:
         cached = service.cached_settings(requester.guild_id, requester.channel_id)
         if cached is not None:
@@ -127,7 +122,7 @@ async def start_job(
         check_permissions(interaction, ephemeral=plan.options.private)
         if plan.options.private != ephemeral:
             await _switch_visibility(interaction, private=plan.options.private)
-    interaction.extras[PRIVATE_JOB] = plan.options.private
+    state_of(interaction).private_job = plan.options.private
     # Kept with the job until it settles, so a restart can still tell the member what happened.
     plan.reply_token = interaction.token
     plan.token_expires_at = interaction.expires_at
@@ -138,10 +133,10 @@ async def start_job(
 async def defer(interaction: Interaction, *, ephemeral: bool) -> None:
     """Send the "thinking…" deferral and remember what later steps need to know about it."""
     deferred = await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-    interaction.extras[EPHEMERAL_DEFER] = ephemeral
+    state_of(interaction).ephemeral_defer = ephemeral
     if deferred is not None and deferred.message_id is not None:
         # The "thinking" message: a result that outlives the token replies to it in the channel.
-        interaction.extras[PLACEHOLDER_ID] = deferred.message_id
+        state_of(interaction).placeholder_id = deferred.message_id
     interaction.client.note_deferred(interaction)
 
 
@@ -171,14 +166,14 @@ async def _switch_visibility(interaction: Interaction, *, private: bool) -> None
     private one is edited when the result is posted (`release_placeholder`), so the public
     followups are new messages rather than the filling of the private placeholder.
     """
-    interaction.extras[RESULT_IN_FOLLOWUPS] = True
+    state_of(interaction).result_in_followups = True
     log.info(
         "interaction %s: result is %s, unlike its deferral",
         interaction.id,
         "private" if private else "public",
     )
     if private:
-        interaction.extras[PLACEHOLDER_GONE] = True
+        state_of(interaction).placeholder_gone = True
         try:
             await interaction.delete_original_response()
         except discord.HTTPException as exc:
@@ -187,9 +182,10 @@ async def _switch_visibility(interaction: Interaction, *, private: bool) -> None
 
 async def release_placeholder(interaction: Interaction) -> None:
     """Before the first public followup of a privately deferred job: end the private "thinking"."""
-    if not interaction.extras.get(EPHEMERAL_DEFER) or interaction.extras.get(PLACEHOLDER_RELEASED):
+    state = state_of(interaction)
+    if not state.ephemeral_defer or state.placeholder_released:
         return
-    interaction.extras[PLACEHOLDER_RELEASED] = True
+    state.placeholder_released = True
     if token_usable(interaction):
         try:
             await interaction.edit_original_response(
@@ -236,7 +232,7 @@ def progress_for(interaction: Interaction, job_id: str) -> ProgressMessage:
     """A throttled editor of the deferred message: queue position (with a Cancel button), then progress."""
 
     async def edit(text: str) -> None:
-        if token_usable(interaction) and not interaction.extras.get(PLACEHOLDER_GONE):
+        if token_usable(interaction) and not state_of(interaction).placeholder_gone:
             queued = text.startswith(QUEUED_PREFIX)
             await interaction.edit_original_response(
                 content=text,
@@ -259,7 +255,7 @@ async def deliver_images(
     images: list[GeneratedImage] = outcome.result.images
     if not images:
         raise UserFacingError("The model answered without an image. Try rephrasing the prompt.")
-    if interaction.extras.get(RESULT_IN_FOLLOWUPS):
+    if state_of(interaction).result_in_followups:
         edit_original = False
         await release_placeholder(interaction)
     batches = await fit_images(
@@ -298,7 +294,7 @@ async def deliver_images(
     finally:
         for payload in payloads:
             payload.close()
-    interaction.extras["original_edited"] = True
+    state_of(interaction).original_edited = True
     bot = interaction.client
     await poster.finish(bot.undelivered.put, total=sum(len(batch) for batch in batches))
     plan.message_ids = [message.id for message in messages]

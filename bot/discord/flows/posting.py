@@ -28,6 +28,7 @@ from bot.discord.flows.place import place_of
 from bot.discord.flows.retrying import is_transient, with_retries
 from bot.discord.flows.undelivered import SpooledFile, SpooledResult, describe_numbers
 from bot.discord.replies import TOKEN_SAFETY_MARGIN, is_expired_token_error, respond, token_usable
+from bot.discord.state import state_of
 from bot.discord.views.files import FittedImage
 from bot.discord.views.render import MessagePayload
 from bot.errors import UserFacingError
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
-PLACEHOLDER_ID = "placeholder_message_id"  # interaction.extras: the deferred message's id
 FALLBACK_NOTE = "-# Posted here because Discord would not take the reply to your command."
 DEFAULT_RETRY_SECONDS = 120.0
 
@@ -196,7 +196,7 @@ async def post_to_channel(
     kwargs["allowed_mentions"] = discord.AllowedMentions(
         everyone=False, roles=False, users=[discord.Object(interaction.user.id)], replied_user=False
     )
-    placeholder = interaction.extras.get(PLACEHOLDER_ID)
+    placeholder = state_of(interaction).placeholder_id
     if placeholder is not None and interaction.channel_id is not None:
         kwargs["reference"] = discord.MessageReference(
             message_id=placeholder, channel_id=interaction.channel_id, fail_if_not_exists=False
@@ -210,4 +210,4 @@ def retry_budget(interaction: Interaction) -> float:
     return float(getattr(settings, "delivery_retry_seconds", DEFAULT_RETRY_SECONDS))
 
 
-__all__ = ["FALLBACK_NOTE", "PLACEHOLDER_ID", "ResultPoster", "post_to_channel", "retry_budget"]
+__all__ = ["FALLBACK_NOTE", "ResultPoster", "post_to_channel", "retry_budget"]

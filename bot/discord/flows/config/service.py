@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from bot.discord.app import ImageBot
 from bot.discord.flows.config.parsing import invalid_settings, model_problem
+from bot.discord.state import state_of
 from bot.discord.views.config import Change, change_reply, changed_fields, modlog_changes
 from bot.errors import InputError
 from bot.gateway.models import Endpoint
@@ -68,7 +69,7 @@ async def defer(interaction: Interaction) -> None:
     if not interaction.response.is_done():
         await interaction.response.defer(ephemeral=True, thinking=True)
         # bot.discord.replies.respond reads this: an ephemeral deferral needs no public clean-up.
-        interaction.extras["ephemeral_defer"] = True
+        state_of(interaction).ephemeral_defer = True
 
 
 async def reply(
