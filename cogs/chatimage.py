@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.discord.app import ImageBot
 from bot.discord.flows.autocomplete import chat_model_autocomplete
 from bot.discord.flows.blend import run_blend
-from bot.discord.flows.edit_image import EditImageModal, answer_edit_image_submit, run_with_image
+from bot.discord.flows.edit_image import EditImageModal, OpenModals, answer_edit_image_submit, run_with_image
 from bot.discord.flows.inputs import check_attachment, first_image
 from bot.discord.flows.place import apply_reach, check_place
 from bot.errors import InputError
@@ -23,6 +23,7 @@ class ChatImage(commands.Cog):
 
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
+        self.open_modals = OpenModals()  # "Edit image" modals this bot opened
         self.edit_menu = app_commands.ContextMenu(name="Edit image", callback=self.edit_image)
         # Servers only unless the operator opened DMs / user installs (then the operator's rules).
         apply_reach(self.edit_menu, bot.settings)
@@ -71,7 +72,7 @@ class ChatImage(commands.Cog):
     @commands.Cog.listener("on_interaction")
     async def edit_image_submitted(self, interaction: Interaction) -> None:
         """Answer "Edit image" modals opened before a restart (live ones answer themselves)."""
-        await answer_edit_image_submit(interaction)
+        await answer_edit_image_submit(interaction, self.open_modals)
 
     async def edit_image(self, interaction: Interaction, message: discord.Message) -> None:
         """Open a prompt for editing the image of `message` (the modal is the first response)."""
@@ -80,7 +81,7 @@ class ChatImage(commands.Cog):
         if image is None:
             raise InputError("That message has no image to edit.")
         check_attachment(image)
-        await interaction.response.send_modal(EditImageModal(image, message))
+        await interaction.response.send_modal(EditImageModal(image, message, self.open_modals))
 
 
 async def setup(bot: ImageBot) -> None:

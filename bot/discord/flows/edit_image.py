@@ -60,10 +60,28 @@ EDIT_IMAGE_ID = re.compile(
 )
 PROMPT_FIELD = "prompt"
 MODAL_SECONDS = 900
-# Modals this process opened (custom_id -> when they expire): their own `on_submit` answers
-# them. A submit whose custom_id is not here was opened before a restart (or by another
-# process); `answer_edit_image_submit` answers it from the ids in the custom_id.
-_open_here: dict[str, float] = {}
+
+
+class OpenModals:
+    """The "Edit image" modals this bot opened (custom_id -> when they expire).
+
+    Their own `on_submit` answers them. A submit whose custom_id is not here was opened before
+    a restart (or by another process); `answer_edit_image_submit` answers it from the ids in
+    the custom_id. Kept per bot (by the cog), not per module: a module outlives a bot.
+    """
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def add(self, custom_id: str) -> None:
+        """Remember a modal just opened (and forget the expired ones)."""
+        now = time.monotonic()
+        for stale in [key for key, until in self._until.items() if until < now]:
+            del self._until[stale]
+        self._until[custom_id] = now + MODAL_SECONDS + 60
+
+    def __contains__(self, custom_id: object) -> bool:
+        return custom_id in self._until
 
 
 class EditImageModal(discord.ui.Modal, title="Edit this image"):
@@ -80,15 +98,12 @@ class EditImageModal(discord.ui.Modal, title="Edit this image"):
         custom_id=PROMPT_FIELD,
     )
 
-    def __init__(self, image: discord.Attachment, message: discord.Message) -> None:
+    def __init__(self, image: discord.Attachment, message: discord.Message, opened: OpenModals) -> None:
         custom_id = f"ib:editimage:{message.channel.id}:{message.id}:{image.id}:{secrets.token_hex(4)}"
         super().__init__(timeout=MODAL_SECONDS, custom_id=custom_id)
         self.image = image
         self.message = message
-        now = time.monotonic()
-        for stale in [key for key, until in _open_here.items() if until < now]:
-            del _open_here[stale]
-        _open_here[custom_id] = now + MODAL_SECONDS + 60
+        opened.add(custom_id)
 
     async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Run the edit with the guild's chat image model."""
@@ -100,7 +115,7 @@ class EditImageModal(discord.ui.Modal, title="Edit this image"):
         await report_error(interaction, error)
 
 
-async def answer_edit_image_submit(interaction: Interaction) -> bool:
+async def answer_edit_image_submit(interaction: Interaction, opened: OpenModals) -> bool:
     """Answer an "Edit image" modal opened before a restart: re-read its message for the image.
 
     Returns:
@@ -111,7 +126,7 @@ async def answer_edit_image_submit(interaction: Interaction) -> bool:
     data: Any = interaction.data or {}
     custom_id = str(data.get("custom_id", ""))
     match = EDIT_IMAGE_ID.fullmatch(custom_id)
-    if match is None or custom_id in _open_here:
+    if match is None or custom_id in opened:
         return False
     try:
         prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()
