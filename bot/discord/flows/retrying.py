@@ -50,7 +50,7 @@ def is_transient(error: BaseException) -> bool:
 
 def backoff(attempt: int, *, rng: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential back-off: uniform in [½, 1] × min(MAX_DELAY, BASE_DELAY × 2^attempt)."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * 2**attempt)
+    ceiling = min(MAX_DELAY, BASE_DELAY * 2.0**attempt)
     return ceiling * (0.5 + rng() / 2)
 
 

@@ -95,8 +95,9 @@ def edit_prompt_custom_id(job_id: str) -> str:
 def submitted_value(data: Any, field_id: str) -> str | None:
     """The value a modal submit carries for the text input `field_id` (rows or labels, nested)."""
     if isinstance(data, dict):
-        if data.get("custom_id") == field_id and isinstance(data.get("value"), str):
-            return data["value"]
+        value = data.get("value")
+        if data.get("custom_id") == field_id and isinstance(value, str):
+            return value
         children = [data.get("components"), data.get("component")]
     elif isinstance(data, list):
         children = data
@@ -119,6 +120,7 @@ def cancel_view(job_id: str) -> discord.ui.View:
 def result_view(job_id: str) -> discord.ui.View:
     """The buttons under a result (persistent: `timeout=None`, handled by `JobButton`)."""
     view = discord.ui.View(timeout=None)
-    for action in ("reroll", "edit", "delete"):
-        view.add_item(JobButton(action, job_id))  # type: ignore[arg-type]
+    actions: tuple[Action, ...] = ("reroll", "edit", "delete")
+    for action in actions:
+        view.add_item(JobButton(action, job_id))
     return view
