@@ -15,8 +15,13 @@ What runs where:
   tree, services, SQLite store and discord.py, wired as `tests/bot/conftest.py` does (with
   the production `make_session()`), an `EventLoopMonitor`, and the RSS probes.
 
-The fakes build the `ImagesReply` once (its body is serialised once) and serve it to every
-request. All interactions are dispatched at once (`asyncio.gather` of `dispatch_interaction`)
+The fakes build the `ImagesReply` once (its body is serialised once) and send that same body
+to every request as slices of itself (no per-request copy); the fake Discord reads uploads as a
+stream, counting and checksumming each file without keeping it (`keep_file_bytes=False`), and
+an upload that is not byte for byte one of the images the gateway sent fails its interaction
+unless the bot's message says it was re-encoded. The fakes' CPU during the load is reported
+next to the bot's (`fakes_cpu_ms_per_job`): they must stay cheaper than what they measure.
+All interactions are dispatched at once (`asyncio.gather` of `dispatch_interaction`)
 from distinct members (the bot allows 3 pending jobs per member). Both processes stamp events
 with `time.monotonic()` (CLOCK_MONOTONIC, system-wide on Linux), so the deferral latency is the
 fake's (INTERACTION_CREATE dispatch -> the fake recording the type-5 callback) and the bot's own
@@ -70,6 +75,7 @@ import tempfile
 import threading
 import time
 import tracemalloc
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +136,8 @@ class FakesServer:
             images = [make_png(image_bytes, seed=i) for i in range(IMAGES_PER_JOB)]
             self.upload_limit = None
         self.image_sizes = [len(image) for image in images]
+        # What a byte-for-byte upload of each image looks like to the fake (it keeps no bytes).
+        self.sent = {(len(image), zlib.crc32(image)) for image in images}
         self.reply = ImagesReply(images, delay=hold)  # `--gateway-hold`: a generation's duration
         del images
         self.body_bytes = len(self.reply.body)  # serialised once, here, before anything is timed
@@ -141,6 +149,7 @@ class FakesServer:
         self.lags: list[float] = []
         self._tracked: dict[int, dict[str, Any]] = {}
         self._seen = 0
+        self._cpu_at_dispatch = 0.0
 
     def control_app(self) -> web.Application:
         """`POST /dispatch`, `GET /results`, `POST /shutdown`."""
@@ -172,6 +181,7 @@ class FakesServer:
         ]
         for payload, member in zip(payloads, self.members, strict=False):
             self.names[int(payload["id"])] = member.username
+        self._cpu_at_dispatch = _rusage_cpu()
         started = time.monotonic()
         states = await asyncio.gather(*(self.discord.dispatch_interaction(p) for p in payloads))
         finished = time.monotonic()
@@ -201,6 +211,12 @@ class FakesServer:
                 tracked["error"] = tracked["error"] or f"error message: {text[:120]!r}"
             elif record.files:
                 tracked["files"] += len(record.files)
+                reencoded = "re-encoded" in json.dumps(record.json)  # the bot says so in the embed
+                altered = [f.filename for f in record.files if (f.size, f.crc32) not in self.sent]
+                if altered and not reencoded:
+                    tracked["error"] = (
+                        tracked["error"] or f"not byte for byte, not said re-encoded: {altered}"
+                    )
         self._seen = len(requests)
         return all(t["files"] >= IMAGES_PER_JOB or t["error"] for t in self._tracked.values())
 
@@ -245,7 +261,6 @@ class FakesServer:
                     "error": tracked["error"],
                 }
             )
-        usage = resource.getrusage(resource.RUSAGE_SELF)
         return {
             "timed_out": timed_out,
             "rows": rows,
@@ -254,7 +269,7 @@ class FakesServer:
             "fake_internal_errors": [
                 repr(e) for e in api.internal_errors + self.discord.gateway.internal_errors
             ],
-            "fake_cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "fake_cpu_seconds": _rusage_cpu() - self._cpu_at_dispatch,
             "fake_peak_rss_mb": _status_bytes("VmHWM") / 2**20,
             "fake_loop_max_lag_ms": max(self.lags, default=0.0) * 1000,
             "fake_loop_lag_p99_ms": _percentile(self.lags, 0.99) * 1000 if self.lags else 0.0,
@@ -300,6 +315,11 @@ async def serve_fakes(members: int, image_bytes: int, scenario: str = "default",
 # =============================================================================================
 # The bot process
 # =============================================================================================
+
+
+def _rusage_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -951,7 +971,8 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
     if result.fakes["fake_internal_errors"]:
         print(f"fake internal errors: {result.fakes['fake_internal_errors'][:3]}")
     print(
-        f"fakes process: cpu {result.fakes['fake_cpu_seconds']:.1f} s, peak RSS "
+        f"fakes process: cpu {result.fakes['fake_cpu_seconds']:.1f} s during the load "
+        f"({result.fakes['fake_cpu_seconds'] * 1000 / jobs:.1f} ms per job), peak RSS "
         f"{result.fakes['fake_peak_rss_mb']:.0f} MiB, its own loop lag p99 "
         f"{result.fakes['fake_loop_lag_p99_ms']:.1f} ms / max {result.fakes['fake_loop_max_lag_ms']:.1f} ms "
         "(delays its timestamps, not the bot)"
@@ -985,6 +1006,7 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
         "bot_defer_p99_ms": _percentile(bot_defer, 0.99) if bot_defer else float("inf"),
         "edits_per_job": edits / jobs,
         "cpu_ms_per_job": cpu_ms_per_job,
+        "fakes_cpu_ms_per_job": result.fakes["fake_cpu_seconds"] * 1000 / jobs,
         "image_mib_per_job": image_mib,
         "healthz_p99_ms": _percentile(healthz_ms, 0.99) if healthz_ms else float("inf"),
         "healthz_failed": healthz_failed,
@@ -1035,7 +1057,7 @@ def summary_line_issue14(figures: dict[str, Any]) -> str:
         f"bot_load: defer_p99_ms={figures['bot_defer_p99_ms']:.1f} "
         f"loop_stall_max_ms={figures['loop_max_lag_ms']:.1f} edits_per_job={figures['edits_per_job']:.2f} "
         f"cpu_ms_per_job={figures['cpu_ms_per_job']:.1f} rss_peak_mb={figures['peak_rss_mb']:.0f} "
-        f"failed={figures['failed']}"
+        f"failed={figures['failed']} fakes_cpu_ms_per_job={figures['fakes_cpu_ms_per_job']:.1f}"
     )
 
 

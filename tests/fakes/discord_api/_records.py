@@ -33,6 +33,7 @@ class UploadedFile:
     content_type: str
     data: bytes
     size: int
+    crc32: int = 0  # of the bytes received (kept or not): checks an upload without holding it
 
     @property
     def index(self) -> int:

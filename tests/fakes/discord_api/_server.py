@@ -16,10 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
+from aiohttp.helpers import parse_mimetype
 from jsonschema import Draft202012Validator
 
 from tests.fakes._server import LoopbackServer
+from tests.fakes.discord_api._multipart import read_parts
 from tests.fakes.discord_api._openapi import stricter_schema, validate_request
 from tests.fakes.discord_api._records import (
     RECORD,
@@ -273,18 +275,23 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
         body: Any = None
         size = 0
         if request.content_type.startswith("multipart/"):
-            reader = await request.multipart()
-            async for part in reader:
-                if not isinstance(part, BodyPartReader):
-                    continue  # nested multipart: Discord does not use it
-                data = await part.read(decode=False)
-                size += len(data)
+            for part in await read_parts(
+                request.content.iter_any(), _boundary(request), keep_files=self.keep_file_bytes
+            ):
+                size += part.size
                 if part.name == "payload_json":
-                    body = json.loads(data)
+                    body = json.loads(part.data)
                 elif part.filename is not None:
-                    content_type = part.headers.get("Content-Type", "application/octet-stream")
-                    kept = data if self.keep_file_bytes else b""
-                    files.append(UploadedFile(part.name or "", part.filename, content_type, kept, len(data)))
+                    files.append(
+                        UploadedFile(
+                            part.name or "",
+                            part.filename,
+                            part.content_type,
+                            part.data,
+                            part.size,
+                            part.crc32,
+                        )
+                    )
         else:
             raw = await request.read()
             size = len(raw)
@@ -307,3 +314,10 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
 
     async def _unknown(self, request: web.Request) -> web.Response:
         return json_response({"message": "404: Not Found", "code": 0}, 404)
+
+
+def _boundary(request: web.Request) -> str:
+    boundary = parse_mimetype(request.headers.get("Content-Type", "")).parameters.get("boundary")
+    if not boundary:
+        raise web.HTTPBadRequest(reason="multipart body without a boundary")
+    return boundary
