@@ -7,6 +7,7 @@ shared services are never stopped or frozen.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -209,5 +210,7 @@ async def test_redis_lost_after_the_gateway_answered_still_posts_the_images(
         assert [f.data for f in edit.files] == [image]
     finally:
         private_redis.start()
+    async with asyncio.timeout(10):
+        await env.bot.wait_idle()  # the job is settled once its result is posted
     [job] = await env.bot.store.recent_jobs(env.h.fake.world.guild.id, limit=1)
     assert job.status == "done"  # the database half of the bookkeeping was not disturbed
