@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage import Store, new_job_id
+from bot.jobs import new_job_id
+from bot.storage import Store
 from bot.storage._admission import AdmissionLimits
 
 JOBS = 1000

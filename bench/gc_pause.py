@@ -56,7 +56,7 @@ def build_heap(guilds: int) -> list[Any]:
     importlib.import_module("bot.discord.runner")
     for cog in ("cogs.member", "cogs.chatimage", "cogs.imagine", "cogs.results", "cogs.config"):
         importlib.import_module(cog)
-    from bot.storage.schemas import ChannelSettings, GuildSettings
+    from bot.policy.schemas import ChannelSettings, GuildSettings
 
     payloads = [guild_payload(1000 + g) for g in range(guilds)]
     settings = {g: GuildSettings() for g in range(guilds)}

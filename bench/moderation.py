@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.policy import check_prompt
-from bot.storage.schemas import GuildSettings
+from bot.policy.schemas import GuildSettings
 
 ROUNDS = 7
 WORDS = ["lighthouse", "cliff", "dusk", "oil", "painting", "dramatic", "clouds", "seagulls", "warm", "light"]

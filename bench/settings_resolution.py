@@ -57,11 +57,11 @@ def _plan(guild: object, channel: object) -> None:
     verdict = check_prompt(PROMPT, guild)  # type: ignore[arg-type]
     assert verdict.blocked_rule is None
     resolve_options(
-        "imagine",
         REQUESTED,
         guild,
         channel,
         DEFAULTS,
+        image=True,
         channel_is_nsfw=False,
         available_models=AVAILABLE,  # type: ignore[arg-type]
     )

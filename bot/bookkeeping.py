@@ -26,7 +26,7 @@ from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
 from bot.gateway.models import ImageResult
 from bot.jobs import MAX_PENDING_PER_USER, Plan
-from bot.limits import Limits
+from bot.limits import Limits, cooldown_key
 from bot.money import CostControl, accepted_cost
 from bot.storage._admission import AdmissionLimits, AdmissionResult
 from bot.storage.records import CostSource, JobStatus
@@ -83,11 +83,11 @@ class Bookkeeper:
             CooldownError: on cooldown, out of quota or budget, or too many jobs pending.
         """
         req = plan.requester
-        cooldown_key = f"cd:{req.guild_id or 'dm'}:{req.user_id}"
+        cooldown = cooldown_key(req.guild_id, req.user_id)
         guild = plan.guild
         cooling = False
         if guild.cooldown_seconds:
-            remaining = await self.limits.hit_cooldown(cooldown_key, guild.cooldown_seconds)
+            remaining = await self.limits.hit_cooldown(cooldown, guild.cooldown_seconds)
             if remaining is not None:
                 raise CooldownError(
                     f"Slow down — you can generate again in {remaining:.0f} s.",
@@ -131,11 +131,11 @@ class Bookkeeper:
             if isinstance(exc, asyncio.CancelledError):
                 await self._refund_if_recorded(plan, admission)
             if cooling:  # nothing was admitted: the attempt must not cost a cooldown
-                await self.limits.clear_cooldown(cooldown_key)
+                await self.limits.clear_cooldown(cooldown)
             raise
         if result.job is None:
             if cooling:
-                await self.limits.clear_cooldown(cooldown_key)
+                await self.limits.clear_cooldown(cooldown)
             raise CooldownError(refusal_sentence(result, plan))
         plan.admitted = True
 

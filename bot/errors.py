@@ -1,20 +1,14 @@
-"""The bot's error tree and the one table that turns any error into a user sentence.
+"""The bot's error tree: the errors every layer raises, and the sentences of the generic ones.
 
-Cogs and services raise; they do not word errors. `bot.discord.tree.ImageBotTree.on_error` calls
-`user_message_for` and answers ephemerally with an error id that is also in the log line.
+Pure (no driver, gateway or discord import), so the pure policy can raise these. The one
+table that turns any error, driver and gateway errors included, into a user sentence is
+`bot.error_messages`.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import exc as sa
-
-from bot.gateway import errors as gw
-from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, localize, text
 
 
 class BotError(Exception):
@@ -33,7 +27,8 @@ class UserFacingError(BotError):
     ) -> None:
         super().__init__(user_message)
         self.user_message = user_message
-        # The sentence's catalogue key and placeholders, when it has one (see `localized_message`).
+        # The sentence's catalogue key and placeholders, when it has one
+        # (see `bot.error_messages.localized_message`).
         self.key = key
         self.values = dict(values or {})
 
@@ -69,7 +64,8 @@ class ServiceUnavailableError(UserFacingError):
     """The database or Redis did not answer in time (or refused the connection).
 
     Raised by `bot.storage.store.Store` and `bot.limits.RedisLimits` in place of driver
-    errors, so every caller (and `user_message_for`) sees one type; the cause is chained.
+    errors, so every caller (and `bot.error_messages.user_message_for`) sees one type; the
+    cause is chained.
 
     Args:
         service: "database" or "redis", for the log line (never shown to the member).
@@ -86,104 +82,6 @@ INTERRUPTED_MESSAGE = "Interrupted: the bot restarted while this job was running
 UNAVAILABLE_MESSAGE = "The bot is temporarily unavailable, try again shortly."
 
 
-def is_outage(error: BaseException) -> bool:
-    """Whether `error` means the database or Redis is unreachable or too slow.
-
-    Covers the driver errors that escape the `Store`/`RedisLimits` wrappers (e.g. a direct
-    engine call): SQLAlchemy connection-level errors, any Redis connection or timeout error.
-    Data errors (an integrity violation, a bad query) are not outages.
-    """
-    if isinstance(error, ServiceUnavailableError):
-        return True
-    if isinstance(error, RedisConnectionError | RedisTimeoutError | sa.TimeoutError):
-        return True
-    if isinstance(error, sa.OperationalError | sa.InterfaceError):
-        return True
-    return isinstance(error, sa.DBAPIError) and bool(error.connection_invalidated)
-
-
 def new_error_id() -> str:
     """A short id shown to the user and written in the log line."""
     return secrets.token_hex(4)
-
-
-def user_message_for(error: BaseException) -> str:
-    """The one error -> sentence table.
-
-    Args:
-        error: Any exception, already unwrapped from discord.py's wrappers.
-
-    Returns:
-        A short sentence safe to show to a member.
-    """
-    if isinstance(error, UserFacingError):
-        return error.user_message
-    if is_outage(error):
-        return UNAVAILABLE_MESSAGE
-    if isinstance(error, gw.GatewayError):
-        return error.user_message
-    if isinstance(error, TimeoutError):
-        return gw.GatewayTimeoutError.user_message
-    return GENERIC_MESSAGE
-
-
-def localized_message(error: BaseException, locale: object) -> str:
-    """`user_message_for(error)` in the member's language (English when no translation exists).
-
-    Args:
-        error: Any exception, already unwrapped.
-        locale: `interaction.locale`.
-    """
-    if isinstance(error, UserFacingError) and error.key is not None:
-        return text(locale, error.key, **error.values)
-    if isinstance(error, gw.RateLimitError) and error.retry_after:
-        return text(locale, "gateway.RateLimitError.wait", seconds=max(1, round(error.retry_after)))
-    if isinstance(error, gw.GatewayError) and not isinstance(error, gw.RateLimitError):
-        return text(locale, f"gateway.{type(error).__name__}") if _translated(error) else error.user_message
-    return localize(user_message_for(error), locale)
-
-
-def _translated(error: gw.GatewayError) -> bool:
-    return f"gateway.{type(error).__name__}" in CATALOGUES[DEFAULT_LANGUAGE]
-
-
-def _error_classes() -> dict[str, type[BaseException]]:
-    """Every error class whose name a stored job error can start with, by name."""
-    found: dict[str, type[BaseException]] = {"TimeoutError": TimeoutError}
-    pending: list[type[BaseException]] = [gw.GatewayError, UserFacingError]
-    while pending:
-        cls = pending.pop()
-        found[cls.__name__] = cls
-        pending.extend(cls.__subclasses__())
-    return found
-
-
-def failure_sentence(stored: str | None) -> str:
-    """The sentence `/job` shows for a failed job, from the error text stored with it.
-
-    The stored text (``"ClassName: detail"``, or a marker such as ``"cancelled"``) is for logs:
-    it can hold a provider's raw message. Members read the same table as live errors:
-    a gateway error class gives its `user_message`, a member-facing error its own sentence
-    (written for members when raised), anything else the generic sentence.
-
-    Args:
-        stored: `JobRecord.error`.
-    """
-    text = (stored or "").strip()
-    if not text:
-        return GENERIC_MESSAGE
-    lowered = text.lower()
-    if lowered == "cancelled" or lowered.startswith("cancelled"):
-        return CANCELLED_MESSAGE
-    if lowered.startswith("interrupted"):
-        return INTERRUPTED_MESSAGE
-    name, _, detail = text.partition(":")
-    detail = detail.strip()
-    cls = _error_classes().get(name.strip())
-    if cls is None:
-        return GENERIC_MESSAGE
-    if issubclass(cls, gw.GatewayError):
-        return cls().user_message  # class-level sentence (rate limits: without the wait)
-    if issubclass(cls, UserFacingError):
-        return detail[:500] if detail else GENERIC_MESSAGE
-    return user_message_for(cls())

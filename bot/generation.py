@@ -32,21 +32,19 @@ from bot.gateway.models import (
     TextDelta,
     UsageEvent,
 )
-from bot.ids import new_job_id
-from bot.jobs import (
-    QUEUED_PREFIX,
-    Kind,
-    Outcome,
-    Plan,
-    ProgressCallback,
-    Requester,
-)
+from bot.jobs import QUEUED_PREFIX, Kind, Outcome, Plan, ProgressCallback, Requester
 from bot.limits import JobQueue, Limits
 from bot.money import CostControl, definitely_unbilled
 from bot.observability import Metrics
-from bot.policy import GlobalDefaults, RequestedOptions, check_prompt, resolve_options
+from bot.policy import (
+    ChannelSettings,
+    GlobalDefaults,
+    GuildSettings,
+    RequestedOptions,
+    check_prompt,
+    resolve_options,
+)
 from bot.policy.operator import OperatorPolicy
-from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -159,13 +157,14 @@ class GenerationService:
         verdict = check_prompt(prompt, guild, operator.blocked_terms)
         if verdict.blocked_rule is not None:
             raise PolicyError(verdict.blocked_rule)
-        operator.check_choice(kind == "imagine", requested.model, guild)
+        image = kind == "imagine"
+        operator.check_choice(image, requested.model, guild)
         options = resolve_options(
-            kind,
             requested,
             guild,
             channel,
             self.defaults,
+            image=image,
             channel_is_nsfw=requester.channel_is_nsfw,
             available_models=operator.usable_models(self.available_models(kind)),
         )
@@ -422,16 +421,3 @@ def _position_reporter(on_progress: ProgressCallback | None) -> Callable[[int], 
             await on_progress(f"{QUEUED_PREFIX} {position}.")
 
     return report
-
-
-__all__ = [
-    "QUEUED_PREFIX",
-    "CooldownError",
-    "GenerationService",
-    "Kind",
-    "Outcome",
-    "Plan",
-    "PolicyError",
-    "Requester",
-    "new_job_id",
-]

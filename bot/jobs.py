@@ -1,22 +1,40 @@
-"""The job types shared by the generation service and the Discord layer (no I/O, no discord)."""
+"""The domain vocabulary of a job: kinds, job ids, plans and outcomes (no I/O, no discord).
+
+One home per word: the storage layer, the generation service and the Discord layer all take
+these from here. The option words (aspect ratios, lockable options) and the settings models
+belong to the pure policy (`bot.policy.schemas`), which this module builds on.
+"""
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from bot.gateway.models import ImageResult
-from bot.ids import new_job_id
-from bot.policy import ResolvedOptions
-from bot.storage.schemas import GuildSettings
+from bot.policy import GuildSettings, ResolvedOptions
 
 Kind = Literal["imagine", "chatimage"]
+"""Which model a job runs on: an image model (`/imagine`) or a chat model (`/chatimage`, `/describe`)."""
+KINDS: tuple[Kind, ...] = get_args(Kind)
 ProgressCallback = Callable[[str], Awaitable[None]]
 MAX_PENDING_PER_USER = 3
 QUEUED_PREFIX = "Queued — position"
+
+# A job id travels in button and modal custom_ids (`ib:<action>:<job>`), so it may hold only
+# the characters of `JOB_ID_PATTERN`.
+JOB_ID_ALPHABET = string.ascii_letters + string.digits
+JOB_ID_LENGTH = 10  # 62**10: about 59.5 random bits
+JOB_ID_PATTERN = r"[A-Za-z0-9]{4,32}"  # what custom_id templates accept (ids of older versions included)
+
+
+def new_job_id() -> str:
+    """A new random job id of `JOB_ID_LENGTH` characters from `JOB_ID_ALPHABET`."""
+    return "".join(secrets.choice(JOB_ID_ALPHABET) for _ in range(JOB_ID_LENGTH))
 
 
 @dataclass(frozen=True, slots=True)

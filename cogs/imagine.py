@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -12,10 +10,9 @@ from bot.discord.app import ImageBot
 from bot.discord.flows.autocomplete import image_model_autocomplete
 from bot.discord.flows.delivery import run_imagine, start_job
 from bot.discord.flows.place import apply_reach
-from bot.policy import RequestedOptions
+from bot.policy import AspectRatio, RequestedOptions
 
 Interaction = discord.Interaction[ImageBot]
-AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 
 
 class Imagine(commands.Cog):

@@ -18,8 +18,9 @@ from discord.ext import commands
 
 from bot.discord.app import ImageBot
 from bot.discord.flows.place import apply_info_reach, place_of
-from bot.errors import localized_message
+from bot.error_messages import localized_message
 from bot.i18n import text
+from bot.limits import cooldown_key
 from bot.money import OperatorRefusal
 from bot.storage._admission import day_start, next_month
 from bot.version import version
@@ -91,9 +92,7 @@ class Info(commands.Cog):
             used_everywhere = await store.images_today_everywhere(user_id)
             lines.append(text(locale, "help.operator_quota", used=used_everywhere, cap=cap))
         if guild.cooldown_seconds:
-            # The key admission uses (`Bookkeeper.admit`).
-            key = f"cd:{guild_id or 'dm'}:{user_id}"
-            remaining = await generation.limits.cooldown_remaining(key)
+            remaining = await generation.limits.cooldown_remaining(cooldown_key(guild_id, user_id))
             if remaining:
                 lines.append(
                     text(

@@ -24,7 +24,8 @@ from bot.discord.translator import CommandTranslator
 from bot.discord.tree import ImageBotTree
 from bot.discord.views.buttons import Action
 from bot.gateway.catalog import ModelCatalog
-from bot.generation import GenerationService, Plan
+from bot.generation import GenerationService
+from bot.jobs import Plan
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
 from bot.settings import Settings
 from bot.storage.store import Store

@@ -11,7 +11,8 @@ from discord import app_commands
 
 from bot.discord.replies import respond
 from bot.discord.state import state_of
-from bot.errors import BotError, localized_message, new_error_id
+from bot.error_messages import localized_message
+from bot.errors import BotError, new_error_id
 from bot.gateway.errors import GatewayError
 from bot.i18n import localize
 from bot.i18n import text as i18n_text

@@ -8,7 +8,7 @@ database (`bot.storage._admission`). Never imports discord.
 
 from __future__ import annotations
 
-from bot.limits._base import Limits
+from bot.limits._base import Limits, cooldown_key
 from bot.limits._memory import InMemoryLimits
 from bot.limits._queue import JobQueue, PositionCallback
 from bot.limits._redis import DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT
@@ -20,6 +20,7 @@ __all__ = [
     "Limits",
     "PositionCallback",
     "RedisLimits",
+    "cooldown_key",
     "open_limits",
 ]
 

@@ -10,6 +10,15 @@ from __future__ import annotations
 from typing import Protocol
 
 
+def cooldown_key(guild_id: int | None, user_id: int) -> str:
+    """The one cooldown key of a member: ``<guild>:<user>``, ``dm:<user>`` outside servers.
+
+    Admission starts the cooldown under it and `/help` reads it; `Limits.forget_user` drops
+    every key of this shape for one user. (Redis stores it as ``<prefix>:cd:<key>``.)
+    """
+    return f"{guild_id or 'dm'}:{user_id}"
+
+
 class Limits(Protocol):
     """Per-member cooldowns, atomic for every caller.
 
@@ -20,7 +29,7 @@ class Limits(Protocol):
         """Start a cooldown unless one is running.
 
         Args:
-            key: Cooldown scope, e.g. ``"cd:<guild>:<user>"``.
+            key: Cooldown scope: `cooldown_key` of the member.
             seconds: Cooldown length; ``<= 0`` means no cooldown (always returns ``None``).
 
         Returns:
@@ -38,7 +47,7 @@ class Limits(Protocol):
         ...
 
     async def forget_user(self, user_id: int) -> int:
-        """Drop every cooldown of `user_id` (keys ``cd:<place>:<user_id>``), for `/forgetme`.
+        """Drop every cooldown of `user_id` (every `cooldown_key` of theirs), for `/forgetme`.
 
         Returns:
             How many were dropped.

@@ -50,7 +50,7 @@ class InMemoryLimits:
     async def forget_user(self, user_id: int) -> int:
         """See `Limits.forget_user`."""
         suffix = f":{user_id}"
-        mine = [k for k in self._cooldowns if k.startswith("cd:") and k.endswith(suffix)]
+        mine = [k for k in self._cooldowns if k.endswith(suffix)]
         for key in mine:
             del self._cooldowns[key]
         return len(mine)

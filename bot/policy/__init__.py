@@ -1,7 +1,10 @@
-"""Option resolution and moderation rules: pure functions, no I/O, no discord.
+"""Option resolution and moderation rules: pure functions, no I/O, no discord, no storage.
 
-`options` holds the precedence function (see its docstring); `moderation` the
-blocked/flagged term matching. Everything public is re-exported here.
+`schemas` holds the guild and channel settings models and the option words (aspect ratios,
+lockable options); `options` the precedence function (see its docstring); `moderation` the
+blocked/flagged term matching; `operator` the operator's floor. Everything public of the
+first three is re-exported here. Importing this package loads neither SQLAlchemy, Redis,
+aiohttp nor discord (`tests/unit/policy/test_purity.py`).
 """
 
 from bot.policy.moderation import (
@@ -14,21 +17,31 @@ from bot.policy.moderation import (
     normalize,
 )
 from bot.policy.options import (
-    OPTION_NAMES,
     GlobalDefaults,
-    Kind,
     RequestedOptions,
     ResolvedOptions,
     Source,
     resolve_options,
 )
+from bot.policy.schemas import (
+    ASPECT_RATIOS,
+    LOCKABLE_OPTIONS,
+    AspectRatio,
+    ChannelSettings,
+    GuildSettings,
+    LockableOption,
+)
 
 __all__ = [
+    "ASPECT_RATIOS",
     "BLOCKED_MESSAGE",
+    "LOCKABLE_OPTIONS",
     "OPERATOR_BLOCKED_MESSAGE",
-    "OPTION_NAMES",
+    "AspectRatio",
+    "ChannelSettings",
     "GlobalDefaults",
-    "Kind",
+    "GuildSettings",
+    "LockableOption",
     "ModerationVerdict",
     "RequestedOptions",
     "ResolvedOptions",

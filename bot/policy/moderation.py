@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.policy.folding import HARD, SOFT, match_form, normalize
-from bot.storage.schemas import GuildSettings
+from bot.policy.schemas import GuildSettings
 
 BLOCKED_MESSAGE = "This prompt contains a term this server blocks."
 OPERATOR_BLOCKED_MESSAGE = "This prompt contains a term this bot does not allow."

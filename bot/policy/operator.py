@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.errors import PolicyError
-from bot.storage.schemas import GuildSettings
+from bot.policy.schemas import GuildSettings
 
 Place = Literal["server", "dm", "user_install"]
 _MAX_LISTED = 10

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from bot.errors import InputError, PolicyError
-from bot.storage.schemas import (
+from bot.policy.schemas import (
     ASPECT_RATIOS,
     MAX_IMAGES_PER_REQUEST,
     ChannelSettings,
@@ -36,9 +36,7 @@ from bot.storage.schemas import (
     ProviderOptions,
 )
 
-Kind = Literal["imagine", "chatimage"]
 Source = Literal["locked", "member", "channel", "guild", "global"]
-OPTION_NAMES: tuple[str, ...] = ("model", "count", "aspect_ratio", "private")
 _MAX_ALLOWED_LISTED = 10
 T = TypeVar("T")
 _LEVEL_NAMES: dict[Source, str] = {"channel": "channel", "guild": "server", "global": "bot"}
@@ -136,25 +134,26 @@ _SOURCE_SUFFIX = {
 
 
 def resolve_options(
-    kind: Kind,
     requested: RequestedOptions,
     guild: GuildSettings,
     channel: ChannelSettings | None,
     defaults: GlobalDefaults,
     *,
+    image: bool,
     channel_is_nsfw: bool,
     available_models: Collection[str] | None,
 ) -> ResolvedOptions:
     """Resolve every option by the documented precedence and check the guild's rules.
 
     Args:
-        kind: Which command: ``imagine`` uses the image model fields, ``chatimage`` the chat ones.
         requested: The member's options.
         guild: The guild's settings (defaults for a guild never configured).
         channel: The channel's overrides, if any.
         defaults: Global defaults from `Settings`.
+        image: Which model fields apply: the image ones (``/imagine``), else the chat ones
+            (``/chatimage``).
         channel_is_nsfw: Whether the channel is age-restricted.
-        available_models: Model ids the catalogue offers for `kind`, in catalogue order, or None
+        available_models: Model ids the catalogue offers for that command, in catalogue order, or None
             when the catalogue is unknown (then any model name is accepted).
 
     Returns:
@@ -169,7 +168,7 @@ def resolve_options(
     locked = set(guild.locked_options)
 
     model, sources["model"] = _resolve_model(
-        kind, requested.model, guild, channel, defaults, available_models, notes
+        image, requested.model, guild, channel, defaults, available_models, notes
     )
 
     # A guild "sets" a field only when it is in `model_fields_set` (storage keeps overrides only),
@@ -277,7 +276,7 @@ def _pick(
 
 
 def _resolve_model(
-    kind: Kind,
+    image: bool,
     member: str | None,
     guild: GuildSettings,
     channel: ChannelSettings | None,
@@ -285,7 +284,6 @@ def _resolve_model(
     available: Collection[str] | None,
     notes: list[str],
 ) -> tuple[str, Source]:
-    image = kind == "imagine"
     guild_model = guild.image_model if image else guild.chat_model
     global_model = defaults.image_model if image else defaults.chat_model
     channel_model = (channel.image_model if image else channel.chat_model) if channel else None

@@ -8,7 +8,6 @@ Typical use::
     await store.close()
 """
 
-from bot.ids import new_job_id
 from bot.storage._settings import ConcurrentUpdateError
 from bot.storage.cache import LRUCache
 from bot.storage.db import create_engine
@@ -17,23 +16,18 @@ from bot.storage.migrations import migrate
 from bot.storage.records import (
     DELETED_USER_ID,
     AuditEntry,
-    JobKind,
     JobRecord,
     JobStatus,
     UsageSummary,
     UserUsage,
 )
-from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.storage.store import Store
 
 __all__ = [
     "DELETED_USER_ID",
     "AuditEntry",
-    "ChannelSettings",
     "ConcurrentUpdateError",
-    "GuildSettings",
     "InvalidationBus",
-    "JobKind",
     "JobRecord",
     "JobStatus",
     "LRUCache",
@@ -43,5 +37,4 @@ __all__ = [
     "UserUsage",
     "create_engine",
     "migrate",
-    "new_job_id",
 ]

@@ -37,7 +37,8 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, upd
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.records import ACTIVE_STATUSES, CostSource, JobKind, JobRecord, JobStatus
+from bot.jobs import Kind
+from bot.storage.records import ACTIVE_STATUSES, CostSource, JobRecord, JobStatus
 from bot.storage.tables import COST_QUANTUM, jobs, processes
 from bot.storage.transact import Transactor
 
@@ -53,7 +54,7 @@ def queued_job_values(
     guild_id: int | None,
     channel_id: int | None,
     user_id: int,
-    kind: JobKind,
+    kind: Kind,
     model: str,
     prompt: str,
     options: Mapping[str, Any] | None,
@@ -243,7 +244,7 @@ class AdmissionMixin:
         user_id: int,
         guild_id: int | None,
         channel_id: int | None,
-        kind: JobKind,
+        kind: Kind,
         model: str,
         prompt: str,
         options: Mapping[str, Any],
@@ -261,7 +262,7 @@ class AdmissionMixin:
             user_id: Requester.
             guild_id: Guild (None in DMs).
             channel_id: Channel.
-            kind: `imagine`, `chatimage` or `edit`.
+            kind: `imagine` or `chatimage`.
             model: Model id.
             prompt: The prompt.
             options: Resolved options (JSON-compatible).

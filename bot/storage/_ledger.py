@@ -22,15 +22,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.ids import new_job_id
+from bot.jobs import KINDS, Kind, new_job_id
 from bot.storage._admission import day_start, queued_job_values
 from bot.storage.records import (
     ACTIVE_STATUSES,
     DELETED_USER_ID,
-    JOB_KINDS,
     JOB_STATUSES,
     AuditEntry,
-    JobKind,
     JobRecord,
     JobStatus,
     UsageSummary,
@@ -92,7 +90,7 @@ class LedgerMixin:
         self,
         *,
         user_id: int,
-        kind: JobKind,
+        kind: Kind,
         model: str,
         prompt: str,
         guild_id: int | None = None,
@@ -105,7 +103,7 @@ class LedgerMixin:
 
         Args:
             user_id: Requester.
-            kind: `imagine`, `chatimage` or `edit`.
+            kind: `imagine` or `chatimage`.
             model: Model id.
             prompt: The prompt.
             guild_id: Guild (None in DMs).
@@ -122,7 +120,7 @@ class LedgerMixin:
             ValueError: An unknown kind or a malformed `job_id`.
             sqlalchemy.exc.IntegrityError: `job_id` is already taken.
         """
-        if kind not in JOB_KINDS:
+        if kind not in KINDS:
             raise ValueError(f"unknown job kind {kind!r}")
         if job_id is not None and not (0 < len(job_id) <= MAX_JOB_ID_LENGTH and ":" not in job_id):
             raise ValueError(f"malformed job id {job_id!r}")

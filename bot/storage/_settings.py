@@ -22,9 +22,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.policy.schemas import ChannelSettings, GuildSettings
 from bot.storage.cache import LRUCache
 from bot.storage.invalidation import InvalidationBus, channel_key, guild_key
-from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.storage.tables import audit_log, channel_settings, guild_settings
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import Row
 
-JobKind = Literal["imagine", "chatimage", "edit"]
+from bot.jobs import Kind
+
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
-JOB_KINDS: tuple[str, ...] = get_args(JobKind)
 JOB_STATUSES: tuple[str, ...] = get_args(JobStatus)
 ACTIVE_STATUSES: tuple[JobStatus, ...] = ("queued", "running")
 """A job in one of these holds a pending slot and its reservation is not settled yet."""
@@ -30,7 +30,8 @@ class JobRecord:
         guild_id: Guild, or None in direct messages.
         channel_id: Channel the command ran in.
         user_id: Requester (`DELETED_USER_ID` after data deletion).
-        kind: `imagine`, `chatimage` or `edit`.
+        kind: `imagine` or `chatimage` (`bot.jobs.KINDS`). The database's CHECK also admits
+            `edit`, a kind no version of the bot has written.
         model: Model id sent to the gateway.
         prompt: The prompt.
         options: Resolved neutral options (count, aspect ratio, ...).
@@ -63,7 +64,7 @@ class JobRecord:
     guild_id: int | None
     channel_id: int | None
     user_id: int
-    kind: JobKind
+    kind: Kind
     model: str
     prompt: str
     options: dict[str, Any]

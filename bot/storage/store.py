@@ -23,7 +23,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.errors import ServiceUnavailableError, is_outage
+from bot.error_messages import is_outage
+from bot.errors import ServiceUnavailableError
+from bot.policy.schemas import ChannelSettings, GuildSettings
 from bot.storage._admission import AdmissionMixin
 from bot.storage._ledger import LedgerMixin
 from bot.storage._retention import RetentionMixin
@@ -33,7 +35,6 @@ from bot.storage.db import DEFAULT_TIMEOUT, create_engine, is_sqlite, write_engi
 from bot.storage.invalidation import DEFAULT_CHANNEL, InvalidationBus, RedisInvalidation
 from bot.storage.migrations import migrate
 from bot.storage.records import AuditEntry, JobRecord, UsageSummary, UserUsage
-from bot.storage.schemas import ChannelSettings, GuildSettings
 from bot.storage.tables import meta
 from bot.storage.transact import Transactor
 

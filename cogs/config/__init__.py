@@ -25,7 +25,6 @@ from bot.discord.app import ImageBot
 from bot.discord.flows.config import edits as edits
 from bot.discord.flows.config.reset import ConfirmReset
 from bot.discord.flows.config.service import (
-    AspectRatio,
     Interaction,
     defer,
     guild_id_of,
@@ -36,10 +35,10 @@ from bot.discord.flows.config.service import (
 )
 from bot.discord.views.config import audit_embed, settings_embed, usage_embed
 from bot.errors import InputError
+from bot.policy import AspectRatio, LockableOption
 from cogs.config._models import AllowedGroup, ChannelGroup, CountGroup, ModelGroup
 from cogs.config._moderation import BlockedGroup, FlaggedGroup, ProviderOptionGroup
 
-Lockable = Literal["model", "count", "aspect_ratio", "private"]
 AUDIT_DEFAULT = 15
 
 
@@ -136,7 +135,7 @@ class Config(commands.Cog):
         await update_guild(interaction, aspect_ratio=None if ratio == "reset" else ratio)
 
     @config.command(name="lock")
-    async def config_lock(self, interaction: Interaction, option: Lockable, locked: bool) -> None:
+    async def config_lock(self, interaction: Interaction, option: LockableOption, locked: bool) -> None:
         """Lock an option to the server's value so members cannot change it.
 
         Args:

@@ -10,7 +10,6 @@ from discord import app_commands
 from bot.discord.flows.config import autocomplete as complete
 from bot.discord.flows.config import edits as edits
 from bot.discord.flows.config.service import (
-    AspectRatio,
     ImageCount,
     Interaction,
     ModelId,
@@ -25,6 +24,7 @@ from bot.discord.flows.config.service import (
 )
 from bot.discord.views.config import channels_listing, listing
 from bot.errors import InputError
+from bot.policy import AspectRatio
 
 
 class ModelGroup(ModeratorGroup, name="model", description="Default models."):

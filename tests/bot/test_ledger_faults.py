@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.storage import new_job_id
+from bot.jobs import new_job_id
 from bot.storage._admission import AdmissionLimits
 from bot.storage.records import JobRecord
 from tests.bot.conftest import BotEnv

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.limits import cooldown_key
 from bot.storage import DELETED_USER_ID
 from tests.bot.conftest import BotEnv
 
@@ -41,7 +42,7 @@ async def test_forgetme_anonymises_the_members_data_after_confirmation(bot_env: 
     guild_id, alice = h.fake.world.guild.id, h.fake.world.alice.id
     await store.update_guild_settings(guild_id, alice, cooldown_seconds=600, daily_quota=5)
     job_id = await _generate(bot_env, "my secret prompt")
-    cooldown = f"cd:{guild_id}:{alice}"
+    cooldown = cooldown_key(guild_id, alice)
     assert await bot_env.bot.generation.limits.cooldown_remaining(cooldown) is not None
 
     rec = await h.interact(h.payloads.slash("forgetme"))

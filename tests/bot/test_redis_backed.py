@@ -26,7 +26,8 @@ async def test_cooldown_is_kept_in_redis_and_refuses_the_second_request(
     assert refusal.ephemeral
     client = redis.from_url(redis_url)
     try:
-        keys = [k async for k in client.scan_iter(f"*cd:{world.guild.id}:{world.alice.id}*")]
+        # The key the README's privacy section names: <prefix>:cd:<server>:<user id>.
+        keys = [k async for k in client.scan_iter(f"imagebot:cd:{world.guild.id}:{world.alice.id}")]
         assert len(keys) == 1  # the cooldown lives in Redis, where other processes see it
         assert 0 < await client.pttl(keys[0]) <= 600_000
         await client.delete(*keys)

@@ -6,14 +6,13 @@ import pytest
 from discord import app_commands
 
 from bot.discord.tree import describe_app_error, unwrap
+from bot.error_messages import failure_sentence, user_message_for
 from bot.errors import (
     CANCELLED_MESSAGE,
     GENERIC_MESSAGE,
     INTERRUPTED_MESSAGE,
     CooldownError,
     PolicyError,
-    failure_sentence,
-    user_message_for,
 )
 from bot.gateway import errors as gw
 

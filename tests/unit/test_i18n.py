@@ -10,7 +10,8 @@ import pytest
 
 from bot.discord.app import ImageBot
 from bot.discord.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTranslator
-from bot.errors import CooldownError, ServiceUnavailableError, localized_message, user_message_for
+from bot.error_messages import localized_message, user_message_for
+from bot.errors import CooldownError, ServiceUnavailableError
 from bot.gateway import errors as gw
 from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, language_of, localize, placeholders, text
 from bot.money import PAUSED_MESSAGE

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-import bot.jobs
-import bot.storage
+import bot.storage._ledger
 from bot.discord.views.buttons import EDIT_PROMPT_ID, TEMPLATE
-from bot.ids import JOB_ID_ALPHABET, JOB_ID_LENGTH, new_job_id
+from bot.jobs import JOB_ID_ALPHABET, JOB_ID_LENGTH, new_job_id
 from bot.storage._ledger import MAX_JOB_ID_LENGTH
 
 BUTTON = re.compile(TEMPLATE)
@@ -31,5 +30,4 @@ def test_ten_thousand_ids_fit_every_custom_id_template() -> None:
 
 
 def test_one_generator_for_plans_and_the_ledger() -> None:
-    assert bot.jobs.new_job_id is new_job_id
-    assert bot.storage.new_job_id is new_job_id
+    assert bot.storage._ledger.new_job_id is new_job_id

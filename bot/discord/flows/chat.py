@@ -36,11 +36,10 @@ from bot.gateway.models import (
     Usage,
     UsageEvent,
 )
-from bot.generation import Outcome
+from bot.jobs import Outcome, Plan
 
 if TYPE_CHECKING:
     from bot.discord.app import ImageBot
-    from bot.jobs import Plan
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from bot.discord.views.render import ResultInfo, result_payloads
 from bot.errors import BotError, MissingPermissionsError, UserFacingError
 from bot.gateway.errors import ContentPolicyError
 from bot.gateway.models import GeneratedImage
-from bot.generation import QUEUED_PREFIX, Kind, Outcome, Plan, Requester
+from bot.jobs import QUEUED_PREFIX, Kind, Outcome, Plan, Requester
 from bot.money import accepted_cost
 from bot.policy import RequestedOptions
 

@@ -26,7 +26,7 @@ from bot.discord.views.buttons import CUSTOM_ID_PREFIX
 from bot.discord.views.text import defuse_model_text
 from bot.errors import UserFacingError
 from bot.gateway.errors import ContentPolicyError
-from bot.ids import JOB_ID_PATTERN
+from bot.jobs import JOB_ID_PATTERN
 from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:

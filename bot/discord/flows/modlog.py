@@ -16,7 +16,7 @@ from bot.discord.views.text import display, truncate
 
 if TYPE_CHECKING:
     from bot.discord.app import ImageBot
-    from bot.generation import Plan
+    from bot.jobs import Plan
 
 log = logging.getLogger(__name__)
 

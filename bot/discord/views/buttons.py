@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 
-from bot.ids import JOB_ID_PATTERN
+from bot.jobs import JOB_ID_PATTERN
 
 if TYPE_CHECKING:
     from bot.discord.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below

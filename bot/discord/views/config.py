@@ -19,8 +19,8 @@ from bot.discord.views.text import truncate
 from bot.gateway.models import ModelInfo
 from bot.money import spend_sentence
 from bot.policy import GlobalDefaults
+from bot.policy.schemas import ChannelSettings, GuildSettings
 from bot.storage.records import AuditEntry, UsageSummary
-from bot.storage.schemas import ChannelSettings, GuildSettings
 
 # Discord's message and embed limits.
 CONTENT_LIMIT = 2000

@@ -28,7 +28,7 @@ from bot.discord.views.text import (
     split_point,
     truncate,
 )
-from bot.errors import failure_sentence
+from bot.error_messages import failure_sentence
 from bot.storage.records import DELETED_USER_ID, JobRecord
 
 EMBED_TITLE_LIMIT = 256

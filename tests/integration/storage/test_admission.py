@@ -11,7 +11,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.storage import Store, new_job_id
+from bot.jobs import new_job_id
+from bot.storage import Store
 from bot.storage._admission import AdmissionLimits
 from tests.integration.storage.test_store import (  # noqa: F401  # fixtures
     T0,

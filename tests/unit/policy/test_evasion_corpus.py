@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.policy import BLOCKED_MESSAGE, check_prompt, find_term
-from bot.storage.schemas import GuildSettings
+from bot.policy.schemas import GuildSettings
 
 BLOCKED = ["zombie", "real person", "gore", "nude", "kill", "blood bath", "cunt", "ass", "rape", "hell"]
 GUILD = GuildSettings(blocked_terms=BLOCKED)

@@ -19,7 +19,7 @@ from bot.policy import (
 )
 from bot.policy.folding import SOFT, confusables, match_form
 from bot.policy.moderation import _compile
-from bot.storage.schemas import GuildSettings
+from bot.policy.schemas import GuildSettings
 
 
 @pytest.mark.parametrize(

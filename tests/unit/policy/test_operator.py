@@ -9,8 +9,8 @@ import pytest
 from bot.discord.runner import operator_policy
 from bot.errors import PolicyError
 from bot.policy.operator import OperatorPolicy
+from bot.policy.schemas import GuildSettings
 from bot.settings import Settings
-from bot.storage.schemas import GuildSettings
 
 
 def test_places_are_closed_unless_opened() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import InputError, PolicyError
 from bot.policy import GlobalDefaults, RequestedOptions, resolve_options
-from bot.storage.schemas import ChannelSettings, GuildSettings
+from bot.policy.schemas import LOCKABLE_OPTIONS, ChannelSettings, GuildSettings
 
 LEVELS = ("member", "channel", "guild", "global")
 VALUES: dict[str, dict[str, object]] = {
@@ -88,15 +88,27 @@ def test_precedence_table(option: str, kind: str, locked: bool, subset: frozense
     if option == "model" and value is None:
         with pytest.raises(PolicyError, match=r"model is configured — ask a moderator .*/config"):
             resolve_options(
-                kind, requested, guild, channel, defaults, channel_is_nsfw=False, available_models=None
+                requested,
+                guild,
+                channel,
+                defaults,
+                image=kind == "imagine",
+                channel_is_nsfw=False,
+                available_models=None,
             )
         return
     result = resolve_options(
-        kind, requested, guild, channel, defaults, channel_is_nsfw=False, available_models=None
+        requested,
+        guild,
+        channel,
+        defaults,
+        image=kind == "imagine",
+        channel_is_nsfw=False,
+        available_models=None,
     )
     assert getattr(result, option) == value
     assert result.sources[option] == source
-    assert set(result.sources) == {"model", "count", "aspect_ratio", "private"}
+    assert set(result.sources) == {"model", "count", "aspect_ratio", "private"} == set(LOCKABLE_OPTIONS)
     member_overridden = locked and "member" in subset and VALUES[option]["member"] != value
     assert any("locks" in note for note in result.notes) == member_overridden
 
@@ -110,11 +122,11 @@ def _resolve(
     requested=None, guild=None, channel=None, defaults=None, *, kind="imagine", nsfw=False, available=None
 ):
     return resolve_options(
-        kind,
         requested or RequestedOptions(),
         guild or GuildSettings(),
         channel,
         defaults or GlobalDefaults(image_model="p/default", chat_model="p/chat"),
+        image=kind == "imagine",
         channel_is_nsfw=nsfw,
         available_models=available,
     )

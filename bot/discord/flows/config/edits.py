@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 
 from bot.discord.flows.config.parsing import Scalar
 from bot.gateway.models import Endpoint
-from bot.storage.schemas import ChannelSettings, GuildSettings
+from bot.policy.schemas import ChannelSettings, GuildSettings
 
 GuildEdit = Callable[[GuildSettings], GuildSettings]
 ChannelEdit = Callable[[ChannelSettings], ChannelSettings]

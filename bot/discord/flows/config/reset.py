@@ -10,7 +10,7 @@ import discord
 from bot.discord.flows.config.service import NO_MENTIONS, Interaction
 from bot.discord.tree import report_error
 from bot.discord.views.config import changed_fields, modlog_changes
-from bot.storage.schemas import GuildSettings
+from bot.policy.schemas import GuildSettings
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -22,7 +22,7 @@ from bot.discord.state import state_of
 from bot.discord.views.config import Change, change_reply, changed_fields, modlog_changes
 from bot.errors import InputError
 from bot.gateway.models import Endpoint
-from bot.storage.schemas import ChannelSettings, GuildSettings
+from bot.policy.schemas import ChannelSettings, GuildSettings
 
 Interaction = discord.Interaction[ImageBot]
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -30,7 +30,6 @@ Notes = Callable[[GuildSettings], list[str]]
 CATALOG_WAIT_SECONDS = 5.0
 
 # Option types shared by the command modules (Discord validates them before we run).
-AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 ModelId = app_commands.Range[str, 1, 100]
 ImageCount = app_commands.Range[int, 1, 10]
 

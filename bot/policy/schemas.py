@@ -1,16 +1,22 @@
-"""Typed per-guild and per-channel settings (pydantic); defaults apply to unknown guilds.
+"""Typed per-guild and per-channel settings (pydantic), and the option words they are made of.
 
-Only overrides are stored; a guild never configured reads as `GuildSettings()`.
+The one home of the aspect ratios and the lockable (neutral) options: `AspectRatio` and
+`LockableOption` are the `Literal` types the commands offer as choices, `ASPECT_RATIOS` and
+`LOCKABLE_OPTIONS` the same values as tuples. Pure: storage keeps these models (only the
+overrides; a guild never configured reads as `GuildSettings()`), policy reads them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ASPECT_RATIOS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-LOCKABLE_OPTIONS: tuple[str, ...] = ("model", "count", "aspect_ratio", "private")
+AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
+ASPECT_RATIOS: tuple[AspectRatio, ...] = get_args(AspectRatio)
+LockableOption = Literal["model", "count", "aspect_ratio", "private"]
+LOCKABLE_OPTIONS: tuple[LockableOption, ...] = get_args(LockableOption)
+"""The neutral options a server can lock; also the options `ResolvedOptions.sources` covers."""
 MAX_IMAGES_PER_REQUEST = 10
 MAX_TERMS = 200
 MAX_TERM_LENGTH = 100
