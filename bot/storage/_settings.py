@@ -86,15 +86,6 @@ class SettingsMixin:
     _clock: Callable[[], datetime]
     _guilds: LRUCache[int, GuildSettings]
     _channels: LRUCache[tuple[int, int], ChannelSettings]
-    _listeners: list[Callable[[str], None]]
-
-    def add_invalidation_listener(self, callback: Callable[[str], None]) -> None:
-        """Call `callback(key)` after a remote invalidation was applied (`"*"` for a full reset).
-
-        Args:
-            callback: A cheap, non-blocking function (runs on the listener task).
-        """
-        self._listeners.append(callback)
 
     def get_cached_guild_settings(self, guild_id: int) -> GuildSettings | None:
         """The cached settings of a guild, or None (no I/O). Treat the result as immutable."""
@@ -395,15 +386,9 @@ class SettingsMixin:
                 self._channels.invalidate((int(guild_id), int(channel_id)))
             else:
                 log.warning("ignoring unknown invalidation key %r", key)
-                return
         except ValueError:
             log.warning("ignoring malformed invalidation key %r", key)
-            return
-        for callback in self._listeners:
-            callback(key)
 
     def _on_remote_reset(self) -> None:
         self._guilds.clear()
         self._channels.clear()
-        for callback in self._listeners:
-            callback("*")

@@ -87,7 +87,6 @@ class Store(SettingsMixin, LedgerMixin, AdmissionMixin, RetentionMixin):
         self._clock = clock
         self._guilds: LRUCache[int, GuildSettings] = LRUCache(cache_size, cache_ttl)
         self._channels: LRUCache[tuple[int, int], ChannelSettings] = LRUCache(cache_size, cache_ttl)
-        self._listeners: list[Callable[[str], None]] = []
 
     @classmethod
     async def open(

@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.jobs import new_job_id
 from bot.policy import ChannelSettings, GuildSettings
-from bot.storage import DELETED_USER_ID, Store, create_engine, migrate
+from bot.storage import DELETED_USER_ID, RedisInvalidation, Store, create_engine, migrate
 from bot.storage._retention import PurgeResult, retention_cutoff
 from bot.storage.migrations import load_migrations
 from bot.storage.tables import audit_log, guild_settings, metadata, schema_version
+from tests.integration.storage.observed_bus import ObservedBus
 
 G, G2 = 1000, 2000
 MOD, MOD2 = 11, 12
@@ -338,26 +339,22 @@ async def test_redis_invalidation_reaches_the_other_process(
 ) -> None:
     channel = f"{unique_prefix}:settings"
     writer = await backend.open(redis_url=redis_url, redis_channel=channel)
-    reader = await backend.open(redis_url=redis_url, redis_channel=channel)
-    received: asyncio.Queue[str] = asyncio.Queue()
-    reader.add_invalidation_listener(received.put_nowait)
-
-    async def wait_for(key: str) -> None:
-        async with asyncio.timeout(5):
-            while await received.get() != key:
-                pass
+    bus = ObservedBus(RedisInvalidation(redis_url, channel))
+    reader = Store(backend.engine(), invalidation=bus)
+    backend.opened.append(reader)
+    await reader.start()
 
     assert (await reader.get_guild_settings(G)).image_model is None
     assert (await reader.get_channel_settings(G, 5)).image_model is None
     assert reader.get_cached_guild_settings(G) is not None
 
     await writer.update_guild_settings(G, MOD, image_model="img-2")
-    await wait_for(f"guild:{G}")
+    await bus.wait_for(f"guild:{G}")
     assert reader.get_cached_guild_settings(G) is None
     assert (await reader.get_guild_settings(G)).image_model == "img-2"
 
     await writer.update_channel_settings(G, 5, MOD, image_model="img-3")
-    await wait_for(f"channel:{G}:5")
+    await bus.wait_for(f"channel:{G}:5")
     assert reader.get_cached_channel_settings(G, 5) is None
     assert (await reader.get_channel_settings(G, 5)).image_model == "img-3"
 
