@@ -1,20 +1,36 @@
-"""`/chatimage` with one input image, and the "Edit image" message action's restart-proof modal."""
+"""`/chatimage` with input images, and the "Edit image" message action's restart-proof modal.
+
+"Edit image" opens a modal asking how the image should change, with two optional file uploads:
+up to 3 more reference images, and a mask (white where the image should change). They are
+sent after the image being edited, as `image_url` parts, the mask last with a sentence saying
+what it means. The modal's custom_id says where the image is, so a submit reaching a fresh
+process is answered too.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.discord.flows.chat import run_chatimage
 from bot.discord.flows.delivery import start_job
-from bot.discord.flows.inputs import check_attachment, read_attachment, source_of
+from bot.discord.flows.inputs import (
+    AttachmentLike,
+    InputSource,
+    check_attachment,
+    read_attachment,
+    source_of,
+    submitted_uploads,
+)
 from bot.discord.tree import report_error
 from bot.discord.views.buttons import submitted_value
 from bot.errors import InputError
+from bot.gateway.models import InputImage
 from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:
@@ -24,34 +40,48 @@ Interaction = discord.Interaction["ImageBot"]
 
 
 async def run_with_image(
+    interaction: Interaction, prompt: str, image: discord.Attachment | None, requested: RequestedOptions
+) -> None:
+    """`/chatimage` with at most one input image (see `run_with_images`)."""
+    await run_with_images(interaction, prompt, [image] if image is not None else [], requested)
+
+
+async def run_with_images(
     interaction: Interaction,
     prompt: str,
-    image: discord.Attachment | None,
+    images: Sequence[AttachmentLike],
     requested: RequestedOptions,
     *,
     message: discord.Message | None = None,
+    mask: AttachmentLike | None = None,
 ) -> None:
-    """Check the input image (metadata, before deferring), start the job, download it, stream.
+    """Check the input images (metadata, before deferring), start the job, download them, stream.
 
     Args:
         interaction: The command or modal submit.
         prompt: The member's prompt.
-        image: The input image, if any.
+        images: The input images, the one to edit first.
         requested: The member's options.
-        message: The message holding `image` ("Edit image"): a re-roll re-reads it from there.
+        message: The message holding the first image ("Edit image"): a re-roll re-reads it there.
+        mask: A mask image, sent last, with a sentence saying what it means (chat image models
+            take no separate mask field; they follow the instruction).
     """
-    if image is not None:
-        check_attachment(image)
+    inputs_in_order = [*images, *([mask] if mask is not None else [])]
+    for attachment in inputs_in_order:
+        check_attachment(attachment)  # nothing is spent on a file that is not an image
+    if mask is not None:
+        prompt = f"{prompt}\n\n{MASK_NOTE}"
     started = await start_job(interaction, "chatimage", prompt, requested)
-    inputs = []
-    sources = []
-    if image is not None:
-        try:
-            inputs.append(await read_attachment(image, interaction.client.generation.gateway.session))
-        except Exception:
-            await interaction.client.generation.release(started.plan, refund=True)
-            raise
-        sources.append(source_of(image, inputs[-1], message))
+    session = interaction.client.generation.gateway.session
+    inputs: list[InputImage] = []
+    sources: list[InputSource] = []
+    try:
+        for index, attachment in enumerate(inputs_in_order):
+            inputs.append(await read_attachment(attachment, session))
+            sources.append(source_of(attachment, inputs[-1], message if index == 0 else None))
+    except Exception:
+        await interaction.client.generation.release(started.plan, refund=True)
+        raise
     await run_chatimage(interaction, started, inputs, sources)
 
 
@@ -59,6 +89,13 @@ EDIT_IMAGE_ID = re.compile(
     r"ib:editimage:(?P<channel>\d{1,20}):(?P<message>\d{1,20}):(?P<image>\d{1,20}):[0-9a-f]{8}"
 )
 PROMPT_FIELD = "prompt"
+REFERENCES_FIELD = "references"
+MASK_FIELD = "mask"
+MAX_EXTRA_REFERENCES = 3
+MASK_NOTE = (
+    "The last image is a mask of the first one: change only what is white in the mask, "
+    "and keep everything that is black exactly as it is."
+)
 MODAL_SECONDS = 900
 
 
@@ -91,11 +128,23 @@ class EditImageModal(discord.ui.Modal, title="Edit this image"):
     image is, so a submit reaching a fresh process is answered too.
     """
 
-    prompt: discord.ui.TextInput[EditImageModal] = discord.ui.TextInput(
-        label="How should it change?",
-        style=discord.TextStyle.paragraph,
-        max_length=4000,
-        custom_id=PROMPT_FIELD,
+    prompt: discord.ui.Label[EditImageModal] = discord.ui.Label(
+        text="How should it change?",
+        component=discord.ui.TextInput(
+            style=discord.TextStyle.paragraph, max_length=4000, custom_id=PROMPT_FIELD
+        ),
+    )
+    references: discord.ui.Label[EditImageModal] = discord.ui.Label(
+        text="More reference images (optional)",
+        description=f"Up to {MAX_EXTRA_REFERENCES} images to take subjects, style or details from.",
+        component=discord.ui.FileUpload(
+            custom_id=REFERENCES_FIELD, required=False, min_values=0, max_values=MAX_EXTRA_REFERENCES
+        ),
+    )
+    mask: discord.ui.Label[EditImageModal] = discord.ui.Label(
+        text="Mask (optional)",
+        description="An image the same shape: white where it should change, black where not.",
+        component=discord.ui.FileUpload(custom_id=MASK_FIELD, required=False, min_values=0, max_values=1),
     )
 
     def __init__(self, image: discord.Attachment, message: discord.Message, opened: OpenModals) -> None:
@@ -107,8 +156,7 @@ class EditImageModal(discord.ui.Modal, title="Edit this image"):
 
     async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Run the edit with the guild's chat image model."""
-        requested = RequestedOptions(model=None, count=None, aspect_ratio=None, private=None)
-        await run_with_image(interaction, self.prompt.value, self.image, requested, message=self.message)
+        await run_edit(interaction, self.image, self.message)
 
     async def on_error(self, interaction: Interaction, error: Exception) -> None:  # type: ignore[override]
         """Answer through the common error reporter."""
@@ -129,9 +177,6 @@ async def answer_edit_image_submit(interaction: Interaction, opened: OpenModals)
     if match is None or custom_id in opened:
         return False
     try:
-        prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()
-        if not prompt:
-            raise InputError("Say how the image should change.")
         channel = interaction.client.get_partial_messageable(int(match["channel"]))
         try:
             message = await channel.fetch_message(int(match["message"]))
@@ -142,8 +187,32 @@ async def answer_edit_image_submit(interaction: Interaction, opened: OpenModals)
         image = next((a for a in message.attachments if a.id == int(match["image"])), None)
         if image is None:
             raise InputError("That message no longer has the image.")
-        requested = RequestedOptions(model=None, count=None, aspect_ratio=None, private=None)
-        await run_with_image(interaction, prompt, image, requested, message=message)
+        await run_edit(interaction, image, message)
     except Exception as exc:  # every submit gets an answer
         await report_error(interaction, exc)
     return True
+
+
+async def run_edit(interaction: Interaction, image: AttachmentLike, message: discord.Message) -> None:
+    """Run an "Edit image" submit: its prompt, the message's image, its references and mask.
+
+    Everything is read from the submit itself (the same way before and after a restart).
+
+    Raises:
+        InputError: no prompt, or a file that is not an image or too large.
+    """
+    data: Any = interaction.data or {}
+    prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()
+    if not prompt:
+        raise InputError("Say how the image should change.")
+    references = submitted_uploads(data, REFERENCES_FIELD)[:MAX_EXTRA_REFERENCES]
+    masks = submitted_uploads(data, MASK_FIELD)[:1]
+    requested = RequestedOptions(model=None, count=None, aspect_ratio=None, private=None)
+    await run_with_images(
+        interaction,
+        prompt,
+        [image, *references],
+        requested,
+        message=message,
+        mask=masks[0] if masks else None,
+    )

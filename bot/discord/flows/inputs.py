@@ -21,7 +21,7 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 import discord
@@ -97,8 +97,66 @@ class InputSource:
             return None
 
 
+class AttachmentLike(Protocol):
+    """What the checks and downloads read of an attachment.
+
+    A `discord.Attachment`, or an `Upload` parsed from a modal submit.
+    """
+
+    @property
+    def id(self) -> int: ...  # noqa: D102
+    @property
+    def url(self) -> str: ...  # noqa: D102
+    @property
+    def size(self) -> int: ...  # noqa: D102
+    @property
+    def filename(self) -> str: ...  # noqa: D102
+    @property
+    def content_type(self) -> str | None: ...  # noqa: D102
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file uploaded in a modal, as the submit's ``resolved.attachments`` describes it."""
+
+    id: int
+    url: str
+    size: int
+    filename: str
+    content_type: str | None
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> Upload:
+        """Read an attachment object (raises KeyError/ValueError when it is malformed)."""
+        content_type = data.get("content_type")
+        return cls(
+            id=int(data["id"]),
+            url=str(data["url"]),
+            size=int(data["size"]),
+            filename=str(data.get("filename") or "image"),
+            content_type=str(content_type) if content_type else None,
+        )
+
+
+def submitted_uploads(data: Mapping[str, Any], field_id: str) -> list[Upload]:
+    """The files a modal submit carries for its file-upload field `field_id`, in upload order."""
+    ids = _upload_ids(data.get("components"), field_id)
+    resolved = (data.get("resolved") or {}).get("attachments") or {}
+    return [Upload.from_payload(resolved[i]) for i in ids if isinstance(resolved.get(i), Mapping)]
+
+
+def _upload_ids(node: Any, field_id: str) -> list[str]:
+    if isinstance(node, list):
+        return [found for child in node for found in _upload_ids(child, field_id)]
+    if not isinstance(node, Mapping):
+        return []
+    if node.get("custom_id") == field_id and isinstance(node.get("values"), list):
+        return [str(value) for value in node["values"]]
+    return _upload_ids(node.get("components"), field_id) + _upload_ids(node.get("component"), field_id)
+
+
 def source_of(
-    attachment: discord.Attachment, image: InputImage, message: discord.Message | None = None
+    attachment: AttachmentLike, image: InputImage, message: discord.Message | None = None
 ) -> InputSource:
     """The reference to store for an input image just read from `attachment`."""
     return InputSource(
@@ -161,7 +219,7 @@ async def _current_url(interaction: Interaction, source: InputSource) -> tuple[s
     return source.url, source.size
 
 
-def check_attachment(attachment: discord.Attachment) -> None:
+def check_attachment(attachment: AttachmentLike) -> None:
     """Cheap checks on an input image before deferring (metadata only, no download).
 
     Raises:
@@ -175,7 +233,7 @@ def check_attachment(attachment: discord.Attachment) -> None:
 
 
 async def read_attachment(
-    attachment: discord.Attachment, session: aiohttp.ClientSession, *, max_bytes: int = MAX_INPUT_IMAGE_BYTES
+    attachment: AttachmentLike, session: aiohttp.ClientSession, *, max_bytes: int = MAX_INPUT_IMAGE_BYTES
 ) -> InputImage:
     """Download an input image, never more than `max_bytes`, and check its bytes.
 

@@ -205,6 +205,7 @@ class InteractionFactory:
         *,
         modal_components: Sequence[Mapping[str, Any]] | None = None,
         message: Mapping[str, Any] | None = None,
+        uploads: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
         **context: Unpack[Invocation],
     ) -> ModalSubmitInteraction:
         """Build a modal submit (type 5).
@@ -215,6 +216,9 @@ class InteractionFactory:
             modal_components: The modal's ``components`` from that callback; the submit mirrors
                 their structure (action rows or labels). Default: one action row per value.
             message: The message whose component opened the modal, if any.
+            uploads: File-upload ``custom_id`` -> the attachment objects uploaded there (from
+                ``add_cdn_file``); Discord sends their ids as the field's ``values`` and the
+                objects in ``resolved.attachments``.
             **context: Who submits and where (:class:`Invocation`).
 
         Returns:
@@ -227,8 +231,12 @@ class InteractionFactory:
                 for key, value in values.items()
             ]
         else:
-            components = [_submitted(c, values) for c in modal_components]
+            files = {key: [str(a["id"]) for a in found] for key, found in (uploads or {}).items()}
+            components = [_submitted(c, values, files) for c in modal_components]
         base["data"] = {"custom_id": custom_id, "components": components}
+        if uploads:
+            attachments = {str(a["id"]): dict(a) for found in uploads.values() for a in found}
+            base["data"]["resolved"] = {"attachments": attachments}
         if message is not None:
             base["message"] = dict(message)
         return cast("ModalSubmitInteraction", base)
@@ -380,16 +388,29 @@ class InteractionFactory:
         return {"type": 1, "components": [inner]}
 
 
-def _submitted(component: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+def _submitted(
+    component: Mapping[str, Any], values: Mapping[str, str], files: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
     """Mirror one modal component as Discord echoes it in the submit, with the user's values."""
+    files = files or {}
     kind = component.get("type")
     if kind == 1:
-        return {"type": 1, "components": [_submitted(c, values) for c in component.get("components", [])]}
+        return {
+            "type": 1,
+            "components": [_submitted(c, values, files) for c in component.get("components", [])],
+        }
     if kind == 18:
         return {
             "type": 18,
             "id": component.get("id", 0),
-            "component": _submitted(component["component"], values),
+            "component": _submitted(component["component"], values, files),
+        }
+    if kind == 19:
+        return {
+            "type": 19,
+            "id": component.get("id", 0),
+            "custom_id": component["custom_id"],
+            "values": files.get(component["custom_id"], []),
         }
     if kind == 4:
         custom_id = component["custom_id"]
