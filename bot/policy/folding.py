@@ -85,8 +85,8 @@ class _Translation(dict[int, str]):
 
 
 def _separator(char: str) -> str:
-    category = unicodedata.category(char)
-    if char.isspace() or category[0] in ("Z", "P"):
+    # Every separator (Z*) is whitespace by `str.isspace`'s definition (Zs, or bidi WS/B/S).
+    if char.isspace() or unicodedata.category(char).startswith("P"):
         return HARD
     return char
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bot.policy.folding import HARD, SOFT, match_form, normalize
@@ -89,11 +89,9 @@ def _word_pattern(word: str, *, last: bool) -> str:
 def _term_pattern(words: list[str]) -> str:
     body = _GAP.join(_word_pattern(w, last=i == len(words) - 1) for i, w in enumerate(words))
     letters = "".join(words)
-    if len(letters) > 1:  # spelled out letter by letter: "g.o.r.e" folds to "g o r e"
-        spaced = HARD.join(map(re.escape, letters))
-        if letters[-1].isalpha():
-            spaced += f"(?:(?:{HARD}e)?{HARD}s)?"
-        body = f"(?:{body}|{spaced})"
+    # Spelled out letter by letter: "g.o.r.e" folds to "g o r e". No plural ending is needed:
+    # "g o r e s" already matches at "g o r e", which a break follows.
+    body = f"(?:{body}|{HARD.join(map(re.escape, letters))})"
     start = r"(?<!\w)" if re.match(r"\w", letters[0]) else ""
     end = r"(?!\w)" if re.match(r"\w", letters[-1]) else ""
     return start + body + end
@@ -113,15 +111,12 @@ def _compile(terms: tuple[str, ...]) -> tuple[_Term, ...]:
     return tuple(compiled)
 
 
-def _scan(folded: _Folded, entries: tuple[_Term, ...], *, first_only: bool) -> list[str]:
-    found: list[str] = []
+def _found(folded: _Folded, entries: tuple[_Term, ...]) -> Iterator[str]:
+    """The configured terms found in `folded`, lazily, in configuration order."""
     for entry in entries:
         # Substring search first: most terms are absent, and `in` is far cheaper than a regex.
         if entry.key in folded.compact and entry.pattern.search(folded.text):
-            found.append(entry.term)
-            if first_only:
-                break
-    return found
+            yield entry.term
 
 
 def find_term(prompt: str, terms: Iterable[str]) -> str | None:
@@ -134,8 +129,7 @@ def find_term(prompt: str, terms: Iterable[str]) -> str | None:
     Returns:
         The first matching term as configured, or None.
     """
-    found = _scan(_Folded.of(prompt), _compile(tuple(terms)), first_only=True)
-    return found[0] if found else None
+    return next(_found(_Folded.of(prompt), _compile(tuple(terms))), None)
 
 
 def find_terms(prompt: str, terms: Iterable[str]) -> list[str]:
@@ -148,7 +142,7 @@ def find_terms(prompt: str, terms: Iterable[str]) -> list[str]:
     Returns:
         The matching terms as configured.
     """
-    return _scan(_Folded.of(prompt), _compile(tuple(terms)), first_only=False)
+    return list(_found(_Folded.of(prompt), _compile(tuple(terms))))
 
 
 def check_prompt(
@@ -165,18 +159,18 @@ def check_prompt(
         The verdict; when `blocked_rule` is set the caller raises `PolicyError(blocked_rule)`.
     """
     folded = _Folded.of(prompt)
-    flagged = _scan(folded, _compile(tuple(guild.flagged_terms)), first_only=False)
-    by_operator = _scan(folded, _compile(tuple(operator_blocked)), first_only=True)
-    if by_operator:
+    flagged = list(_found(folded, _compile(tuple(guild.flagged_terms))))
+    by_operator = next(_found(folded, _compile(tuple(operator_blocked))), None)
+    if by_operator is not None:
         return ModerationVerdict(
             blocked_rule=OPERATOR_BLOCKED_MESSAGE,
             flagged_terms=flagged,
-            blocked_term=by_operator[0],
+            blocked_term=by_operator,
             by_operator=True,
         )
-    blocked = _scan(folded, _compile(tuple(guild.blocked_terms)), first_only=True)
-    if blocked:
-        return ModerationVerdict(blocked_rule=BLOCKED_MESSAGE, flagged_terms=flagged, blocked_term=blocked[0])
+    blocked = next(_found(folded, _compile(tuple(guild.blocked_terms))), None)
+    if blocked is not None:
+        return ModerationVerdict(blocked_rule=BLOCKED_MESSAGE, flagged_terms=flagged, blocked_term=blocked)
     return ModerationVerdict(flagged_terms=flagged)
 
 

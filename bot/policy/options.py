@@ -123,10 +123,10 @@ class ResolvedOptions:
 
     def source_suffix(self, name: str) -> str:
         """`` (server default)``-style marker of where an option's value came from ("" if the member's)."""
-        return _SOURCE_SUFFIX.get(self.sources.get(name) or "", "")
+        return _SOURCE_SUFFIX.get(self.sources.get(name), "")
 
 
-_SOURCE_SUFFIX = {
+_SOURCE_SUFFIX: dict[Source | None, str] = {
     "locked": " (locked)",
     "channel": " (channel default)",
     "guild": " (server default)",
@@ -317,7 +317,7 @@ def _resolve_model(
         if allowed and member not in allowed:
             raise PolicyError(f"`{member}` is not allowed here. This server allows: {_listing(allowed)}.")
         if available is not None and member not in available:
-            hints = difflib.get_close_matches(member, list(available), n=3, cutoff=0.5)
+            hints = difflib.get_close_matches(member, list(available), cutoff=0.5)  # at most 3
             hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
             raise PolicyError(f"`{member}` is not an available {what}.{hint}")
         return member, "member"

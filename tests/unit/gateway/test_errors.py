@@ -109,7 +109,9 @@ def test_user_message_never_has_body_or_key_and_key_is_scrubbed() -> None:
     body = {"error": {"message": f"Invalid key {KEY} (RAW-DETAIL)", "type": "authentication_error"}}
     error = _parse.error_from_http(401, orjson.dumps(body), secret=KEY)
     assert isinstance(error, gw.AuthenticationError)
-    for text in (error.user_message, str(error), error.message, error.body or ""):
+    assert error.body == '{"error":{"message":"Invalid key *** (RAW-DETAIL)","type":"authentication_error"}}'
+    assert error.message == "Invalid key *** (RAW-DETAIL)"  # kept for the log, scrubbed
+    for text in (error.user_message, str(error)):
         assert KEY not in text
     assert "RAW-DETAIL" not in error.user_message
 

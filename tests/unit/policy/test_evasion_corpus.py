@@ -107,7 +107,7 @@ def test_evasion_is_refused(prompt: str, how: str) -> None:
     assert verdict.blocked, f"{how}: {prompt!r} got through"
     assert verdict.blocked_rule == BLOCKED_MESSAGE
     for term in BLOCKED:  # the refusal never reveals the list
-        assert term not in (verdict.blocked_rule or "").lower()
+        assert term not in BLOCKED_MESSAGE.lower()
 
 
 @pytest.mark.parametrize("prompt", INNOCENT)

@@ -4,6 +4,7 @@ The adversarial corpus is in test_evasion_corpus.py."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,20 @@ def test_normalize(text: str, folded: str) -> None:
         ("goreScene", "gore", True),
         ("g.o.r.e", "gore", True),
         ("gorgeous", "gore", False),
+        # word boundaries on both sides, and the plural ending only on the last word
+        ("bobcat", "cat", False),
+        ("a bobcat", "cat", False),
+        ("bads word", "bad word", False),
+        ("catch22s", "catch22", False),  # no plural after a digit
+        ("catch22", "catch22", True),
+        ("ties", "ty", True),  # y -> ies, for two letters too
+        ("yak ies", "y", False),  # ... but not for a lone y
+        ("yes", "y", True),
+        # spelled out letter by letter
+        ("a b", "ab", True),
+        ("b a d w o r d", "bad word", True),
+        ("g o r e s", "gore", True),
+        ("goreish 🍆", "gore", False),
     ],
 )
 def test_find_term(prompt: str, term: str, matches: bool) -> None:
@@ -148,6 +163,7 @@ def test_operator_terms_block_with_their_own_sentence_first() -> None:
     assert verdict.by_operator
     assert verdict.blocked_rule == OPERATOR_BLOCKED_MESSAGE
     assert "zombie" not in verdict.blocked_rule
+    assert verdict.blocked_term == "zombie"  # for the log
     assert verdict.flagged_terms == ["dog"]
     server = check_prompt("a cat", guild, ["zombie"])
     assert (server.blocked_rule, server.by_operator) == (BLOCKED_MESSAGE, False)
@@ -157,7 +173,38 @@ def test_folding_forms() -> None:
     assert match_form("goreScene") == "gore" + SOFT + "scene"
     assert match_form("g.o.r.e!") == "g o r e"
     assert match_form("zom\u200b \u200bbie") == "zom bie"  # a run with a hard break is hard
+    assert match_form("\u200bzom\u200bbie\u200b") == "zom" + SOFT + "bie"  # no break at either end
     assert normalize("zоm\u200bbie") == "zombie"
+
+
+@pytest.mark.parametrize(
+    ("char", "category"),
+    [
+        ("\u20dd", "Me"),  # combining enclosing circle: folded away like an accent
+        ("\u0600", "Cf"),  # Arabic number sign: a format character that is not default-ignorable
+        ("\ue000", "Co"),  # private use
+        ("\u0378", "Cn"),  # unassigned
+        ("\ud800", "Cs"),  # a lone surrogate
+        ("\x07", "Cc"),  # a control character other than whitespace
+    ],
+)
+def test_marks_and_invisible_categories_do_not_split_a_word(char: str, category: str) -> None:
+    assert unicodedata.category(char) == category
+    assert normalize(f"zom{char}bie") == "zombie"
+    assert find_term(f"a zom{char}bie", ["zombie"]) == "zombie"
+
+
+def test_control_whitespace_is_a_word_break() -> None:
+    assert match_form("zom\x0bbie") == "zom bie"  # vertical tab: whitespace, so a hard break
+
+
+def test_confusables_with_two_letter_prototypes() -> None:
+    assert normalize("encyclopædia") == "encyclopaedia"
+    assert find_term("an encyclopædia", ["encyclopaedia"]) == "encyclopaedia"
+
+
+def test_punctuation_is_a_word_break() -> None:
+    assert match_form("cat«dog»¿bird") == "cat dog bird"
 
 
 def test_confusables_table_is_shipped_with_its_licence() -> None:

@@ -60,3 +60,30 @@ def test_settings_feed_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     assert policy.blocked_terms == ("gore", "real person")
     assert policy.allowed_models == ("bfl/flux-2-pro",)
     assert (policy.allow_dms, policy.allow_user_installs, policy.outside_daily_images) == (True, False, 3)
+
+
+def test_without_allow_list_the_catalogue_is_usable_as_is() -> None:
+    catalogue = ("x/y", "a/b")
+    assert OperatorPolicy().usable_models(catalogue) == ["x/y", "a/b"]
+
+
+def test_locked_model_refusal_names_the_locked_model() -> None:
+    locked = GuildSettings(chat_model="x/y", locked_options=["model"])
+    with pytest.raises(PolicyError) as info:
+        OperatorPolicy(allowed_models=("a/b",)).check_choice(False, None, locked)
+    assert info.value.user_message == "`x/y` is not allowed on this bot. It allows: a/b."
+
+
+@pytest.mark.parametrize(
+    ("models", "listing"),
+    [
+        (2, "m0, m1"),
+        (10, ", ".join(f"m{i}" for i in range(10))),
+        (11, ", ".join(f"m{i}" for i in range(10)) + " (and 1 more)"),
+    ],
+)
+def test_refusal_lists_ten_allowed_models_then_counts(models: int, listing: str) -> None:
+    policy = OperatorPolicy(allowed_models=tuple(f"m{i}" for i in range(models)))
+    with pytest.raises(PolicyError) as info:
+        policy.check_model("other")
+    assert info.value.user_message == f"`other` is not allowed on this bot. It allows: {listing}."

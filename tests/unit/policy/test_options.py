@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 
@@ -349,3 +350,133 @@ def test_display_options_mark_defaults() -> None:
         "aspect ratio": "3:2 (server default)",
         "private": "yes (channel default)",
     }
+
+
+def test_as_dict_holds_every_field() -> None:
+    guild = GuildSettings(
+        nsfw_policy="age_restricted",
+        nsfw_provider_options={"vertex": {"safety": "off", "tags": ["a", "b"]}},
+    )
+    result = _resolve(RequestedOptions(model="p/m", private=True), guild, nsfw=True)
+    result.notes.append("A note.")
+    assert result.as_dict() == {
+        "model": "p/m",
+        "count": 1,
+        "aspect_ratio": None,
+        "private": True,
+        "provider_options": {"vertex": {"safety": "off", "tags": ["a", "b"]}},
+        "sources": {"model": "member", "count": "global", "aspect_ratio": "global", "private": "member"},
+        "age_restricted": True,
+        "notes": ["A note."],
+    }
+
+
+def test_display_options_of_plain_values() -> None:
+    result = _resolve(RequestedOptions(count=1, private=False))
+    assert result.display_options() == {"count": "1", "aspect ratio": "model default", "private": "no"}
+    locked = _resolve(guild=GuildSettings(default_count=3, locked_options=["count"]))
+    assert locked.display_options()["count"] == "3 (locked)"
+
+
+# --- more edges (each pins a behaviour a mutant of options.py changed) -----------------------
+
+
+def test_one_image_is_the_least_a_member_may_ask_for() -> None:
+    assert _resolve(RequestedOptions(count=1)).count == 1
+    with pytest.raises(InputError) as info:
+        _resolve(RequestedOptions(count=-3))
+    assert info.value.user_message == "Ask for at least 1 image."
+
+
+@pytest.mark.parametrize(("nsfw", "applied"), [(True, True), (False, False)])
+def test_age_restricted_flag_says_whether_nsfw_options_applied(nsfw: bool, applied: bool) -> None:
+    guild = GuildSettings(nsfw_policy="age_restricted", nsfw_provider_options={"vertex": {"safety": "off"}})
+    assert _resolve(guild=guild, nsfw=nsfw).age_restricted is applied
+
+
+def test_last_resort_model_is_a_global_default() -> None:
+    result = _resolve(defaults=GlobalDefaults(), available=["p/first"])
+    assert (result.model, result.sources["model"]) == ("p/first", "global")
+
+
+def test_locked_model_missing_from_catalogue_says_what_to_do() -> None:
+    guild = GuildSettings(chat_model="gone/model", locked_options=["model"])
+    with pytest.raises(PolicyError) as info:
+        _resolve(guild=guild, kind="chatimage", available=["p/chat"])
+    assert info.value.user_message == (
+        "This server's locked chat image model `gone/model` is not available right now. "
+        "Ask a moderator to check /config."
+    )
+
+
+def test_locked_model_without_value_notes_the_member_choice_only_when_made() -> None:
+    guild = GuildSettings(locked_options=["model"])
+    chosen = _resolve(
+        RequestedOptions(model="p/member"), guild, defaults=GlobalDefaults(), available=["p/cat"]
+    )
+    assert chosen.notes == [
+        "This server does not let members choose the model.",
+        "No default model is set; using p/cat.",
+    ]
+    unchosen = _resolve(guild=guild, defaults=GlobalDefaults(), available=["p/cat"])
+    assert unchosen.notes == ["No default model is set; using p/cat."]
+
+
+def test_unknown_member_model_lists_at_most_three_close_matches() -> None:
+    available = ["p/model-xabcd", "p/model-xab", "p/model-xa", "p/model-xabc"]
+    with pytest.raises(PolicyError) as info:
+        _resolve(RequestedOptions(model="p/model-x"), available=available)
+    assert info.value.user_message == (  # closest first
+        "`p/model-x` is not an available image model. Did you mean: p/model-xa, p/model-xab, p/model-xabc?"
+    )
+
+
+def test_unknown_member_model_suggests_a_match_half_alike() -> None:
+    member, offered = "abcde-12345", "abcde-vwxyz"
+    assert 0.5 < difflib.SequenceMatcher(None, member, offered).ratio() < 0.6  # below difflib's default
+    with pytest.raises(PolicyError) as info:
+        _resolve(RequestedOptions(model=member), available=[offered])
+    assert info.value.user_message.endswith(f"Did you mean: {offered}?")
+
+
+def test_unknown_member_model_without_suggestion_ends_the_sentence() -> None:
+    with pytest.raises(PolicyError) as info:
+        _resolve(RequestedOptions(model="zzz"), available=["openai/gpt-image-1"])
+    assert info.value.user_message == "`zzz` is not an available image model."
+
+
+def test_unavailable_channel_default_falls_to_the_server_default() -> None:
+    result = _resolve(
+        guild=GuildSettings(image_model="p/guild"),
+        channel=ChannelSettings(image_model="gone/model"),
+        available=["p/first", "p/guild"],
+    )
+    assert (result.model, result.sources["model"]) == ("p/guild", "guild")
+
+
+@pytest.mark.parametrize(
+    ("models", "listing"),
+    [
+        (10, ", ".join(f"p/m{i}" for i in range(10))),
+        (11, ", ".join(f"p/m{i}" for i in range(10)) + " (and 1 more)"),
+    ],
+)
+def test_allow_list_beyond_ten_is_counted(models: int, listing: str) -> None:
+    guild = GuildSettings(allowed_models=[f"p/m{i}" for i in range(models)])
+    with pytest.raises(PolicyError) as info:
+        _resolve(RequestedOptions(model="x/y"), guild)
+    assert info.value.user_message == f"`x/y` is not allowed here. This server allows: {listing}."
+
+
+def test_locked_private_notes_private() -> None:
+    guild = GuildSettings(private_by_default=True, locked_options=["private"])
+    result = _resolve(RequestedOptions(private=False), guild)
+    assert (result.private, result.notes) == (True, ["This server locks private to private."])
+
+
+def test_list_provider_options_are_copied() -> None:
+    guild = GuildSettings(provider_options={"vertex": {"tags": ["a"]}})
+    result = _resolve(guild=guild)
+    assert result.provider_options == {"vertex": {"tags": ["a"]}}
+    result.provider_options["vertex"]["tags"].append("b")
+    assert guild.provider_options == {"vertex": {"tags": ["a"]}}
