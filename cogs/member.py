@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.discord.app import ImageBot
 from bot.discord.flows.place import apply_info_reach
-from bot.discord.views.render import truncate
+from bot.discord.views.text import truncate
 from bot.i18n import text
 from bot.money import spend_sentence
 from bot.storage._admission import day_start

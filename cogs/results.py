@@ -12,8 +12,8 @@ from discord.ext import commands
 from bot.discord.app import ImageBot
 from bot.discord.flows.buttons import on_edit_prompt_submit
 from bot.discord.flows.undelivered import SpooledResult, describe_numbers
-from bot.discord.views.buttons import JobButton, result_view
-from bot.discord.views.render import job_embed
+from bot.discord.views.buttons import JobButton, result_row
+from bot.discord.views.cards import job_card, part_card
 from bot.errors import UserFacingError
 
 Interaction = discord.Interaction[ImageBot]
@@ -57,8 +57,7 @@ class Results(commands.Cog):
         if job.user_id != interaction.user.id and not interaction.permissions.manage_messages:
             raise UserFacingError("Only the member who made this job (or a moderator) can view it.")
         await interaction.response.send_message(
-            embed=job_embed(job),
-            view=result_view(job.id),
+            view=job_card(job, actions=[result_row(job.id)]),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -68,15 +67,24 @@ async def send_spooled(interaction: Interaction, spooled: SpooledResult) -> None
     """Hand the member the images of their job that could not be posted (privately)."""
     numbers = describe_numbers(spooled.numbers)
     header = f"{numbers} of job `{spooled.job_id}`, which could not be posted earlier."
-    for index, batch in enumerate(spooled.batches):
+    total = len(spooled.batches)
+    for index, batch in enumerate(spooled.batches, start=1):
         files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in batch]
+        card = part_card(
+            files,
+            job_id=spooled.job_id,
+            part=(index, total),
+            spoiler=any(f.filename.startswith("SPOILER_") for f in batch),
+            lead=header if index == 1 else None,
+        )
         kwargs: dict[str, Any] = {
+            "view": card,
             "files": files,
             "ephemeral": True,
             "allowed_mentions": discord.AllowedMentions.none(),
         }
-        if index == 0:
-            await interaction.response.send_message(header, **kwargs)
+        if index == 1:
+            await interaction.response.send_message(**kwargs)
         else:
             await interaction.followup.send(**kwargs)
 

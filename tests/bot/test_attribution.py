@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from bot.attribution import Attribution
+from tests.bot.cards import card_text
 from tests.bot.checks import final_result
 from tests.bot.conftest import BotEnv
 from tests.fakes.ai_gateway import ChatReply, ImagesReply, make_png
@@ -49,14 +51,14 @@ async def test_result_footer_shows_the_reported_cost(bot_env: BotEnv) -> None:
     bot_env.ai.push("images", ImagesReply([make_png(2_000, seed=4)], usage={"cost": 0.04}))
     record = await h.interact(h.payloads.slash("imagine", options={"prompt": "a fox"}))
     edit = await final_result(record)
-    assert edit.data["embeds"][0]["footer"]["text"].endswith(" s · $0.04")
+    assert " s · $0.04 · requested by" in card_text(edit)
 
     # No cost in `usage` nor in `providerMetadata.gateway`: nothing is shown.
     bot_env.ai.push("images", ImagesReply([make_png(2_000, seed=5)], extra={"providerMetadata": {}}))
     record = await h.interact(h.payloads.slash("imagine", options={"prompt": "a fox"}))
     edit = await final_result(record)
-    assert edit.data["embeds"][0]["footer"]["text"].endswith(" s")
-    assert "$" not in edit.data["embeds"][0]["footer"]["text"]
+    assert re.search(r" s · requested by <@\d+>$", card_text(edit))
+    assert "$" not in card_text(edit)
 
 
 async def test_chat_result_footer_shows_the_streamed_cost(bot_env: BotEnv) -> None:
@@ -64,4 +66,4 @@ async def test_chat_result_footer_shows_the_streamed_cost(bot_env: BotEnv) -> No
     bot_env.ai.push("chat", ChatReply(images=[make_png(2_000, seed=6)], usage={"cost": 0.0123}))
     record = await h.interact(h.payloads.slash("chatimage", options={"prompt": "a fox"}))
     posted = await record.wait_for(lambda r: bool(r.files) and r.ok)
-    assert posted.data["embeds"][0]["footer"]["text"].endswith(" · $0.0123")
+    assert " · $0.0123 · requested by" in card_text(posted)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.policy import BLOCKED_MESSAGE
+from tests.bot.cards import card_text
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import BotHarness, InteractionRecord
 from tests.fakes.ai_gateway import ErrorReply, FakeAIGateway
@@ -110,9 +111,8 @@ async def test_default_model_drives_the_next_imagine_and_survives_a_restart(bot_
     rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "a lighthouse at night"}))
     assert (await bot_env.ai_request("/images/generations")).json["model"] == "openai/gpt-image-1"
     result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
-    fields = {f["name"]: f["value"] for f in result.data["embeds"][0]["fields"]}
-    assert "openai/gpt-image-1" in fields["Model"]
-    assert "(server default)" in fields["Model"]  # the embed says which defaults applied
+    # The card says which defaults applied.
+    assert "**Model** openai/gpt-image-1 (server default)" in card_text(result)
 
 
 async def test_unknown_model_is_refused_with_suggestions(bot_env: BotEnv) -> None:

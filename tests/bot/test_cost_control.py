@@ -21,6 +21,7 @@ from bot.generation import GenerationService
 from bot.jobs import QUEUED_PREFIX, Requester
 from bot.policy import RequestedOptions
 from bot.storage import Store
+from tests.bot.cards import card_text
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
 from tests.bot.test_postgres_backed import fresh_database  # noqa: F401  # fixture
@@ -169,7 +170,7 @@ async def _one_job(env: BotEnv, reply: ImagesReply) -> tuple[Any, str]:
     rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "a lighthouse"}))
     assert await _finished(rec) == "posted"
     result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=5)
-    footer = result.data["embeds"][0]["footer"]["text"]
+    footer = card_text(result).splitlines()[-1]  # the small print: "-# 1 image · job … · 4.2 s · $0.04 …"
     async with asyncio.timeout(5):
         await env.bot.wait_idle()
         await env.bot.generation.books.drain()

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from tests.bot.cards import assert_card, card_text, gallery_items
 from tests.bot.checks import final_result
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
@@ -72,9 +73,9 @@ async def test_a_public_followup_refused_past_the_retries_is_posted_in_the_chann
     assert [f.data for f in first.files] == images[:3]
     post = await h.api.wait_for(lambda r: r.route == "channel_send" and bool(r.files) and r.ok, timeout=30)
     assert [f.data for f in post.files] == images[3:]  # image 4, byte for byte: nothing lost
-    content = post.data.get("content", "")
-    assert f"<@{h.fake.world.alice.id}>" in content
-    assert "Discord would not take the reply" in content  # the member is told why it is here
+    lead = assert_card(post)["components"][0]  # a card: the mention and the note are above it
+    assert lead["content"].startswith(f"<@{h.fake.world.alice.id}>\n")
+    assert "Discord would not take the reply" in lead["content"]  # the member is told why it is here
     allowed = post.data["allowed_mentions"]
     assert allowed["parse"] == []
     assert {int(u) for u in allowed.get("users") or []} == {h.fake.world.alice.id}
@@ -126,7 +127,8 @@ async def test_a_partly_delivered_result_says_which_images_are_missing(env: BotE
     ask = await h.interact(h.payloads.slash("job", options={"job_id": job.id}))
     answer = await ask.wait_message(lambda m: bool(m.attachments), timeout=10)
     assert [bytes(a.data) for a in answer.attachments] == images[3:]
-    assert "Image 4" in answer.content
+    assert "Image 4 of job" in card_text(answer)
+    assert [item["media"]["url"] for item in gallery_items(answer)] == [a.url for a in answer.attachments]
 
 
 async def test_streamed_text_rides_out_a_429_storm(env: BotEnv) -> None:

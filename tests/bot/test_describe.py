@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tests.bot.cards import custom_ids
 from tests.bot.checks import assert_nobody_pinged, ephemeral_answer
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
@@ -23,10 +24,6 @@ EXPECTED = [
     "A curled-up fox on a snowy hill, @everyone pastel palette, wide shot",
     "Minimalist illustration of a sleeping fox, white background",
 ]
-
-
-def custom_ids(message: Any) -> list[str]:
-    return [c["custom_id"] for row in message.components for c in row["components"]]
 
 
 async def suggestions_message(env: BotEnv, rec: InteractionRecord) -> Any:

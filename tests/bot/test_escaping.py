@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.bot.cards import card_text
 from tests.bot.conftest import BotEnv
 from tests.fakes.ai_gateway import ChatReply, ErrorReply, make_png
 
@@ -83,11 +84,12 @@ async def test_job_shows_a_sentence_for_a_failure_never_the_gateway_text(bot_env
 
     shown = await h.interact(h.payloads.slash("job", options={"job_id": job.id}))
     data = (await shown.callback()).json["data"]
-    text = str(data["embeds"])
+    text = card_text(data)
     assert "provider-raw-detail" not in text  # ...never shown
     assert "evil.example" not in text
-    notes = {f["name"]: f["value"] for f in data["embeds"][0]["fields"]}["Notes"]
-    assert "refused this prompt under its content policy" in notes
+    assert "**Status** ⚠️ failed" in text
+    assert "• Error: " in text
+    assert "refused this prompt under its content policy" in text
 
 
 async def test_streamed_model_text_is_shown_inert(bot_env: BotEnv) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from tests.bot.cards import assert_card, card_job_id, card_text, custom_ids, gallery_items
 from tests.bot.checks import (
     AIArrivals,
     all_files,
@@ -48,23 +49,26 @@ async def test_imagine_defers_first_then_posts_exact_images(bot_env: BotEnv) -> 
     message = rec.state.original
     assert message is not None
     assert [a.description for a in message.attachments] == [prompt] * 4
-    (embed,) = edit.data["embeds"]
-    assert prompt in embed["description"]
-    fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Model"] == "bfl/flux-2-pro"  # the catalogue's first image model
-    assert fields["Count"] == "4"
-    assert fields["Aspect ratio"] == "16:9"
-    assert fields["Private"].startswith("no")
-    job_id = embed["footer"]["text"].split()[1]
-    assert embed["footer"]["text"].endswith(" s · $0.04")  # elapsed time, the gateway-reported cost
+    # The result is a Components V2 card: a gallery of the uploads with alt text, then the text.
+    card = assert_card(edit)
+    assert [item["description"] for item in gallery_items(card)] == [prompt] * 4
+    assert not any(item["spoiler"] for item in gallery_items(card))
+    text = card_text(card)
+    assert prompt in text
+    assert "**Model** bfl/flux-2-pro" in text  # the catalogue's first image model
+    assert "**Count** 4 · **Aspect ratio** 16:9 · **Private** no" in text
+    job_id = card_job_id(card)
+    assert " s · $0.04 · requested by" in text  # elapsed time, the gateway-reported cost
+    # Discord serves the gallery with each upload's CDN URL.
+    shown = [item["media"] for item in gallery_items(message)]
+    assert [m["attachment_id"] for m in shown] == [str(a.id) for a in message.attachments]
     async with asyncio.timeout(5):
         await bot_env.bot.wait_idle()  # the job row is updated after Discord answered the edit
     job = await bot_env.bot.store.get_job(job_id)
     assert job is not None
     assert (job.status, job.prompt, job.image_count) == ("done", prompt, 4)
     assert job.message_id == message.id
-    custom_ids = [c["custom_id"] for row in edit.data["components"] for c in row["components"]]
-    assert custom_ids == [f"ib:reroll:{job_id}", f"ib:edit:{job_id}", f"ib:delete:{job_id}"]
+    assert custom_ids(card) == [f"ib:reroll:{job_id}", f"ib:edit:{job_id}", f"ib:delete:{job_id}"]
     assert_nobody_pinged(h, requester=h.fake.world.alice.id)
     assert_no_secrets(h)
 
@@ -99,9 +103,9 @@ async def test_a_prompt_full_of_mentions_pings_nobody(bot_env: BotEnv) -> None:
     assert message.mention_role_ids == []
     assert not message.mention_everyone
     # The echoed prompt cannot even look like a mention.
-    description = edit.data["embeds"][0]["description"]
-    assert "@everyone" not in description
-    assert f"<@&{role.id}>" not in description
+    text = card_text(edit)
+    assert "@everyone" not in text
+    assert f"<@&{role.id}>" not in text
     for stored in h.api.messages.values():
         assert not stored.mention_everyone
         assert stored.mention_role_ids == []
@@ -121,19 +125,16 @@ async def test_a_result_over_25_mib_goes_in_two_messages(bot_env: BotEnv) -> Non
     posts = [r for r in message_requests(h) if r.files]
     assert [len(r.files) for r in posts] == [2, 2]
     assert [f.data for f in all_files(posts)] == images
-    assert "Part 2/2" in followup.data["content"]
+    assert "4 images (part 1/2)" in card_text(assert_card(posts[0]))
+    assert "Part 2/2" in card_text(assert_card(followup))
+    assert custom_ids(followup) == []  # the actions are on the first message only
     assert len(rec.messages) == 2
     assert_nobody_pinged(h, requester=h.fake.world.alice.id)
 
     # Delete (on the first message) removes the whole result, both messages.
     async with asyncio.timeout(5):
         await bot_env.bot.wait_idle()
-    (button,) = [
-        c["custom_id"]
-        for row in rec.messages[0].components
-        for c in row["components"]
-        if c["custom_id"].startswith("ib:delete:")
-    ]
+    (button,) = [c for c in custom_ids(rec.messages[0]) if c.startswith("ib:delete:")]
     click = await h.interact(rec.click(button))
     await click.callback()
     await h.api.wait_for(lambda r: r.route == "channel_delete_message" and r.ok, timeout=5)
@@ -172,8 +173,7 @@ async def test_an_image_over_the_upload_limit_is_reencoded_to_fit(bot_env: BotEn
     fmt, _ = decodes_as_image(first.data)
     assert fmt in ("WEBP", "JPEG")
     assert second.data == small  # the one that fits is untouched
-    notes = next(f["value"] for f in edit.data["embeds"][0]["fields"] if f["name"] == "Notes")
-    assert "Image 1 re-encoded" in notes
+    assert "• Image 1 re-encoded" in card_text(edit)
     assert rec.state.original is not None
     assert len(rec.state.original.attachments) == 2
 

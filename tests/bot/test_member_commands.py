@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.limits import cooldown_key
 from bot.storage import DELETED_USER_ID
+from tests.bot.cards import IS_COMPONENTS_V2, card_job_id, card_text, components_of, custom_ids, walk
 from tests.bot.conftest import BotEnv
 
 
@@ -16,7 +17,7 @@ async def _generate(env: BotEnv, prompt: str) -> str:
     result = await rec.wait_for(lambda r: bool(r.files) and r.ok, timeout=10)
     async with asyncio.timeout(5):
         await env.bot.wait_idle()
-    return result.data["embeds"][0]["footer"]["text"].split()[1]
+    return card_job_id(result)
 
 
 async def test_usage_shows_quota_budget_and_recent_jobs(bot_env: BotEnv) -> None:
@@ -81,13 +82,13 @@ async def test_job_shows_a_past_result_to_its_requester_only(bot_env: BotEnv) ->
     rec = await h.interact(h.payloads.slash("job", options={"job_id": job_id}))
     answer = await rec.callback()
     data = answer.json["data"]
-    assert data["flags"] & 64
-    embed = data["embeds"][0]
-    assert embed["title"] == f"Job {job_id}"
-    assert "a lantern" in embed["description"]
-    assert embed["url"].endswith(f"/{world.guild.id}/{job.channel_id}/{job.message_id}")
-    buttons = [c["custom_id"] for row in data["components"] for c in row["components"]]
-    assert f"ib:reroll:{job_id}" in buttons
+    assert data["flags"] == 64 | IS_COMPONENTS_V2  # a private card
+    text = card_text(data)
+    assert text.startswith(f"### Job `{job_id}`\na lantern")
+    assert "**Status** ✅ done" in text
+    (link,) = [c for c in walk(components_of(data)) if c.get("style") == 5]  # the section's link button
+    assert link["url"].endswith(f"/{world.guild.id}/{job.channel_id}/{job.message_id}")
+    assert custom_ids(data) == [f"ib:reroll:{job_id}", f"ib:edit:{job_id}", f"ib:delete:{job_id}"]
 
     other = await h.interact(
         h.payloads.slash("job", options={"job_id": job_id}, user=world.user("owner"), permissions=0)

@@ -11,6 +11,7 @@ import asyncio
 import base64
 from typing import Any
 
+from tests.bot.cards import custom_ids
 from tests.bot.checks import ephemeral_answer, text_input_ids
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
@@ -36,8 +37,7 @@ async def result_message(env: BotEnv, rec: InteractionRecord) -> Any:
 
 
 def click(env: BotEnv, message: Any, action: str, **kwargs: Any) -> dict[str, Any]:
-    ids = [c["custom_id"] for row in message.components for c in row["components"]]
-    (custom_id,) = [i for i in ids if i.startswith(f"ib:{action}:")]
+    (custom_id,) = [i for i in custom_ids(message) if i.startswith(f"ib:{action}:")]
     payload = env.h.api.message_payload(message)
     return dict(env.h.payloads.component(custom_id, message=payload, **kwargs))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 
+from tests.bot.cards import card_job_id, card_text
 from tests.bot.checks import ephemeral_answer, final_result, text_input_ids
 from tests.bot.conftest import BotEnv
 from tests.bot.test_edit_image import message_action
@@ -30,8 +31,8 @@ async def test_an_edit_prompt_modal_opened_before_a_restart_is_answered_after_it
     ai = await env.ai_request("/images/generations")
     assert ai.json["prompt"] == "a green kite"
     result = await final_result(submitted)
-    assert "a green kite" in result.data["embeds"][0]["description"]
-    new_job = result.data["embeds"][0]["footer"]["text"].split()[1]
+    assert "a green kite" in card_text(result)
+    new_job = card_job_id(result)
     async with asyncio.timeout(5):
         await env.bot.wait_idle()
     stored = await env.bot.store.get_job(new_job)

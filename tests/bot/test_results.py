@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.bot.cards import assert_card, card_job_id, card_text
 from tests.bot.checks import assert_nobody_pinged, ephemeral_answer, final_result, text_input_ids
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
@@ -29,7 +30,9 @@ async def test_a_result_outliving_its_token_is_posted_in_the_channel(bot_env: Bo
     allowed = sent.json["allowed_mentions"]
     assert allowed["parse"] == []
     assert [int(u) for u in allowed["users"]] == [world.alice.id]
-    assert sent.json["content"].startswith(f"<@{world.alice.id}>")
+    # A card cannot have content: the mention is the line above it, and it pings the requester.
+    card = assert_card(sent)
+    assert card["components"][0] == {"type": 10, "content": f"<@{world.alice.id}>"}
     # A reply to the "thinking" message the interaction left in the channel.
     assert rec.state.original is not None
     assert int(sent.json["message_reference"]["message_id"]) == rec.state.original.id
@@ -40,7 +43,7 @@ async def test_a_result_outliving_its_token_is_posted_in_the_channel(bot_env: Bo
     assert next(e for e in rec.requests if e.route == "webhook_edit_original" and e.files).error_code == 50027
     async with asyncio.timeout(5):
         await bot_env.bot.wait_idle()
-    job_id = sent.json["embeds"][0]["footer"]["text"].split()[1]
+    job_id = card_job_id(card)
     job = await bot_env.bot.store.get_job(job_id)
     assert job is not None
     assert (job.status, job.message_id) == ("done", stored.id)
@@ -89,7 +92,7 @@ async def first_result(env: BotEnv, prompt: str = "a lighthouse") -> tuple[Inter
     edit = await final_result(rec)
     async with asyncio.timeout(5):
         await env.bot.wait_idle()
-    return rec, edit.data["embeds"][0]["footer"]["text"].split()[1]
+    return rec, card_job_id(edit)
 
 
 async def test_reroll_and_delete_buttons_work_after_a_restart(bot_env: BotEnv) -> None:
@@ -106,7 +109,7 @@ async def test_reroll_and_delete_buttons_work_after_a_restart(bot_env: BotEnv) -
     ai = await env.ai_request("/images/generations")
     assert ai.json["prompt"] == "a lighthouse"
     result = await final_result(rerolled)
-    new_job = result.data["embeds"][0]["footer"]["text"].split()[1]
+    new_job = card_job_id(result)
     assert new_job != job_id
     async with asyncio.timeout(5):
         await env.bot.wait_idle()
@@ -150,8 +153,8 @@ async def test_edit_prompt_modal_runs_the_new_prompt(bot_env: BotEnv) -> None:
     ai = await bot_env.ai_request("/images/generations")
     assert ai.json["prompt"] == "a blue car"
     result = await final_result(submitted)
-    assert "a blue car" in result.data["embeds"][0]["description"]
-    new_job = result.data["embeds"][0]["footer"]["text"].split()[1]
+    assert "a blue car" in card_text(result)
+    new_job = card_job_id(result)
     async with asyncio.timeout(5):
         await bot_env.bot.wait_idle()
     stored = await bot_env.bot.store.get_job(new_job)

@@ -19,7 +19,7 @@ from bot.discord.flows.posting import ResultPoster, retry_budget
 from bot.discord.flows.progress import ProgressMessage
 from bot.discord.replies import token_usable
 from bot.discord.state import state_of
-from bot.discord.views.buttons import cancel_view, result_view
+from bot.discord.views.buttons import cancel_view, result_row
 from bot.discord.views.files import fit_images
 from bot.discord.views.render import ResultInfo, result_payloads
 from bot.errors import BotError, MissingPermissionsError, UserFacingError
@@ -282,9 +282,7 @@ async def deliver_images(
         spoiler=plan.options.age_restricted,
         cost=shown_cost(outcome),
     )
-    payloads = result_payloads(
-        batches, info, requester_id=interaction.user.id, view_factory=lambda: result_view(plan.job_id)
-    )
+    payloads = result_payloads(batches, info, actions=lambda: [result_row(plan.job_id)])
     poster = ResultPoster(interaction, plan.job_id, ephemeral, retry_budget(interaction))
     messages: list[discord.Message] = []
     try:

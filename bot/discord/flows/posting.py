@@ -119,7 +119,10 @@ class ResultPoster:
     async def _send_interaction(self, payload: MessagePayload, *, edit_original: bool) -> discord.Message:
         payload.rewind()  # discord.py leaves files at their end after a failed attempt
         if edit_original:
-            return await self.interaction.edit_original_response(**payload.edit_kwargs())
+            message = await self.interaction.edit_original_response(**payload.edit_kwargs())
+            # The original is a card now (V2 for good): error replies must not edit it to text.
+            state_of(self.interaction).original_edited = True
+            return message
         return await self.interaction.followup.send(
             **payload.send_kwargs(), ephemeral=self.ephemeral, wait=True
         )
@@ -178,7 +181,7 @@ async def post_to_channel(
     Args:
         interaction: The job's interaction.
         payload: The message.
-        note: A line added under the content (e.g. why it is posted here).
+        note: A line added under the requester's mention (e.g. why it is posted here).
 
     Raises:
         UserFacingError: the channel cannot be reached (the job stays stored for `/job`).
@@ -187,11 +190,10 @@ async def post_to_channel(
     if not isinstance(channel, discord.abc.Messageable):
         raise UserFacingError("Your images are ready but I cannot post here. Use `/job` to see them.")
     payload.rewind()  # a failed edit may have read the files already
-    kwargs = payload.send_kwargs()
-    content = kwargs.pop("content", None) or ""
-    if note:
-        content = f"{content}\n{note}".strip()
-    # The requester is pinged by the mention in the content; the replied-to "thinking"
+    # A card has no content: the mention (and the note) go on a line above it.
+    lead = interaction.user.mention + (f"\n{note}" if note else "")
+    kwargs = payload.send_kwargs(lead=lead)
+    # The requester is pinged by the mention in the lead; the replied-to "thinking"
     # message is the bot's own, so the reply itself pings nobody.
     kwargs["allowed_mentions"] = discord.AllowedMentions(
         everyone=False, roles=False, users=[discord.Object(interaction.user.id)], replied_user=False
@@ -201,7 +203,7 @@ async def post_to_channel(
         kwargs["reference"] = discord.MessageReference(
             message_id=placeholder, channel_id=interaction.channel_id, fail_if_not_exists=False
         )
-    return await channel.send(f"{interaction.user.mention} {content}".strip()[:2000], **kwargs)
+    return await channel.send(**kwargs)
 
 
 def retry_budget(interaction: Interaction) -> float:

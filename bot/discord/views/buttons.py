@@ -117,10 +117,7 @@ def cancel_view(job_id: str) -> discord.ui.View:
     return view
 
 
-def result_view(job_id: str) -> discord.ui.View:
-    """The buttons under a result (persistent: `timeout=None`, handled by `JobButton`)."""
-    view = discord.ui.View(timeout=None)
+def result_row(job_id: str) -> discord.ui.ActionRow[Any]:
+    """The buttons of a result card (persistent: handled by `JobButton` after any restart)."""
     actions: tuple[Action, ...] = ("reroll", "edit", "delete")
-    for action in actions:
-        view.add_item(JobButton(action, job_id))
-    return view
+    return discord.ui.ActionRow(*(JobButton(action, job_id) for action in actions))

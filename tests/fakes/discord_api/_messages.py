@@ -7,6 +7,7 @@ so they stay one object.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import mimetypes
@@ -21,10 +22,14 @@ from tests.fakes.discord_api._rules import (
     DiscordError,
     FormErrors,
     is_empty,
+    legacy_fields_error,
+    media_references,
     normalise_embed,
     resolve_mentions,
+    text_of,
     too_many_attachments,
     validate_message,
+    validate_v2_components,
 )
 from tests.fakes.payloads import FakeWorld, iso_now
 
@@ -141,6 +146,19 @@ class MessageStore:
             {"content": content, "embeds": embeds, "components": components}, has_files=bool(attachments)
         ):
             raise DiscordError(400, 50006, "Cannot send an empty message")
+        was_v2 = bool(message.flags & IS_COMPONENTS_V2) and not creating
+        v2 = bool(int(data.get("flags") or 0) & IS_COMPONENTS_V2) if "flags" in data else was_v2
+        if v2:
+            components = self._check_v2(components, attachments, content, embeds)
+        elif was_v2:
+            # "Once a message has been sent with this flag, it can't be removed" (the code is ours).
+            errors = FormErrors()
+            errors.add(
+                ("flags",),
+                "MESSAGE_CANNOT_REMOVE_COMPONENTS_V2_FLAG",
+                "Cannot remove the IS_COMPONENTS_V2 flag",
+            )
+            errors.raise_if_any()
         message.content, message.embeds, message.components = content, embeds, components
         message.attachments = attachments
         for attachment in attachments:
@@ -155,12 +173,53 @@ class MessageStore:
             message.edited_timestamp = iso_now()
             message.edits += 1
         users, roles, everyone = resolve_mentions(
-            message.content,
+            text_of(message.content, message.components),
             data.get("allowed_mentions") if creating else message.allowed_mentions,
             default_parse,
             replied_author,
         )
         message.mention_user_ids, message.mention_role_ids, message.mention_everyone = users, roles, everyone
+
+    def _check_v2(
+        self,
+        components: list[JSON],
+        attachments: list[FakeAttachment],
+        content: str,
+        embeds: list[JSON],
+    ) -> list[JSON]:
+        """Apply the rules of the message a V2 create/edit results in; return its stored components.
+
+        The *resulting* message counts (PATCH semantics): an edit that only adds the flag to a
+        message with text, or only sends ``content`` to a V2 message, is refused like a body
+        with both. A gallery, thumbnail or file shows an upload by ``attachment://<filename>``;
+        a name that matches no attachment of the message is refused, and the stored
+        component gets the attachment's CDN URL, as Discord serves it back.
+        """
+        errors = FormErrors()
+        if content or embeds:
+            legacy_fields_error(errors)
+        validate_v2_components(components, errors)
+        by_name = {a.filename: a for a in attachments}
+        stored = copy.deepcopy(components)
+        for path, media in media_references(stored):
+            url = str(media.get("url") or "")
+            if not url.startswith("attachment://"):
+                continue
+            attachment = by_name.get(url.removeprefix("attachment://"))
+            if attachment is None:
+                errors.add((*path, "url"), "ATTACHMENT_NOT_FOUND", "Unknown attachment")
+                continue
+            media.update(
+                url=attachment.url,
+                proxy_url=attachment.proxy_url,
+                content_type=attachment.content_type,
+                attachment_id=str(attachment.id),
+                id=str(attachment.id),
+            )
+            if attachment.width is not None and attachment.height is not None:
+                media.update(width=attachment.width, height=attachment.height)
+        errors.raise_if_any()
+        return stored
 
     def _attachments(
         self, message: FakeMessage, wanted: list[JSON] | None, files: list[UploadedFile]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from aiohttp import web
 
 JSON = dict[str, Any]
+Path = tuple[str | int, ...]
 
 API_PREFIX: Final = "/api/v10"
 MAX_REQUEST_BYTES: Final = 25 * 1024 * 1024
@@ -22,6 +23,8 @@ EPHEMERAL: Final = 1 << 6
 LOADING: Final = 1 << 7
 SUPPRESS_EMBEDS: Final = 1 << 2
 IS_COMPONENTS_V2: Final = 1 << 15
+V2_COMPONENT_LIMIT: Final = 40
+V2_TEXT_LIMIT: Final = 4000
 GUILD_TIER_UPLOAD_LIMITS: Final = {2: 50 * 1024 * 1024, 3: 100 * 1024 * 1024}
 #: Interaction type -> the callback types Discord accepts for it.
 ALLOWED_CALLBACKS: Final = {1: {1}, 2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
@@ -148,15 +151,12 @@ def _validate_embeds(embeds: Any, errors: FormErrors) -> None:
 
 def _validate_components(data: JSON, errors: FormErrors) -> None:
     rows = data.get("components")
-    if not rows:
-        return
     if int(data.get("flags") or 0) & IS_COMPONENTS_V2:
         if data.get("content") or data.get("embeds"):
-            errors.add(
-                ("content",),
-                "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-                "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
-            )
+            legacy_fields_error(errors)
+        validate_v2_components(rows or [], errors)
+        return
+    if not rows:
         return
     if len(rows) > 5:
         errors.add(("components",), "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
@@ -187,6 +187,88 @@ def _validate_components(data: JSON, errors: FormErrors) -> None:
             _too_long(errors, (*path, "label"), child.get("label"), 80)
             if len(child.get("options") or []) > 25:
                 errors.add((*path, "options"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+
+
+def legacy_fields_error(errors: FormErrors) -> None:
+    """Add Discord's error for ``content``/``embeds`` on a Components V2 message."""
+    errors.add(
+        ("content",),
+        "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+        "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+    )
+
+
+def walk_components(
+    components: Any, path: tuple[str | int, ...] = ("components",)
+) -> Iterator[tuple[Path, JSON]]:
+    """Yield ``(path, component)`` for every component of a tree, nested ones included.
+
+    Children sit in ``components`` (rows, containers, sections) and a section's ``accessory``;
+    gallery items are not components.
+    """
+    for index, node in enumerate(components if isinstance(components, list) else []):
+        if not isinstance(node, dict):
+            continue
+        here = (*path, index)
+        yield here, node
+        yield from walk_components(node.get("components"), (*here, "components"))
+        if isinstance(node.get("accessory"), dict):
+            yield (*here, "accessory"), node["accessory"]
+
+
+def validate_v2_components(components: list[Any], errors: FormErrors) -> None:
+    """Collect the form errors of a Components V2 tree: Discord's message-wide limits.
+
+    The schema checks each component's own shape; Discord also counts every component of the
+    message, nested ones included (≤ 40), caps the text of all its TextDisplays together
+    (≤ 4,000 characters), wants 1-5 items per action row and unique custom ids. Discord names
+    these limits in its documentation but not its error codes: the codes here are the form
+    errors it uses for other length rules.
+    """
+    nodes = list(walk_components(components))
+    if len(nodes) > V2_COMPONENT_LIMIT:
+        errors.add(
+            ("components",), "BASE_TYPE_MAX_LENGTH", f"Must be {V2_COMPONENT_LIMIT} or fewer in length."
+        )
+    text = sum(len(str(node.get("content") or "")) for _, node in nodes if node.get("type") == 10)
+    if text > V2_TEXT_LIMIT:
+        errors.add(
+            ("components",),
+            "BASE_TYPE_MAX_LENGTH",
+            f"The text of all text displays must be {V2_TEXT_LIMIT} or fewer in length.",
+        )
+    seen: set[str] = set()
+    for path, node in nodes:
+        if node.get("type") == 1 and not 1 <= len(node.get("components") or []) <= 5:
+            errors.add((*path, "components"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+        custom_id = node.get("custom_id")
+        if custom_id is not None:
+            if custom_id in seen:
+                errors.add(
+                    (*path, "custom_id"),
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated",
+                )
+            seen.add(custom_id)
+
+
+def media_references(components: Any) -> Iterator[tuple[Path, JSON]]:
+    """Yield ``(path, unfurled media)`` for every media a V2 tree shows (gallery, thumbnail, file)."""
+    for path, node in walk_components(components):
+        for index, item in enumerate(node.get("items") or []):
+            if isinstance(item, dict) and isinstance(item.get("media"), dict):
+                yield (*path, "items", index, "media"), item["media"]
+        for key in ("media", "file"):
+            if isinstance(node.get(key), dict):
+                yield (*path, key), node[key]
+
+
+def text_of(content: str, components: Any) -> str:
+    """Everything a message shows as text: its content and, for V2, its TextDisplays."""
+    texts = [
+        str(node.get("content") or "") for _, node in walk_components(components) if node.get("type") == 10
+    ]
+    return "\n".join([content, *texts])
 
 
 def _validate_allowed_mentions(allowed: Any, errors: FormErrors) -> None:

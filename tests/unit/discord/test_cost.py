@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.discord.views.render import result_embed
+from bot.discord.views.cards import result_card
 from bot.discord.views.text import format_cost
 
 
@@ -30,8 +30,18 @@ def test_format_cost(cost: float | None, shown: str | None) -> None:
 
 
 def test_footer_shows_the_cost_only_when_known() -> None:
-    common = {"prompt": "a fox", "model": "m/x", "job_id": "Ab12Cd", "elapsed_s": 4.2, "image_count": 1}
-    with_cost = result_embed(**common, cost=0.04).to_dict()  # type: ignore[arg-type]
-    assert with_cost["footer"]["text"] == "Job Ab12Cd · 4.2 s · $0.04"
-    without = result_embed(**common).to_dict()  # type: ignore[arg-type]
-    assert without["footer"]["text"] == "Job Ab12Cd · 4.2 s"
+    common = {
+        "prompt": "a fox",
+        "model": "m/x",
+        "job_id": "Ab12Cd",
+        "elapsed_s": 4.2,
+        "files": [],
+        "image_count": 1,
+    }
+
+    def footer(**more: object) -> str:
+        container = result_card(**common, **more).to_components()[0]  # type: ignore[arg-type]
+        return container["components"][-1]["content"]
+
+    assert footer(cost=0.04) == "-# 1 image · job `Ab12Cd` · 4.2 s · $0.04"
+    assert footer() == "-# 1 image · job `Ab12Cd` · 4.2 s"
