@@ -325,15 +325,21 @@ async def feed_body(extractor: BlobExtractor, chunks: AsyncIterable[bytes], budg
             size += len(chunk)
             if size >= _FEED_BATCH:
                 # Decoding and spooling a megabyte takes a millisecond or more: off the loop.
-                await budget.run_bytes(extractor.feed, b"".join(pending))
+                # The chunks go as they are: the extractor carries state across them, so
+                # joining them first would only copy the megabyte (on the loop).
+                await budget.run_bytes(_feed_each, extractor, pending)
                 pending, size = [], 0
-        if pending:
-            extractor.feed(b"".join(pending))
+        _feed_each(extractor, pending)
     except BaseException:
         extractor.discard()
         raise
     finally:
         extractor.close()
+
+
+def _feed_each(extractor: BlobExtractor, chunks: list[bytes]) -> None:
+    for chunk in chunks:
+        extractor.feed(chunk)
 
 
 def extract(
