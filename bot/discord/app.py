@@ -19,7 +19,6 @@ from bot.discord import command_sync
 from bot.discord.flows import buttons, recovery
 from bot.discord.flows.modlog import ModLog
 from bot.discord.flows.undelivered import UndeliveredResults
-from bot.discord.pacing import InteractionPacer
 from bot.discord.state import state_of
 from bot.discord.translator import CommandTranslator
 from bot.discord.tree import ImageBotTree
@@ -113,10 +112,6 @@ class ImageBot(commands.AutoShardedBot):
         self._idle.set()
         self.primer = priming.GuildPrimer(store.prime_guilds)
         self._heap_frozen = False
-        # A burst of interactions is parsed one per loop iteration (see bot.discord.pacing).
-        parsers = self._connection.parsers
-        self.pacer = InteractionPacer(parsers["INTERACTION_CREATE"])
-        parsers["INTERACTION_CREATE"] = self.pacer
 
     # --- lifecycle -----------------------------------------------------------------------
 

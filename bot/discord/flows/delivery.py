@@ -116,7 +116,6 @@ async def start_job(
             ephemeral = guess_private(interaction, kind, requester, prompt, requested)
         check_permissions(interaction, ephemeral=ephemeral)
         await defer(interaction, ephemeral=ephemeral)
-        await bot.pacer.drained()  # a burst's deferrals first, then the work each one sets off
     if plan is None:
         settings = await service.fetch_settings(requester.guild_id, requester.channel_id)
         plan = service.plan(kind, requester, prompt, requested, settings, parent_job_id=parent_job_id)
