@@ -151,6 +151,28 @@ async def test_model_autocomplete_offers_only_image_models_of_the_endpoint(bot_e
     assert values == ["google/gemini-3-pro-image", "google/gemini-3.1-flash-image-preview"]
 
 
+@pytest.mark.parametrize("which", ["blocked", "flagged"])
+async def test_term_autocomplete_offers_the_list_to_moderators_only(bot_env: BotEnv, which: str) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    await run(h, which, "add", terms="gore, real person, goblin")
+
+    async def offered(user: FakeUser, **context: Any) -> list[str]:
+        payload = h.payloads.autocomplete(
+            "config", which, "remove", focused="terms", options={"terms": "go"}, user=user, **context
+        )
+        record = await h.interact(payload)
+        await record.callback()
+        choices = record.state.autocomplete_choices
+        assert choices is not None  # answered, if only with nothing
+        return [choice["value"] for choice in choices]
+
+    assert await offered(world.moderator) == ["gore", "goblin"]
+    # discord.py runs no checks for autocomplete: the list must not leak to anyone else.
+    assert await offered(world.alice) == []
+    assert await offered(world.moderator, permissions=EVERYONE_PERMISSIONS) == []
+
+
 # --- locks, options and moderation ------------------------------------------------------------
 
 

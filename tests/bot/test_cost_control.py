@@ -284,3 +284,26 @@ async def test_config_usage_shows_this_months_spend_with_reservations(one_slot: 
     assert month == "$0.04 of $2.00, of which $0.04 is reserved for jobs in progress"
     release.set()
     assert await _finished(job) == "posted"
+
+
+async def test_a_fourth_job_while_three_wait_is_refused_and_sends_nothing(one_slot: BotEnv) -> None:
+    env = one_slot
+    h = env.h
+    release = asyncio.Event()
+    env.ai.push("images", ImagesReply.png(1, hold=release))  # the first job holds the only slot
+    first = await h.interact(h.payloads.slash("imagine", options={"prompt": "one"}))
+    await env.ai_request("/images/generations")
+    waiting = [
+        await h.interact(h.payloads.slash("imagine", options={"prompt": prompt}))
+        for prompt in ("two", "three")
+    ]
+    for rec in waiting:  # each is admitted and queued before the next arrives
+        await rec.wait_message(lambda m: m.content.startswith(QUEUED_PREFIX), timeout=10)
+    fourth = await h.interact(h.payloads.slash("imagine", options={"prompt": "four"}))
+    assert "You already have 3 generations waiting. Let them finish first." in await _finished(fourth)
+    release.set()
+    assert [await _finished(rec) for rec in (first, *waiting)] == ["posted"] * 3
+    async with asyncio.timeout(5):
+        await env.bot.wait_idle()
+    prompts = [r.json["prompt"] for r in env.ai.requests if r.path.endswith("/images/generations")]
+    assert prompts == ["one", "two", "three"]  # the refused job never reached the gateway

@@ -149,3 +149,19 @@ async def test_streamed_text_rides_out_a_429_storm(env: BotEnv) -> None:
     assert not shown.ephemeral
     result = await rec.wait_message(lambda m: bool(m.attachments), timeout=30)
     assert [bytes(a.data) for a in result.attachments if a.data] == [image]
+
+
+async def test_a_missing_channel_permission_is_named_to_the_member(env: BotEnv) -> None:
+    h = env.h
+    env.ai.push("images", ImagesReply([make_png(2_000, seed=5)]))
+    # Discord refuses the upload: the bot lacks Attach Files in this channel.
+    h.api.inject_fault(
+        "PATCH", EDIT_ORIGINAL, status=403, code=50013, message="Missing Permissions", when=carries_files
+    )
+    rec = await imagine(env, "no attach files here")
+    told = await rec.wait_message(lambda m: "missing a permission" in m.content, timeout=30)
+    assert (
+        "I am missing a permission in this channel (Send Messages, Embed Links or Attach Files)."
+        in told.content
+    )
+    assert "Ask a server admin to check my role." in told.content

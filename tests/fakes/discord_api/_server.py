@@ -52,6 +52,8 @@ class Fault:
     is_global: bool = False
     hits: int = 0
     when: Callable[[RecordedRequest], bool] | None = None
+    code: int = 0
+    message: str | None = None
 
     def matches(self, method: str, path: str, record: RecordedRequest | None = None) -> bool:
         """Whether this fault applies to ``method path`` (glob on the path after ``/api/v10``)
@@ -64,9 +66,10 @@ class Fault:
         )
 
     def response(self) -> web.Response:
-        """Return the answer: a bare 5xx/4xx, or a 429 with Discord's rate-limit headers and body."""
+        """Return the answer: a 5xx/4xx error body, or a 429 with Discord's rate-limit headers and body."""
         if self.status != 429:
-            return json_response({"message": f"{self.status}: Fake server error", "code": 0}, self.status)
+            message = self.message or f"{self.status}: Fake server error"
+            return json_response({"message": message, "code": self.code}, self.status)
         reset_after = self.retry_after
         headers = {
             "Retry-After": str(math.ceil(reset_after)),
@@ -183,6 +186,8 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
         scope: str = "user",
         is_global: bool = False,
         when: Callable[[RecordedRequest], bool] | None = None,
+        code: int = 0,
+        message: str | None = None,
     ) -> Fault:
         """Answer the next ``times`` requests matching ``method`` and the ``path`` glob with ``status``.
 
@@ -191,9 +196,21 @@ class FakeDiscordAPI(LoopbackServer[RecordedRequest], InteractionRoutes, Channel
         (``Retry-After``, ``X-RateLimit-*``, ``Via``) and body (``retry_after``, ``global``).
         ``when`` narrows the fault to requests it accepts (e.g. ``lambda r: bool(r.files)``: only
         uploads fail, so the bot's notices still get through). A storm is ``times`` larger than
-        discord.py's five tries.
+        discord.py's five tries. Any other status answers Discord's error body with ``code`` and
+        ``message`` (e.g. ``status=403, code=50013, message="Missing Permissions"``).
         """
-        fault = Fault(method.upper(), path, status, times, retry_after, scope, is_global, when=when)
+        fault = Fault(
+            method.upper(),
+            path,
+            status,
+            times,
+            retry_after,
+            scope,
+            is_global,
+            when=when,
+            code=code,
+            message=message,
+        )
         self.faults.append(fault)
         return fault
 

@@ -163,3 +163,16 @@ NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 )
 def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, now=NOW) == seconds
+
+
+def test_default_policy_tries_three_times_within_two_minutes() -> None:
+    """The client's defaults (`GatewayClient` uses `RetryPolicy()`): 3 attempts, 0.5 s then 1 s
+    of back-off (at most a quarter shorter), never past 8 s a wait nor 120 s in all."""
+    rule = RetryPolicy(random=lambda: 0.0)  # no jitter drawn: the ceilings
+    error = gw.ServerError("x", status=503)
+    assert [rule.delay_for(n, error) for n in (1, 2, 3)] == [0.5, 1.0, None]
+    assert RetryPolicy(random=lambda: 1.0).delay_for(1, error) == pytest.approx(0.375)
+    many = RetryPolicy(max_attempts=20, random=lambda: 0.0)
+    assert [many.backoff(n) for n in (4, 5, 6)] == [4.0, 8.0, 8.0]
+    assert many.delay_for(2, error, elapsed=119.5) is None  # 1 s would end past 120 s
+    assert many.delay_for(2, error, elapsed=118.5) == 1.0
