@@ -4,9 +4,12 @@ Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`) from scratch - the `
 directory is removed first, because results cached from an earlier run hide kills and
 survivors alike - then prints one line per module group:
 
-    bot/policy: 812/840 killed = 96.7% (survived 20, no tests 8, timeout 0)
+    bot/policy: 812/840 killed = 96.7% (survived 20, no tests 8, timeout 3)
 
-Score = killed / (every mutant mutmut generated), so "no tests" counts against it. Usage:
+Score = detected / (every mutant mutmut generated), so "no tests" counts against it. Detected is
+killed (a test failed), caught by type check, or timeout: the mutant made the tests hang past
+mutmut's wall-clock limit (e.g. a queue that never grants a slot, so the tests' own asyncio
+timeouts fire one after another); the line still shows how many were timeouts. Usage:
 ``make mutation`` or ``.venv/bin/python scripts/mutation.py [mutant-glob ...]`` (e.g.
 ``"bot.policy*"`` to run one group; the default runs all of them). Slow: minutes per group.
 """
@@ -53,7 +56,7 @@ def main(argv: list[str]) -> int:
         total = sum(seen.values())
         if not total or seen["not checked"] == total:  # a group left out by the globs given
             continue
-        killed = seen["killed"] + seen["caught by type check"]
+        killed = seen["killed"] + seen["caught by type check"] + seen["timeout"]
         rest = ", ".join(f"{status} {n}" for status, n in sorted(seen.items()) if status != "killed")
         print(f"{group}: {killed}/{total} killed = {100 * killed / total:.1f}% ({rest or 'no survivors'})")
     return 0

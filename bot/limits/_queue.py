@@ -123,7 +123,7 @@ class JobQueue:
         index = bisect.bisect_right(self._waiting, _order(waiter), key=_order)
         self._waiting.insert(index, waiter)
         self._wake_from(index + 1)
-        reported: int | None = None
+        reported = 0  # no position yet (positions start at 1)
         try:
             while not waiter.granted:
                 waiter.wake.clear()

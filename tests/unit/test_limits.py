@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.limits import InMemoryLimits, JobQueue, open_limits
+from bot.limits import InMemoryLimits, JobQueue, cooldown_key, open_limits
 
 
 class FakeClock:
@@ -54,10 +54,44 @@ async def test_cooldown_clear_and_zero_length(limits: InMemoryLimits) -> None:
     assert await limits.hit_cooldown("z", 0) is None
 
 
-# --- quotas -----------------------------------------------------------------------------------
+async def test_cooldown_remaining_counts_down_to_none(limits: InMemoryLimits, clock: FakeClock) -> None:
+    assert await limits.cooldown_remaining(cooldown_key(1, 2)) is None
+    await limits.hit_cooldown(cooldown_key(1, 2), 10)
+    clock.now += 4
+    assert await limits.cooldown_remaining(cooldown_key(1, 2)) == pytest.approx(6)
+    clock.now += 6
+    assert await limits.cooldown_remaining(cooldown_key(1, 2)) is None  # expiring now: over
+    assert await limits.hit_cooldown(cooldown_key(1, 2), 10) is None
 
 
-# --- pending cap ------------------------------------------------------------------------------
+async def test_forget_user_drops_that_users_cooldowns_everywhere(limits: InMemoryLimits) -> None:
+    mine, others = [cooldown_key(1, 7), cooldown_key(None, 7)], [cooldown_key(1, 77), cooldown_key(7, 1)]
+    for key in mine + others:
+        await limits.hit_cooldown(key, 30)
+    assert await limits.forget_user(7) == 2
+    for gone in mine:
+        assert await limits.cooldown_remaining(gone) is None
+    for kept in others:
+        assert await limits.cooldown_remaining(kept) == pytest.approx(30)
+    assert await limits.forget_user(7) == 0
+
+
+async def test_expired_cooldowns_are_swept_once_1024_are_kept(
+    limits: InMemoryLimits, clock: FakeClock
+) -> None:
+    """The table stays bounded: `forget_user` counts what is still kept, expired or not."""
+    for user in range(1022):
+        await limits.hit_cooldown(cooldown_key(1, user), 10)
+    await limits.hit_cooldown(cooldown_key(1, 5000), 11)  # expires at exactly the sweep's instant
+    clock.now += 11  # every cooldown is over now; 1,023 are kept
+    await limits.hit_cooldown(cooldown_key(1, 6000), 10)  # below 1,024 kept: no sweep
+    assert await limits.forget_user(0) == 1
+    await limits.hit_cooldown(cooldown_key(1, 6002), 10)  # back to 1,024 kept
+    await limits.hit_cooldown(cooldown_key(1, 6001), 10)  # 1,024 kept: sweep, then add
+    assert await limits.forget_user(1) == 0
+    assert await limits.forget_user(5000) == 0  # expiring at the sweep's instant counts as over
+    assert await limits.forget_user(6000) == 1  # running ones are kept
+    assert await limits.cooldown_remaining(cooldown_key(1, 6001)) == pytest.approx(10)
 
 
 async def test_open_limits_without_redis_is_in_memory() -> None:
@@ -259,6 +293,72 @@ async def test_queue_bounds_concurrency() -> None:
         await asyncio.gather(*tasks)
     assert peak == 3
     assert (queue.running, queue.depth) == (0, 0)
+
+
+async def _run_all(h: Harness, jobs: int) -> list[str]:
+    """Let `jobs` queued jobs run one after another; the order they started in."""
+    order = []
+    for _ in range(jobs):
+        order.append(await h.next_started())
+        await h.finish(order[-1])
+    return order
+
+
+async def test_queue_member_with_jobs_waiting_keeps_their_rounds() -> None:
+    queue = JobQueue(1)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    await h.next_started()
+    for name, user in [("a1", "A"), ("a2", "A"), ("b1", "B")]:
+        await h.submit(name, user)
+    await h.finish("hold")
+    assert await h.next_started() == "a1"  # A still has a2 waiting, in the second round
+    await h.submit("a3", "A")  # A's third round
+    await h.submit("c1", "C")  # C joins the second round
+    await h.finish("a1")
+    assert await _run_all(h, 4) == ["b1", "a2", "c1", "a3"]
+
+
+async def test_queue_member_whose_waiting_jobs_were_cancelled_starts_afresh() -> None:
+    queue = JobQueue(1)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    await h.next_started()
+    for name in ("a1", "a2", "a3"):
+        await h.submit(name, "A")
+    for name in ("a1", "a2", "a3"):
+        h.tasks[name].cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await h.tasks[name]
+    await h.submit("b1", "B")
+    await h.submit("b2", "B")
+    await h.submit("a4", "A")  # first round again: the cancelled rounds do not count
+    await h.finish("hold")
+    assert await _run_all(h, 3) == ["b1", "a4", "b2"]
+
+
+async def test_queue_on_grant_runs_the_moment_the_slot_is_handed_over() -> None:
+    queue = JobQueue(1)
+    granted: list[str] = []
+    queued = asyncio.Event()
+
+    async def on_position(position: int) -> None:
+        if position > 0:
+            queued.set()
+
+    async def waiter() -> None:
+        async with queue.slot("B", on_position, on_grant=lambda: granted.append("B")):
+            pass
+
+    async with queue.slot("A", on_grant=lambda: granted.append("A")):
+        assert granted == ["A"]  # a free slot: at once
+        task = asyncio.create_task(waiter())
+        async with asyncio.timeout(2):
+            await queued.wait()
+        assert granted == ["A"]
+    assert granted == ["A", "B"]  # inside the release, before this task goes on
+    async with asyncio.timeout(2):
+        await task
 
 
 def test_queue_rejects_zero_capacity() -> None:
