@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterable
 import pytest
 
 from bot.gateway.errors import BadResponseError
-from bot.gateway.sse import ServerSentEvent, SSEDecoder, iter_sse
+from bot.gateway.sse import LargeEventHold, ServerSentEvent, SSEDecoder, iter_sse
 
 LIMIT = 64 * 2**20
 
@@ -385,3 +385,118 @@ def test_close_discards_a_half_fed_sink() -> None:
     decoder.feed(b"data: " + b"x" * 100)
     decoder.close()
     assert made[0].discarded
+
+
+# --- the large-event gate ---------------------------------------------------------------------
+
+
+class CountingGate:
+    """A `LargeEventGate` that records how its slot is taken and given back."""
+
+    def __init__(self, large_event_bytes: int) -> None:
+        self.large_event_bytes = large_event_bytes
+        self.log: list[str] = []
+
+    async def acquire_large_event(self) -> None:
+        self.log.append("acquire")
+
+    def release_large_event(self) -> None:
+        self.log.append("release")
+
+
+async def test_hold_is_taken_once_past_the_threshold_and_given_back_once() -> None:
+    gate = CountingGate(large_event_bytes=10)
+    hold = LargeEventHold(gate)
+    await hold.update(10)  # not past it
+    assert gate.log == []
+    await hold.update(11)
+    await hold.update(50)  # still large: no second acquire
+    assert gate.log == ["acquire"]
+    await hold.update(10)  # the event ended
+    await hold.update(0)
+    assert gate.log == ["acquire", "release"]
+    hold.release()  # nothing held: nothing given back
+    assert gate.log == ["acquire", "release"]
+    await hold.update(11)
+    hold.release()
+    hold.release()
+    assert gate.log == ["acquire", "release", "acquire", "release"]
+
+
+async def test_hold_without_a_gate_does_nothing() -> None:
+    hold = LargeEventHold(None)
+    await hold.update(10**9)
+    hold.release()
+
+
+async def test_iter_sse_holds_the_gate_while_a_big_event_is_read() -> None:
+    gate = CountingGate(large_event_bytes=8)
+    seen: list[tuple[str, list[str]]] = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in (b"data: small\n\n", b"data: a big one", b" arrives\n", b"\n", b"data: x\n\n"):
+            yield chunk
+
+    async for event in iter_sse(chunks(), max_event_bytes=LIMIT, gate=gate):
+        seen.append((event.data, list(gate.log)))
+    assert seen == [
+        ("small", []),
+        ("a big one arrives", ["acquire"]),  # held while the event is consumed
+        ("x", ["acquire", "release"]),
+    ]
+
+
+async def test_iter_sse_gives_the_gate_back_when_the_consumer_stops() -> None:
+    gate = CountingGate(large_event_bytes=8)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"data: a big one arrives"
+        yield b"\n\n"
+
+    stream = iter_sse(chunks(), max_event_bytes=LIMIT, gate=gate)
+    async for _ in stream:
+        break
+    await stream.aclose()
+    assert gate.log == ["acquire", "release"]
+
+
+def test_pending_bytes_count_the_event_being_read() -> None:
+    decoder = SSEDecoder(max_event_bytes=LIMIT)
+    decoder.feed(b"event: e\ndata: ab")
+    assert decoder.pending_bytes == len(b"event: e") + len(b"data: ab")
+    decoder.feed(b"c\n\n")
+    assert decoder.pending_bytes == 0
+    assert not decoder.streaming
+
+
+def test_an_event_exactly_at_the_limit_is_allowed() -> None:
+    line = b"data: " + b"x" * 10
+    assert decode([line + b"\n\n"], limit=len(line)) == [ev(data="x" * 10)]
+    with pytest.raises(BadResponseError, match=f"larger than {len(line) - 1} bytes"):
+        decode([line + b"\n\n"], limit=len(line) - 1)
+    with pytest.raises(BadResponseError):
+        decode([line, b"\n\n"], limit=len(line) - 1)  # carried over a chunk boundary
+
+
+def test_fields_without_a_colon_or_a_space() -> None:
+    assert decode([b"data\n\n"]) == [ev(data="")]
+    assert decode([b"data:x\n\n"]) == [ev(data="x")]
+    assert decode([b"data:  two spaces\n\n"]) == [ev(data=" two spaces")]
+    assert decode([b"event:e\ndata\n\n"]) == [ev(data="", event="e")]
+    assert decode([b"retry: 1500\ndata: a\n\n"]) == [ev(data="a", retry=1500)]
+    assert decode([b"retry: \xd9\xa1\ndata: a\n\n"]) == [ev(data="a")]  # a non-ASCII digit
+    assert decode([b"unknown: 1\n\n"]) == []  # an unknown field makes no event
+
+
+def test_retry_and_event_do_not_carry_over_but_id_does() -> None:
+    events = decode([b"id: 7\nevent: e\nretry: 10\ndata: a\n\ndata: b\n\n"])
+    assert events == [ev(data="a", id="7", event="e", retry=10), ev(data="b", id="7")]
+
+
+def test_a_line_reaching_the_stream_threshold_goes_to_the_sink() -> None:
+    events, sinks = decode_with_sinks([b"data: abc\n\ndata: abcd\n\n"], line_bytes=4)
+    assert [e.sink is not None for e in events] == [False, True]
+    assert [s.data for s in sinks] == [b"abcd"]
+    events, sinks = decode_with_sinks([b"data: abc", b"d", b"e\n\n"], line_bytes=4)
+    assert as_buffered(events) == [ev(data="abcde")]
+    assert len(sinks) == 1
