@@ -266,8 +266,39 @@ async def test_queue_failing_position_callback_does_not_kill_job(caplog: pytest.
     async with queue.slot("u", broken):
         entered = True
     assert entered
-    assert "position callback failed" in caplog.text
+    [record] = [r for r in caplog.records if r.name == "bot.limits._queue"]
+    assert (record.levelname, record.getMessage()) == (
+        "WARNING",
+        "queue position callback failed (position 0)",
+    )
+    assert record.exc_info is not None  # the traceback is in the log
     assert queue.running == 0
+
+
+async def test_queue_without_a_position_callback_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    queue = JobQueue(1)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    await h.next_started()
+    waiting = asyncio.create_task(_plain_job(queue))
+    await h.submit("after", "z")  # queued once the plain job (scheduled first) has queued too
+    assert queue.depth == 2
+    await h.finish("hold")
+    async with asyncio.timeout(2):
+        await waiting
+    assert await h.next_started() == "after"
+    await h.finish("after")
+    assert [r for r in caplog.records if r.name == "bot.limits._queue"] == []
+
+
+async def _plain_job(queue: JobQueue) -> None:
+    async with queue.slot("y"):
+        pass
+
+
+def test_cooldown_keys_name_the_place_and_the_member() -> None:
+    assert cooldown_key(5, 7) == "5:7"
+    assert cooldown_key(None, 7) == "dm:7"  # outside servers
 
 
 async def test_queue_bounds_concurrency() -> None:
