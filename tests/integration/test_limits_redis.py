@@ -7,6 +7,7 @@ Redis test works under its own key prefix and deletes its keys afterwards.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -84,6 +85,18 @@ async def test_cooldown_remaining_reads_without_starting_one(
     assert await two.cooldown_remaining("cd:1:5") is None
 
 
+async def test_a_cooldown_of_a_second_or_less_still_runs(
+    backend: Callable[[], Limits], clock: FakeClock
+) -> None:
+    limits = backend()
+    assert await limits.hit_cooldown("1:2", 1) is None
+    assert await limits.hit_cooldown("1:2", 1) == pytest.approx(1)
+    assert await limits.hit_cooldown("1:3", 0.5) is None
+    assert await limits.cooldown_remaining("1:3") == pytest.approx(0.5)
+    clock.now += 1
+    assert await limits.hit_cooldown("1:2", 1) is None
+
+
 async def test_forget_user_drops_only_that_users_cooldowns(backend: Callable[[], Limits]) -> None:
     one, two = backend(), backend()
     for key in ("cd:1:5", "cd:2:5", "cd:dm:5", "cd:1:55", "cd:1:6"):
@@ -140,11 +153,26 @@ async def test_cooldown_expires_on_the_server(
     assert await limits.hit_cooldown("u", 0.05) is None
 
 
-async def test_open_limits_with_redis(redis_url: str, client: redis.Redis) -> None:
-    limits = await open_limits(redis_url)
+async def test_open_limits_with_redis(redis_url: str, client: redis.Redis, unique_prefix: str) -> None:
+    limits = await open_limits(redis_url, prefix=unique_prefix)
     try:
         assert isinstance(limits, RedisLimits)
+        await limits.hit_cooldown("1:2", 30)
+        assert 0 < await client.pttl(f"{unique_prefix}:cd:1:2") <= 30_000  # under the given prefix
     finally:
+        await limits.close()
+
+
+async def test_open_limits_namespaces_keys_under_imagebot_by_default(
+    redis_url: str, client: redis.Redis
+) -> None:
+    key = f"{uuid.uuid4().int % 10**12}:{uuid.uuid4().int % 10**12}"  # a member no other test uses
+    limits = await open_limits(redis_url)
+    try:
+        await limits.hit_cooldown(key, 30)
+        assert await client.exists(f"imagebot:cd:{key}") == 1
+    finally:
+        await client.delete(f"imagebot:cd:{key}")
         await limits.close()
 
 
