@@ -271,7 +271,8 @@ async def test_queue_failing_position_callback_does_not_kill_job(caplog: pytest.
         "WARNING",
         "queue position callback failed (position 0)",
     )
-    assert record.exc_info is not None  # the traceback is in the log
+    assert isinstance(record.exc_info, tuple)  # the traceback is in the log
+    assert record.exc_info[0] is ConnectionError
     assert queue.running == 0
 
 
