@@ -251,3 +251,25 @@ def test_classify_model_keeps_readable_fields_and_drops_the_rest() -> None:
     assert info.tags == ("a", "b")
     assert info.pricing == {"image": "0.04"}
     assert _parse.classify_model({"id": "v/m", "pricing": ["x"]}).pricing == {}  # type: ignore[union-attr]
+
+
+def test_a_chat_message_without_images_is_text_only() -> None:
+    parsed = _parse.parse_chat_body(
+        box({"choices": [{"message": {"content": "just text"}}]}), max_image_bytes=10
+    )
+    assert (parsed.text, parsed.images, parsed.dropped) == ("just text", [], 0)
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"choices": []}, "chat result has no choices"),
+        ({"choices": ["x"]}, "chat result has no choices"),
+        ({"choices": [{"message": None}]}, "chat result has no message"),
+        ({"choices": [{"message": {"images": 5}}]}, "chat message `images` is not a list"),
+    ],
+)
+def test_unreadable_chat_bodies_say_why_in_the_log(payload: dict[str, Any], reason: str) -> None:
+    with pytest.raises(gw.BadResponseError) as info:
+        _parse.parse_chat_body(box(payload), max_image_bytes=10)
+    assert str(info.value) == reason
