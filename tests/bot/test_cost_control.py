@@ -16,7 +16,7 @@ import pytest
 
 from bot.discord.runner import build_bot
 from bot.errors import CooldownError
-from bot.gateway.client import MAX_CHAT_IMAGES
+from bot.gateway._http import MAX_CHAT_IMAGES
 from bot.generation import GenerationService
 from bot.jobs import QUEUED_PREFIX, Requester
 from bot.policy import RequestedOptions
