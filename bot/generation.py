@@ -1,9 +1,9 @@
 """`GenerationService`: options -> policy -> limits -> queue -> gateway -> ledger.
 
-Never imports discord: the cogs translate interactions into `Requester`/`RequestedOptions`
-and render what comes back. Planning (moderation + option resolution) is synchronous and
-pure so a refusal can be the interaction's first response; everything with I/O happens after
-the cog has deferred.
+Never imports discord: the flows translate interactions into `Requester`/`RequestedOptions`
+and render what comes back. Planning (moderation + option resolution, `bot.planning.Planner`)
+is synchronous and pure so a refusal can be the interaction's first response; everything with
+I/O (admission, the queue, the gateway, settlement) is here and happens after the deferral.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.attribution import Attribution
 from bot.bookkeeping import Bookkeeper
-from bot.errors import CooldownError, PolicyError
+from bot.errors import CooldownError
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
 from bot.gateway.errors import GatewayError
@@ -32,26 +32,20 @@ from bot.gateway.models import (
     TextDelta,
     UsageEvent,
 )
-from bot.jobs import QUEUED_PREFIX, Kind, Outcome, Plan, ProgressCallback, Requester
+from bot.jobs import QUEUED_PREFIX, Outcome, Plan, ProgressCallback
 from bot.limits import JobQueue, Limits
 from bot.money import CostControl, definitely_unbilled
 from bot.observability import Metrics
-from bot.policy import (
-    ChannelSettings,
-    GlobalDefaults,
-    GuildSettings,
-    RequestedOptions,
-    check_prompt,
-    resolve_options,
-)
+from bot.planning import Planner
+from bot.policy import GlobalDefaults
 from bot.policy.operator import OperatorPolicy
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 
-class GenerationService:
-    """Runs generations for the Discord layer (and anything else).
+class GenerationService(Planner):
+    """Runs generations for the Discord layer (and anything else); its planning half is `Planner`.
 
     Args:
         gateway: The AI gateway client.
@@ -86,98 +80,14 @@ class GenerationService:
         self.books = Bookkeeper(
             store=store, limits=limits, catalog=catalog, gateway=gateway, cost=cost, instance_id=instance_id
         )
+        super().__init__(
+            catalog=catalog, store=store, defaults=defaults, operator=operator, cost=self.books.cost
+        )
         self.gateway = gateway
-        self.catalog = catalog
-        self.store = store
         self.limits = limits
         self.queue = queue
-        self.defaults = defaults
         self.metrics = metrics
-        self.operator = operator or OperatorPolicy()
         self.attribution = attribution or Attribution.from_settings(None, None)
-        self.cost = self.books.cost
-
-    # --- settings ---------------------------------------------------------------------
-
-    def cached_settings(
-        self, guild_id: int | None, channel_id: int | None
-    ) -> tuple[GuildSettings, ChannelSettings | None] | None:
-        """Settings from the in-memory cache, or None when a database read is needed.
-
-        `guild_id` None means a place outside servers: the operator's rules apply there.
-        """
-        if guild_id is None:
-            return self.operator.outside_servers(), None
-        guild = self.store.get_cached_guild_settings(guild_id)
-        if guild is None:
-            return None
-        channel = None
-        if channel_id is not None:
-            channel = self.store.get_cached_channel_settings(guild_id, channel_id)
-            if channel is None:
-                return None
-        return guild, channel
-
-    async def fetch_settings(
-        self, guild_id: int | None, channel_id: int | None
-    ) -> tuple[GuildSettings, ChannelSettings | None]:
-        """Settings from the cache or the database (the operator's rules outside servers)."""
-        if guild_id is None:
-            return self.operator.outside_servers(), None
-        guild = await self.store.get_guild_settings(guild_id)
-        channel = await self.store.get_channel_settings(guild_id, channel_id) if channel_id else None
-        return guild, channel
-
-    # --- planning (pure) ------------------------------------------------------------------
-
-    def available_models(self, kind: Kind) -> list[str] | None:
-        """Ids the catalogue knows for `kind`, or None when the catalogue is still empty."""
-        models = self.catalog.image_models("images" if kind == "imagine" else "chat")
-        return [m.id for m in models] or None
-
-    def plan(
-        self,
-        kind: Kind,
-        requester: Requester,
-        prompt: str,
-        requested: RequestedOptions,
-        settings: tuple[GuildSettings, ChannelSettings | None],
-        *,
-        parent_job_id: str | None = None,
-    ) -> Plan:
-        """Moderate the prompt and resolve options. Pure and synchronous.
-
-        Raises:
-            OperatorRefusal: the operator paused the bot or blocked this user or server.
-            PolicyError: a blocked term, a disallowed model or count, NSFW rules.
-        """
-        self.cost.check(requester.user_id, requester.guild_id)
-        guild, channel = settings
-        operator = self.operator
-        verdict = check_prompt(prompt, guild, operator.blocked_terms)
-        if verdict.blocked_rule is not None:
-            raise PolicyError(verdict.blocked_rule)
-        image = kind == "imagine"
-        operator.check_choice(image, requested.model, guild)
-        options = resolve_options(
-            requested,
-            guild,
-            channel,
-            self.defaults,
-            image=image,
-            channel_is_nsfw=requester.channel_is_nsfw,
-            available_models=operator.usable_models(self.available_models(kind)),
-        )
-        operator.check_model(options.model)
-        return Plan(
-            kind=kind,
-            requester=requester,
-            prompt=prompt,
-            options=options,
-            guild=guild,
-            flagged_terms=list(verdict.flagged_terms),
-            parent_job_id=parent_job_id,
-        )
 
     # --- admission and settlement (the ledger: `bot.bookkeeping`) ------------------------
 
