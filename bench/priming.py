@@ -1,7 +1,7 @@
 """Start-up priming of the settings cache: one task per GUILD_CREATE vs `GuildPrimer` batches.
 
 At start-up discord.py dispatches one `on_guild_available` per guild, each as its own task.
-Before: each primed its guild with two queries (`Store.prime_guild`), all of them at once.
+Before: each primed its guild with two queries (`Store.prime_guilds` of one guild), all at once.
 Now: `GuildPrimer` gathers them and primes 100 guilds per two queries (`Store.prime_guilds`).
 Both run in the same process on the same SQLite database (a fresh `Store` each, empty caches):
 `--guilds` guilds of `--channels` channels, one guild in ten with stored settings and one
@@ -44,7 +44,7 @@ async def measure(guilds: int, channels: int) -> tuple[float, float]:
         before = await Store.open(url)
         try:
             started = time.perf_counter()
-            tasks = [asyncio.create_task(before.prime_guild(g, c)) for g, c in layout.items()]
+            tasks = [asyncio.create_task(before.prime_guilds({g: c})) for g, c in layout.items()]
             last_handed = time.perf_counter() - started
             await asyncio.gather(*tasks)
             per_guild = time.perf_counter() - started - last_handed

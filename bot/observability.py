@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import _bake_output, generate_latest
+from prometheus_client.exposition import _bake_output
 
 log = logging.getLogger(__name__)
 
@@ -224,10 +224,6 @@ class Metrics:
             namespace=ns,
             registry=reg,
         )
-
-    def render(self) -> bytes:
-        """The registry in the Prometheus text exposition format."""
-        return generate_latest(self.registry)
 
 
 def discord_http_trace(metrics: Metrics) -> aiohttp.TraceConfig:

@@ -255,21 +255,6 @@ class LedgerMixin:
             in_flight=_money(sum(_money(row.in_flight) for row in rows)),
         )
 
-    async def total_cost(self, guild_id: int | None, since: datetime) -> Decimal:
-        """USD counted against the budget since `since`: settled costs plus reservations in flight.
-
-        Args:
-            guild_id: The guild (None: DMs).
-            since: Window start, inclusive.
-
-        Returns:
-            USD with 6 decimal places.
-        """
-        query = select(_cost).where(_guild_is(guild_id), jobs.c.created_at >= since)
-        async with self._engine.connect() as conn:
-            value = await conn.scalar(query)
-        return _money(value)
-
     async def list_audit(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
         """A guild's newest settings changes.
 

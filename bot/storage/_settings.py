@@ -222,30 +222,10 @@ class SettingsMixin:
             rows = (await conn.execute(query.order_by(channel_settings.c.channel_id))).all()
         return {row.channel_id: _lenient(ChannelSettings, row.data) for row in rows if row.data}
 
-    async def prime_guild(self, guild_id: int, channel_ids: Iterable[int]) -> GuildSettings:
-        """Warm the cache for a guild and its channels (two queries), e.g. on GUILD_CREATE.
-
-        Channels without overrides are cached as empty `ChannelSettings()`, so the first
-        command in any channel is planned from memory, with no database read before deferring.
-
-        Args:
-            guild_id: The guild.
-            channel_ids: Its channels.
-
-        Returns:
-            The guild's settings.
-        """
-        epoch = self._channels.epoch
-        overrides = await self.list_channel_settings(guild_id)
-        empty = ChannelSettings()
-        for channel_id in channel_ids:
-            self._channels.put((guild_id, channel_id), overrides.get(channel_id, empty), epoch=epoch)
-        return await self.get_guild_settings(guild_id)
-
     async def prime_guilds(self, guilds: Mapping[int, Iterable[int]]) -> None:
         """Warm the cache for many guilds and their channels with two queries in all.
 
-        The batched form of `prime_guild`, for the burst of GUILD_CREATEs at start-up: guilds
+        For the burst of GUILD_CREATEs at start-up (batched by `bot.priming.GuildPrimer`): guilds
         without stored settings get defaults, channels without overrides empty
         `ChannelSettings()`. Keep a batch to a few hundred guilds (one `IN` list each).
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import aiohttp
 import pytest
+from prometheus_client import generate_latest
 
 from bot.observability import (
     CLAMPED_LOGGERS,
@@ -189,7 +190,7 @@ def test_metrics_render_contains_observations() -> None:
     metrics.gateway_errors_total.labels(error="RateLimitError").inc(2)
     metrics.images_bytes_total.inc(4096)
     metrics.discord_http_errors_total.labels(code="10062").inc()
-    text = metrics.render().decode()
+    text = generate_latest(metrics.registry).decode()  # what /metrics serves, as text
     assert 'imagebot_generations_total{kind="imagine",model="google/imagen-4",status="ok"} 1.0' in text
     assert 'imagebot_generation_seconds_bucket{kind="imagine",le="15.0"} 1.0' in text
     assert 'imagebot_generation_seconds_bucket{kind="imagine",le="10.0"} 0.0' in text
@@ -200,7 +201,7 @@ def test_metrics_render_contains_observations() -> None:
     assert "imagebot_images_bytes_total 4096.0" in text
     assert 'imagebot_discord_http_errors_total{code="10062"} 1.0' in text
     # Separate registries: two Metrics objects never collide or share values.
-    assert "imagebot_queue_depth 0.0" in Metrics().render().decode()
+    assert "imagebot_queue_depth 0.0" in generate_latest(Metrics().registry).decode()
 
 
 async def test_health_server_starting_then_ready_and_metrics() -> None:

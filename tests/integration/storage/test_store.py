@@ -527,10 +527,9 @@ async def test_usage_counts_respect_since_windows(store: Store, clock: FakeClock
     assert (await store.usage_summary(G, T0 + timedelta(days=3))).users == []
     assert [(u.user_id, u.generations) for u in (await store.usage_summary(G2, T0)).users] == [(U1, 1)]
 
-    assert await store.total_cost(G, T0) == Decimal("0.075000")
-    assert await store.total_cost(G, T0 + timedelta(days=1)) == Decimal("0.020000")
-    assert await store.total_cost(G, T0 + timedelta(days=3)) == Decimal("0")
-    assert await store.total_cost(G2, T0) == Decimal("1")
+    assert later.cost == Decimal("0.020000")
+    assert (await store.usage_summary(G, T0 + timedelta(days=3))).cost == Decimal("0")
+    assert (await store.usage_summary(G2, T0)).cost == Decimal("1")
     assert await store.images_today(G, U1) == 4  # the clock's day
     assert await store.monthly_spend(G) == (Decimal("0.075"), Decimal("0.04"))
 
@@ -576,7 +575,7 @@ async def test_delete_user_data_anonymises_jobs_and_audit(store: Store, clock: F
     assert (scrubbed.user_id, scrubbed.prompt, scrubbed.options) == (U1, "", {})
     assert (scrubbed.channel_id, scrubbed.message_id, scrubbed.generation_id) == (None, None, None)
     assert (scrubbed.image_count, scrubbed.cost, scrubbed.status) == (3, Decimal("0.500000"), "done")
-    assert await store.total_cost(G, T0) == Decimal("0.5")  # budgets stay right
+    assert (await store.usage_summary(G, T0)).cost == Decimal("0.5")  # budgets stay right
     assert await store.images_today(G, U1) == 3  # and so does today's quota: no way around it
     still = await store.get_job(pending.id)
     assert still is not None
@@ -638,15 +637,18 @@ async def test_meta_values(store: Store) -> None:
     assert await store.get_meta("other") == "x"
 
 
-async def test_prime_guild_caches_every_channel(backend: Backend, store: Store, clock: FakeClock) -> None:
+async def test_priming_one_guild_caches_every_channel(
+    backend: Backend, store: Store, clock: FakeClock
+) -> None:
     await store.update_channel_settings(1, 11, 99, aspect_ratio="16:9")
     await store.update_guild_settings(1, 99, max_count=6)
     fresh = await backend.open(clock=clock)  # another process: empty caches, same database
     try:
         assert fresh.get_cached_channel_settings(1, 12) is None
-        guild = await fresh.prime_guild(1, [11, 12, 13])
+        await fresh.prime_guilds({1: [11, 12, 13]})
+        guild = fresh.get_cached_guild_settings(1)
+        assert guild is not None
         assert guild.max_count == 6
-        assert fresh.get_cached_guild_settings(1) == guild
         assert fresh.get_cached_channel_settings(1, 11) == ChannelSettings(aspect_ratio="16:9")
         assert fresh.get_cached_channel_settings(1, 12) == ChannelSettings()
         assert fresh.get_cached_channel_settings(1, 13) == ChannelSettings()
