@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.discord.app import ImageBot
 from bot.discord.flows.buttons import on_edit_prompt_submit
 from bot.discord.flows.undelivered import SpooledResult, describe_numbers
+from bot.discord.views.actions import ImageActionSelect, ImagePickSelect, image_action_rows
 from bot.discord.views.buttons import JobButton, result_row
 from bot.discord.views.cards import job_card, part_card
 from bot.errors import UserFacingError
@@ -26,12 +27,12 @@ class Results(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        """Register the dynamic buttons so clicks on old messages keep working."""
-        self.bot.add_dynamic_items(JobButton)
+        """Register the dynamic buttons and menus so clicks on old messages keep working."""
+        self.bot.add_dynamic_items(JobButton, ImageActionSelect, ImagePickSelect)
 
     async def cog_unload(self) -> None:
         """Unregister the dynamic buttons."""
-        self.bot.remove_dynamic_items(JobButton)
+        self.bot.remove_dynamic_items(JobButton, ImageActionSelect, ImagePickSelect)
 
     @commands.Cog.listener("on_interaction")
     async def edit_prompt_submitted(self, interaction: Interaction) -> None:
@@ -57,7 +58,7 @@ class Results(commands.Cog):
         if job.user_id != interaction.user.id and not interaction.permissions.manage_messages:
             raise UserFacingError("Only the member who made this job (or a moderator) can view it.")
         await interaction.response.send_message(
-            view=job_card(job, actions=[result_row(job.id)]),
+            view=job_card(job, actions=[result_row(job.id), *image_action_rows(job.id, job.image_count)]),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )

@@ -16,7 +16,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot import priming
 from bot.discord import command_sync
-from bot.discord.flows import buttons, recovery
+from bot.discord.flows import actions, buttons, recovery
 from bot.discord.flows.modlog import ModLog
 from bot.discord.flows.undelivered import UndeliveredResults
 from bot.discord.state import state_of
@@ -213,6 +213,18 @@ class ImageBot(commands.AutoShardedBot):
                 self._cancellable.pop(plan.job_id, None)
             if not self._jobs:
                 self._idle.set()
+
+    async def on_image_action(
+        self, interaction: discord.Interaction[ImageBot], job_id: str, number: int, action: str
+    ) -> None:
+        """Answer a pick in a result image's menu (`ImageActionSelect` routes here; see `flows.actions`)."""
+        await actions.answer_action(interaction, job_id, number, action)
+
+    async def on_image_pick(
+        self, interaction: discord.Interaction[ImageBot], job_id: str, number: int
+    ) -> None:
+        """Answer the image picker of a result with many images (`ImagePickSelect` routes here)."""
+        await actions.answer_pick(interaction, job_id, number)
 
     def queued_job(self, job_id: str) -> tuple[asyncio.Task[Any], Plan] | None:
         """The task and plan of a job of this process that is still waiting in the queue."""

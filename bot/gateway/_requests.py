@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from bot.gateway.models import ChatImageRequest, ImageRequest
@@ -61,11 +62,25 @@ def _set_provider_options(
         attribution["tags"] = list(req.tags)
     if attribution:
         mapped["gateway"] = attribution
-    merged = {key: dict(value) for key, value in mapped.items()}
-    for key, value in req.provider_options.items():  # options the caller gave always win
-        merged[key] = {**merged.get(key, {}), **value}
+    # Options the caller gave always win, key by key at every depth (an `imageConfig.imageSize`
+    # keeps the mapped `imageConfig.aspectRatio`).
+    merged = _deep_merge(mapped, req.provider_options)
     if merged:
         payload["providerOptions"] = merged
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of `base` with `over` merged in, `over` winning key by key (nested mappings merged)."""
+    merged = {
+        key: _deep_merge(value, {}) if isinstance(value, Mapping) else value for key, value in base.items()
+    }
+    for key, value in over.items():
+        if isinstance(value, Mapping):
+            below = merged.get(key)
+            merged[key] = _deep_merge(below if isinstance(below, Mapping) else {}, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def images_payload(req: ImageRequest) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from bot.policy.options import (
     ResolvedOptions,
     Source,
     resolve_options,
+    with_provider_options,
 )
 from bot.policy.schemas import (
     ASPECT_RATIOS,
@@ -51,4 +52,5 @@ __all__ = [
     "find_terms",
     "normalize",
     "resolve_options",
+    "with_provider_options",
 ]

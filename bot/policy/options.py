@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from bot.errors import InputError, PolicyError
@@ -245,6 +245,24 @@ def resolve_options(
         notes=notes,
         age_restricted=age_restricted,
     )
+
+
+def with_provider_options(
+    options: ResolvedOptions, extra: Mapping[str, Any], locked: Mapping[str, Any], note: str | None = None
+) -> ResolvedOptions:
+    """`options` with provider options a workflow needs (e.g. an upscale's resolution).
+
+    `extra` goes over the server's and channel's defaults, under the server's locked provider
+    options, which still win key by key.
+
+    Args:
+        options: Resolved options.
+        extra: The workflow's provider options.
+        locked: The guild's `locked_provider_options`.
+        note: A sentence for the result embed, if any.
+    """
+    notes = [*options.notes, note] if note else list(options.notes)
+    return replace(options, provider_options=_merge(options.provider_options, extra, locked), notes=notes)
 
 
 def _pick(

@@ -68,7 +68,8 @@ async def test_imagine_defers_first_then_posts_exact_images(bot_env: BotEnv) -> 
     assert job is not None
     assert (job.status, job.prompt, job.image_count) == ("done", prompt, 4)
     assert job.message_id == message.id
-    assert custom_ids(card) == [f"ib:reroll:{job_id}", f"ib:edit:{job_id}", f"ib:delete:{job_id}"]
+    buttons = [f"ib:reroll:{job_id}", f"ib:edit:{job_id}", f"ib:delete:{job_id}"]
+    assert custom_ids(card) == buttons + [f"ib:act:{job_id}:{n}" for n in range(1, 5)]  # a menu per image
     assert_nobody_pinged(h, requester=h.fake.world.alice.id)
     assert_no_secrets(h)
 

@@ -88,7 +88,9 @@ async def test_job_shows_a_past_result_to_its_requester_only(bot_env: BotEnv) ->
     assert "**Status** ✅ done" in text
     (link,) = [c for c in walk(components_of(data)) if c.get("style") == 5]  # the section's link button
     assert link["url"].endswith(f"/{world.guild.id}/{job.channel_id}/{job.message_id}")
-    assert custom_ids(data) == [f"ib:reroll:{job_id}", f"ib:edit:{job_id}", f"ib:delete:{job_id}"]
+    buttons = [f"ib:reroll:{job_id}", f"ib:edit:{job_id}", f"ib:delete:{job_id}"]
+    menus = [f"ib:act:{job_id}:{n}" for n in range(1, job.image_count + 1)]  # one per image
+    assert custom_ids(data) == buttons + menus
 
     other = await h.interact(
         h.payloads.slash("job", options={"job_id": job_id}, user=world.user("owner"), permissions=0)

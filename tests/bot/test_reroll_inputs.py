@@ -8,7 +8,6 @@ nothing reaches the gateway.
 from __future__ import annotations
 
 import asyncio
-import base64
 from typing import Any
 
 from tests.bot.cards import custom_ids
@@ -20,12 +19,8 @@ from tests.fakes.ai_gateway import ChatReply, make_png
 
 
 def sent_images(request: Any) -> list[bytes]:
-    """The input images of a `/chat/completions` request, decoded."""
-    parts = request.json["messages"][-1]["content"]
-    if isinstance(parts, str):
-        return []
-    urls = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
-    return [base64.b64decode(url.split(",", 1)[1]) for url in urls]
+    """The input images of a `/chat/completions` request, as the fake gateway recorded them."""
+    return list(request.input_images)
 
 
 async def result_message(env: BotEnv, rec: InteractionRecord) -> Any:

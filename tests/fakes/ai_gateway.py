@@ -5,7 +5,9 @@ request says `stream: true`), `GET /v1/models`, `GET /v1/generation?id=` (costs 
 `generations`), and `GET /files/<name>` for `url` results.
 Each API route has a FIFO of scripted behaviours (`push`); with an empty FIFO it answers
 with its default. Every request is recorded in `requests` and in `request_queue` so tests
-await it instead of sleeping. Bodies are serialised once per behaviour (cheap for benches).
+await it instead of sleeping; the image inputs of chat requests are decoded into
+`RecordedRequest.input_images` (and `received_images`), so tests check which images a model
+got. Bodies are serialised once per behaviour (cheap for benches).
 
     async with FakeAIGateway() as gateway:
         gateway.push("images", ImagesReply.png(n=4, size=1_000_000))
@@ -311,13 +313,40 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the fake received."""
+    """One request the fake received.
+
+    `input_images` are the image inputs of a chat request, decoded from the `image_url` data
+    URLs of its messages, in order (a plain URL is kept as its UTF-8 bytes): what the model
+    would have been shown. Tests compare them with the images they meant to send.
+    """
 
     method: str
     path: str
     headers: CIMultiDict[str]
     json: Any
     size: int
+    input_images: tuple[bytes, ...] = ()
+
+    @property
+    def input_hashes(self) -> list[str]:
+        """SHA-256 (hex) of each input image."""
+        return [hashlib.sha256(image).hexdigest() for image in self.input_images]
+
+
+def input_images_of(body: Any) -> tuple[bytes, ...]:
+    """The images of every `image_url` content part of a chat request body, in order."""
+    found: list[bytes] = []
+    messages = body.get("messages") if isinstance(body, dict) else None
+    for message in messages if isinstance(messages, list) else []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for part in content if isinstance(content, list) else []:
+            if not isinstance(part, dict) or part.get("type") != "image_url":
+                continue
+            url = str((part.get("image_url") or {}).get("url", ""))
+            head, _, data = url.partition(",")
+            is_data = url.startswith("data:") and head.endswith(";base64")
+            found.append(pybase64.b64decode(data, validate=True) if is_data else url.encode())
+    return tuple(found)
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -334,6 +363,7 @@ class FakeAIGateway:
     def __init__(self, *, port: int = 0, models: list[dict[str, Any]] | None = None) -> None:
         self.port = port
         self.requests: list[RecordedRequest] = []
+        self.received_images: list[bytes] = []  # every chat request's input images, in order
         self.request_queue: asyncio.Queue[RecordedRequest] = asyncio.Queue()
         self.defaults: dict[Route, Behaviour] = {
             "chat": ChatReply(images=[make_png(4096, seed=1)]),
@@ -410,8 +440,12 @@ class FakeAIGateway:
     async def _record(self, request: web.Request) -> RecordedRequest:
         raw = await request.read()
         body = orjson.loads(raw) if raw else None
-        record = RecordedRequest(request.method, request.path, CIMultiDict(request.headers), body, len(raw))
+        images = input_images_of(body) if request.path.endswith("/chat/completions") else ()
+        record = RecordedRequest(
+            request.method, request.path, CIMultiDict(request.headers), body, len(raw), images
+        )
         self.requests.append(record)
+        self.received_images.extend(images)
         self.request_queue.put_nowait(record)
         return record
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.discord.flows.actions import rerun_of
 from bot.discord.flows.chat import run_chatimage
 from bot.discord.flows.delivery import defer, run_imagine, start_job
 from bot.discord.flows.inputs import refetch, stored_sources
@@ -123,7 +124,15 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
     if (job.options or {}).get("workflow") == "describe":
         raise UserFacingError("That was a `/describe`: run it again, or use one of its suggestion buttons.")
     kind: Kind = "chatimage" if job.kind == "chatimage" else "imagine"
-    started = await start_job(interaction, kind, prompt, requested_from(job), parent_job_id=job.id)
+    action = rerun_of(interaction.client.catalog, job.options) if kind == "chatimage" else None
+    started = await start_job(
+        interaction,
+        kind,
+        prompt,
+        requested_from(job),
+        parent_job_id=job.id,
+        adapt=action.adapt if action is not None else None,
+    )
     if kind == "chatimage":
         sources = stored_sources(job.options)
         try:
@@ -131,7 +140,14 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
         except Exception:
             await interaction.client.generation.release(started.plan, refund=True)
             raise
-        await run_chatimage(interaction, started, inputs, sources)
+        await run_chatimage(
+            interaction,
+            started,
+            inputs,
+            sources,
+            extra_options=action.options if action is not None else None,
+            extra_fields=action.fields if action is not None else None,
+        )
     else:
         await run_imagine(interaction, started)
 

@@ -6,7 +6,7 @@ import contextlib
 import io
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -23,6 +23,7 @@ from bot.discord.flows.retrying import with_retries
 from bot.discord.flows.streaming import Editor, FollowupSender, StreamedText, TextFile
 from bot.discord.replies import token_usable
 from bot.discord.state import state_of
+from bot.discord.views.actions import jump_url, references_text
 from bot.discord.views.text import defuse_model_text
 from bot.errors import new_error_id
 from bot.gateway.errors import ContentPolicyError, GatewayError
@@ -118,22 +119,36 @@ async def run_chatimage(
     started: Started,
     inputs: list[InputImage],
     sources: Sequence[InputSource] = (),
+    *,
+    extra_options: Mapping[str, Any] | None = None,
+    extra_fields: dict[str, str] | None = None,
 ) -> None:
     """Stream the reply into the deferred message, then attach the images.
 
     An error after text was shown keeps that text and appends the reason; an error before
-    anything was shown propagates to the tree's handler (ephemeral answer).
+    anything was shown propagates to the tree's handler (ephemeral answer). The result shows
+    how many input images there were, with a link to the message of each where known.
 
     Args:
         interaction: The deferred interaction.
         started: The admitted job.
         inputs: Input images for the model.
         sources: Where `inputs` came from, stored with the job so a re-roll keeps them.
+        extra_options: A workflow's record, stored with the job's options (e.g. the image action).
+        extra_fields: Shown on the result after the options.
     """
     bot = interaction.client
     plan = started.plan
-    if sources:
-        await _remember_inputs(bot, plan, sources)
+    if sources or extra_options:
+        await _remember_inputs(bot, plan, sources, extra_options or {})
+    references = references_text(
+        [
+            jump_url(interaction.guild_id, s.channel_id, s.message_id)
+            if s.channel_id and s.message_id
+            else None
+            for s in sources
+        ]
+    )
     progress = progress_for(interaction, plan.job_id)
     edit_original, send_followup = _editors(interaction, started.ephemeral)
     streamed = StreamedText(edit_original, send_followup)
@@ -155,7 +170,14 @@ async def run_chatimage(
             return
         result = ImageResult(images=images, model=plan.options.model, text=text, usage=usage)
         outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - began)
-        await deliver_images(interaction, outcome, ephemeral=started.ephemeral, edit_original=not text)
+        await deliver_images(
+            interaction,
+            outcome,
+            ephemeral=started.ephemeral,
+            edit_original=not text,
+            extra_fields=extra_fields,
+            references=references,
+        )
 
     async with bot.job_scope(plan):
         try:
@@ -195,12 +217,14 @@ async def run_chatimage(
             await finish()
 
 
-async def _remember_inputs(bot: ImageBot, plan: Plan, sources: Sequence[InputSource]) -> None:
-    """Store the input image references with the job, so that a re-roll sends them again.
+async def _remember_inputs(
+    bot: ImageBot, plan: Plan, sources: Sequence[InputSource], extra: Mapping[str, Any]
+) -> None:
+    """Store the input image references (and a workflow's record) with the job, for a re-roll.
 
     A failure here costs only that (the re-roll would be refused): it never stops the job.
     """
-    options = plan.options.as_dict() | {OPTIONS_KEY: [source.as_dict() for source in sources]}
+    options = plan.options.as_dict() | {OPTIONS_KEY: [source.as_dict() for source in sources]} | dict(extra)
     try:
         await bot.store.update_job(plan.job_id, options=options)
     except Exception:

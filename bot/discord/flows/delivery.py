@@ -9,6 +9,7 @@ the interaction token is posted in the channel instead of lost.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from bot.discord.flows.posting import ResultPoster, retry_budget
 from bot.discord.flows.progress import ProgressMessage
 from bot.discord.replies import token_usable
 from bot.discord.state import state_of
+from bot.discord.views.actions import image_action_rows
 from bot.discord.views.buttons import cancel_view, result_row
 from bot.discord.views.files import fit_images
 from bot.discord.views.render import ResultInfo, result_payloads
@@ -91,8 +93,19 @@ async def start_job(
     requested: RequestedOptions,
     *,
     parent_job_id: str | None = None,
+    adapt: Callable[[Plan], None] | None = None,
 ) -> Started:
     """Plan (from cached settings), defer, then finish the checks that need I/O.
+
+    Args:
+        interaction: The command, click or modal submit.
+        kind: Which endpoint the job uses.
+        prompt: The prompt, moderated when planned.
+        requested: The member's options.
+        parent_job_id: The job this one re-runs or acts on.
+        adapt: A workflow's check or change of the plan, run once it is resolved and before
+            anything is reserved (e.g. an image action's model check and provider options);
+            it raises `UserFacingError` to refuse.
 
     Raises:
         UserFacingError: any refusal; the tree's error handler answers it ephemerally.
@@ -111,6 +124,8 @@ async def start_job(
         if cached is not None:
             # Pure and synchronous: a refusal becomes the first (ephemeral) response, no deferral.
             plan = service.plan(kind, requester, prompt, requested, cached, parent_job_id=parent_job_id)
+            if adapt is not None:
+                adapt(plan)
             ephemeral = plan.options.private
         else:
             ephemeral = guess_private(interaction, kind, requester, prompt, requested)
@@ -119,6 +134,8 @@ async def start_job(
     if plan is None:
         settings = await service.fetch_settings(requester.guild_id, requester.channel_id)
         plan = service.plan(kind, requester, prompt, requested, settings, parent_job_id=parent_job_id)
+        if adapt is not None:
+            adapt(plan)
         check_permissions(interaction, ephemeral=plan.options.private)
         if plan.options.private != ephemeral:
             await _switch_visibility(interaction, private=plan.options.private)
@@ -250,8 +267,13 @@ async def deliver_images(
     ephemeral: bool,
     edit_original: bool = True,
     extra_fields: dict[str, str] | None = None,
+    references: str | None = None,
 ) -> list[discord.Message]:
-    """Post the images of `outcome` (several messages when needed) and return the messages."""
+    """Post the images of `outcome` (several messages when needed) and return the messages.
+
+    `extra_fields` are shown after the options (escaped); `references` is the input images'
+    line (`bot.discord.views.actions.references_text`).
+    """
     images: list[GeneratedImage] = outcome.result.images
     if not images:
         raise UserFacingError("The model answered without an image. Try rephrasing the prompt.")
@@ -280,8 +302,12 @@ async def deliver_images(
         requester_mention=interaction.user.mention,
         spoiler=plan.options.age_restricted,
         cost=shown_cost(outcome),
+        references=references,
     )
-    payloads = result_payloads(batches, info, actions=lambda: [result_row(plan.job_id)])
+    image_count = sum(len(batch) for batch in batches)
+    payloads = result_payloads(
+        batches, info, actions=lambda: [result_row(plan.job_id), *image_action_rows(plan.job_id, image_count)]
+    )
     poster = ResultPoster(interaction, plan.job_id, ephemeral, retry_budget(interaction))
     messages: list[discord.Message] = []
     try:
@@ -294,7 +320,7 @@ async def deliver_images(
             payload.close()
     state_of(interaction).original_edited = True
     bot = interaction.client
-    await poster.finish(bot.undelivered.put, total=sum(len(batch) for batch in batches))
+    await poster.finish(bot.undelivered.put, total=image_count)
     plan.message_ids = [message.id for message in messages]
     if messages and plan.settled:  # otherwise the settlement records them (`GenerationService.imagine`)
         try:

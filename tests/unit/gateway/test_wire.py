@@ -111,6 +111,20 @@ def test_chat_payload_with_input_images() -> None:
     }
 
 
+def test_caller_chat_options_merge_into_the_mapped_ones_at_every_depth() -> None:
+    req = ChatImageRequest(
+        model="google/gemini-3-pro-image",
+        prompt="upscale",
+        aspect_ratio="16:9",
+        provider_options={"google": {"imageConfig": {"imageSize": "4K"}, "safety": "x"}},
+    )
+    body = _requests.chat_payload(req, [], stream=True)
+    assert body["providerOptions"] == {
+        "google": {"imageConfig": {"aspectRatio": "16:9", "imageSize": "4K"}, "safety": "x"}
+    }
+    assert req.provider_options == {"google": {"imageConfig": {"imageSize": "4K"}, "safety": "x"}}
+
+
 def test_chat_payload_text_only_not_streamed() -> None:
     body = _requests.chat_payload(ChatImageRequest(model="other/model", prompt="hi"), [], stream=False)
     assert body["messages"] == [{"role": "user", "content": "hi"}]
