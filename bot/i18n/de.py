@@ -146,4 +146,13 @@ MESSAGES: dict[str, str] = {
         "Der Bilddienst hat mehr Bilddaten geschickt, als der Bot pro Anfrage annimmt. Fordere weniger "
         "Bilder oder eine kleinere Größe an."
     ),
+    # /usage and the end of /forgetme
+    "usage.today": "**Heute:** {used}/{quota} Bilder genutzt, wird {reset} zurückgesetzt.",
+    "usage.no_quota": "**Kontingent:** dieser Server setzt kein Tageslimit.",
+    "usage.spend": "**Ausgaben des Servers diesen Monat:** {spent} von {budget}.",
+    "usage.spend_no_budget": "**Ausgaben des Servers diesen Monat:** {spent} (kein Monatsbudget).",
+    "usage.in_flight": "{reserved} davon ist für laufende Aufträge reserviert.",
+    "usage.cooldown": "**Wartezeit:** {seconds} s zwischen Generierungen.",
+    "usage.recent": "**Letzte Aufträge** (mit `/job <id>`):",
+    "forget.results": "{results} Ergebnis(se), die ich nicht posten konnte, sind auch aus dem Speicher gelöscht.",
 }

@@ -150,4 +150,13 @@ MESSAGES: dict[str, str] = {
         "The image service sent more image data than the bot accepts for one request. Try fewer "
         "images or a smaller size."
     ),
+    # /usage and the end of /forgetme
+    "usage.today": "**Today:** {used}/{quota} images used, resets {reset}.",
+    "usage.no_quota": "**Quota:** this server sets no daily limit.",
+    "usage.spend": "**Server spend this month:** {spent} of {budget}.",
+    "usage.spend_no_budget": "**Server spend this month:** {spent} (no monthly budget).",
+    "usage.in_flight": "{reserved} of it is reserved for jobs in progress.",
+    "usage.cooldown": "**Cooldown:** {seconds} s between generations.",
+    "usage.recent": "**Recent jobs** (use `/job <id>`):",
+    "forget.results": "{results} result(s) I could not post are deleted from memory too.",
 }

@@ -146,4 +146,13 @@ MESSAGES: dict[str, str] = {
         "El servicio de imágenes envió más datos de imagen de los que el bot acepta por petición. Pide "
         "menos imágenes o un tamaño menor."
     ),
+    # /usage and the end of /forgetme
+    "usage.today": "**Hoy:** {used}/{quota} imágenes usadas, se reinicia {reset}.",
+    "usage.no_quota": "**Cuota:** este servidor no fija un límite diario.",
+    "usage.spend": "**Gasto del servidor este mes:** {spent} de {budget}.",
+    "usage.spend_no_budget": "**Gasto del servidor este mes:** {spent} (sin presupuesto mensual).",
+    "usage.in_flight": "{reserved} está reservado para trabajos en curso.",
+    "usage.cooldown": "**Espera:** {seconds} s entre generaciones.",
+    "usage.recent": "**Trabajos recientes** (usa `/job <id>`):",
+    "forget.results": "También se borraron de la memoria {results} resultado(s) que no pude publicar.",
 }

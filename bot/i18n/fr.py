@@ -148,4 +148,13 @@ MESSAGES: dict[str, str] = {
         "Le service d'images a envoyé plus de données d'image que le bot n'en accepte par demande. "
         "Demandez moins d'images ou une taille plus petite."
     ),
+    # /usage and the end of /forgetme
+    "usage.today": "**Aujourd'hui :** {used}/{quota} images utilisées, remise à zéro {reset}.",
+    "usage.no_quota": "**Quota :** ce serveur ne fixe pas de limite quotidienne.",
+    "usage.spend": "**Dépenses du serveur ce mois-ci :** {spent} sur {budget}.",
+    "usage.spend_no_budget": "**Dépenses du serveur ce mois-ci :** {spent} (pas de budget mensuel).",
+    "usage.in_flight": "{reserved} est réservé pour des tâches en cours.",
+    "usage.cooldown": "**Délai :** {seconds} s entre deux générations.",
+    "usage.recent": "**Tâches récentes** (utilise `/job <id>`) :",
+    "forget.results": "{results} résultat(s) que je n'avais pas pu publier sont aussi effacés de la mémoire.",
 }

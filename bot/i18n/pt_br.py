@@ -145,4 +145,13 @@ MESSAGES: dict[str, str] = {
         "O serviço de imagens enviou mais dados de imagem do que o bot aceita por pedido. Peça menos "
         "imagens ou um tamanho menor."
     ),
+    # /usage and the end of /forgetme
+    "usage.today": "**Hoje:** {used}/{quota} imagens usadas, reinicia {reset}.",
+    "usage.no_quota": "**Cota:** este servidor não define limite diário.",
+    "usage.spend": "**Gasto do servidor este mês:** {spent} de {budget}.",
+    "usage.spend_no_budget": "**Gasto do servidor este mês:** {spent} (sem orçamento mensal).",
+    "usage.in_flight": "{reserved} está reservado para trabalhos em andamento.",
+    "usage.cooldown": "**Intervalo:** {seconds} s entre gerações.",
+    "usage.recent": "**Trabalhos recentes** (use `/job <id>`):",
+    "forget.results": "{results} resultado(s) que não consegui postar também foram apagados da memória.",
 }

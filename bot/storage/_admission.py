@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, text, type_coerce, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -388,6 +388,7 @@ class AdmissionMixin:
             values["charge_cost"] = charge_cost
         if cost_source is not None:
             values["cost_source"] = cost_source
+        values.update(_unless_forgotten(values))
         stmt = update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(ACTIVE_STATUSES)).values(**values)
 
         def settle(conn: Connection) -> tuple[bool, set[str]]:
@@ -531,3 +532,30 @@ class AdmissionMixin:
         query = _images_since(day_start(now or self._clock()), jobs.c.user_id == user_id)
         async with self._engine.connect() as conn:
             return int(await conn.scalar(query) or 0)
+
+
+# What `/forgetme` scrubs from a job (see `LedgerMixin.delete_user_data`), as the scrubbed value.
+PERSONAL_FIELDS: dict[str, Any] = {
+    "channel_id": None,
+    "message_id": None,
+    "extra_message_ids": [],
+    "generation_id": None,
+    "error": None,
+}
+
+
+def _unless_forgotten(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The personal fields of a settlement, kept scrubbed when the member forgot the job meanwhile.
+
+    `/forgetme` scrubs a job in flight at once (its prompt becomes empty); its settlement comes
+    later and must not write the result's message ids back.
+    """
+    forgotten = jobs.c.prompt == ""
+    return {
+        name: case(
+            (forgotten, type_coerce(PERSONAL_FIELDS[name], jobs.c[name].type)),
+            else_=type_coerce(value, jobs.c[name].type),
+        )
+        for name, value in values.items()
+        if name in PERSONAL_FIELDS
+    }

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.jobs import KINDS, Kind, new_job_id
-from bot.storage._admission import day_start, queued_job_values
+from bot.storage._admission import PERSONAL_FIELDS, day_start, queued_job_values
 from bot.storage.records import (
     ACTIVE_STATUSES,
     DELETED_USER_ID,
@@ -288,11 +288,7 @@ class LedgerMixin:
         scrubbed: dict[str, Any] = {
             "prompt": "",
             "options": {},
-            "channel_id": None,
-            "message_id": None,
-            "extra_message_ids": [],
-            "generation_id": None,
-            "error": None,
+            **PERSONAL_FIELDS,
             "interaction_token_expires_at": None,
             "reply_token": None,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.discord.flows.undelivered import SpooledFile, SpooledResult
 from bot.limits import cooldown_key
 from bot.storage import DELETED_USER_ID
 from tests.bot.cards import IS_COMPONENTS_V2, card_job_id, card_text, components_of, custom_ids, walk
@@ -35,6 +36,10 @@ async def test_usage_shows_quota_budget_and_recent_jobs(bot_env: BotEnv) -> None
     assert f"`{job_id}`" in answer.content
     assert answer.allowed_mentions is not None
     assert answer.allowed_mentions.get("parse") == []
+    rec = await h.interact(h.payloads.slash("usage", locale="pt-BR"))
+    answer = await rec.wait_message(lambda m: not m.loading)
+    assert "**Hoje:** 2/10 imagens usadas" in answer.content
+    assert "$0.04 de $5.00" in answer.content
 
 
 async def test_forgetme_anonymises_the_members_data_after_confirmation(bot_env: BotEnv) -> None:
@@ -45,6 +50,11 @@ async def test_forgetme_anonymises_the_members_data_after_confirmation(bot_env: 
     job_id = await _generate(bot_env, "my secret prompt")
     cooldown = cooldown_key(guild_id, alice)
     assert await bot_env.bot.generation.limits.cooldown_remaining(cooldown) is not None
+    # results Discord would not take, kept in memory for /job: hers and another member's
+    kept = bot_env.bot.undelivered
+    bob = h.fake.world.user("mod").id
+    for job, owner in (("alicejob", alice), ("modjob", bob)):
+        kept.put(SpooledResult(job, owner, guild_id, [[SpooledFile("1.png", b"png", 1)]]))
 
     rec = await h.interact(h.payloads.slash("forgetme"))
     prompt = await rec.wait_message(lambda m: not m.loading)
@@ -56,6 +66,9 @@ async def test_forgetme_anonymises_the_members_data_after_confirmation(bot_env: 
     content = done.json["data"]["content"]
     assert "3 record(s) anonymised" in content  # the job and the two settings changes above
     assert "until midnight UTC" in content
+    assert "1 result(s) I could not post are deleted from memory" in content
+    assert kept.get("alicejob") is None
+    assert kept.get("modjob") is not None  # nobody else's
     job = await store.get_job(job_id)
     assert job is not None
     assert (job.prompt, job.options, job.message_id) == ("", {}, None)

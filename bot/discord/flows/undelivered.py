@@ -113,6 +113,13 @@ class UndeliveredResults:
         """Forget a job's undelivered images (e.g. once handed over)."""
         self._results.pop(job_id, None)
 
+    def forget_owner(self, owner_id: int) -> int:
+        """Drop every result kept for `owner_id` (`/forgetme`); returns how many were dropped."""
+        mine = [job_id for job_id, result in self._results.items() if result.owner_id == owner_id]
+        for job_id in mine:
+            del self._results[job_id]
+        return len(mine)
+
     def _expire(self) -> None:
         cutoff = self._clock() - self._ttl
         while self._results:

@@ -168,3 +168,28 @@ async def test_a_restarted_process_reconciles_its_previous_run_at_once(store: St
     assert await store.processes_on("h1") == []
     assert await store.processes_on("h2") == [("other", 4242)]
     assert T0  # the store's clock is the fixed test clock
+
+
+async def test_a_job_forgotten_in_flight_settles_without_its_message_ids(store: Store) -> None:
+    limits = AdmissionLimits(max_pending=5, daily_images=10)
+    forgotten = (await _admit(store, limits, images=1)).job
+    kept = (await _admit(store, limits, images=1)).job
+    assert await store.delete_user_data(U) == (0, 2)  # both in flight: scrubbed, id kept for today
+    await store.settle_job(kept.id, status="done", charge_images=1)
+    # `/forgetme` ran while the job was generating: its result's ids must not come back
+    assert await store.settle_job(
+        forgotten.id, status="done", charge_images=1, message_id=77, extra_message_ids=[78], error="x: y"
+    )
+    settled = await store.get_job(forgotten.id)
+    assert (settled.status, settled.charge_images, settled.prompt) == ("done", 1, "")
+    assert (settled.message_id, settled.extra_message_ids, settled.error) == (None, [], None)
+    assert await store.images_today(G, U) == 2
+
+
+async def test_a_settlement_writes_the_message_ids_of_a_job_not_forgotten(store: Store) -> None:
+    job = (await _admit(store, AdmissionLimits(max_pending=5), images=1)).job
+    assert await store.settle_job(
+        job.id, status="done", charge_images=1, message_id=77, extra_message_ids=[78]
+    )
+    settled = await store.get_job(job.id)
+    assert (settled.message_id, settled.extra_message_ids) == (77, [78])
