@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from typing import Self
+
+from bot.i18n import text
 
 
 class BotError(Exception):
@@ -31,6 +34,14 @@ class UserFacingError(BotError):
         # (see `bot.error_messages.localized_message`).
         self.key = key
         self.values = dict(values or {})
+
+    @classmethod
+    def keyed(cls, key: str, /, **values: object) -> Self:
+        """The error whose sentence is the catalogue's `key`: English here, the member's language when shown.
+
+        The core raises these without knowing any locale; `localized_message` translates.
+        """
+        return cls(text(None, key, **values), key=key, values=values)
 
 
 class PolicyError(UserFacingError):

@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.discord.app import ImageBot
 from bot.discord.flows.place import apply_info_reach, place_of
+from bot.discord.replies import send_followup
 from bot.error_messages import localized_message
 from bot.i18n import text
 from bot.limits import cooldown_key
@@ -52,7 +53,9 @@ class Info(commands.Cog):
         locale = interaction.locale
         lines = [text(locale, "help.title"), text(locale, "help.intro"), ""]
         lines.extend(await self.limits_lines(interaction))
-        await interaction.followup.send("\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await send_followup(
+            interaction, "\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     async def limits_lines(self, interaction: Interaction) -> list[str]:
         """The member's limits where the interaction comes from, as admission would apply them."""

@@ -12,10 +12,12 @@ from discord.ext import commands
 from bot.discord.app import ImageBot
 from bot.discord.flows.buttons import on_edit_prompt_submit
 from bot.discord.flows.undelivered import SpooledResult, describe_numbers
+from bot.discord.replies import followups_left, send_followup
 from bot.discord.views.actions import ImageActionSelect, ImagePickSelect, image_action_rows
 from bot.discord.views.buttons import JobButton, result_row
 from bot.discord.views.cards import job_card, part_card
 from bot.errors import UserFacingError
+from bot.i18n import text
 
 Interaction = discord.Interaction[ImageBot]
 
@@ -54,9 +56,9 @@ class Results(commands.Cog):
             return
         job = await self.bot.store.get_job(job_id)
         if job is None or (job.guild_id is not None and job.guild_id != interaction.guild_id):
-            raise UserFacingError("No job with that id here.")
+            raise UserFacingError.keyed("job.not_found")
         if job.user_id != interaction.user.id and not interaction.permissions.manage_messages:
-            raise UserFacingError("Only the member who made this job (or a moderator) can view it.")
+            raise UserFacingError.keyed("job.not_yours")
         await interaction.response.send_message(
             view=job_card(job, actions=[result_row(job.id), *image_action_rows(job.id, job.image_count)]),
             ephemeral=True,
@@ -66,8 +68,8 @@ class Results(commands.Cog):
 
 async def send_spooled(interaction: Interaction, spooled: SpooledResult) -> None:
     """Hand the member the images of their job that could not be posted (privately)."""
-    numbers = describe_numbers(spooled.numbers)
-    header = f"{numbers} of job `{spooled.job_id}`, which could not be posted earlier."
+    numbers = describe_numbers(spooled.numbers, interaction.locale)
+    header = text(interaction.locale, "job.spooled", images=numbers, job_id=spooled.job_id)
     total = len(spooled.batches)
     for index, batch in enumerate(spooled.batches, start=1):
         files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in batch]
@@ -86,8 +88,10 @@ async def send_spooled(interaction: Interaction, spooled: SpooledResult) -> None
         }
         if index == 1:
             await interaction.response.send_message(**kwargs)
+        elif followups_left(interaction) == 0:
+            return  # a user install's last follow-up is spent; `/job` again sends them anew
         else:
-            await interaction.followup.send(**kwargs)
+            await send_followup(interaction, **kwargs)
 
 
 async def setup(bot: ImageBot) -> None:

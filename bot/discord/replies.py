@@ -22,6 +22,35 @@ log = logging.getLogger(__name__)
 # earlier so a slow upload does not straddle the deadline.
 TOKEN_SAFETY_MARGIN = dt.timedelta(minutes=1)
 EXPIRED_TOKEN_CODES = frozenset({50027, 10015})  # invalid webhook token, unknown webhook
+# Discord lets a user-installed app send at most 5 follow-ups per interaction (400 40094 after
+# that); an app the server installed is not limited.
+FOLLOWUP_CAP = 5
+
+
+class FollowupCapReached(Exception):
+    """This interaction has used every follow-up Discord allows a user-installed app."""
+
+
+def followups_left(interaction: discord.Interaction[Any]) -> int | None:
+    """Follow-ups this interaction may still send: None when unlimited (the server installed the bot)."""
+    if interaction.is_guild_integration():
+        return None
+    return max(FOLLOWUP_CAP - state_of(interaction).followups_sent, 0)
+
+
+async def send_followup(interaction: discord.Interaction[Any], *args: Any, **kwargs: Any) -> Any:
+    """`interaction.followup.send(...)`, counted against Discord's follow-up cap for user installs.
+
+    Every follow-up goes through here, so a user install never sends a sixth one.
+
+    Raises:
+        FollowupCapReached: none is left (nothing is sent).
+        discord.HTTPException: as `followup.send`.
+    """
+    if followups_left(interaction) == 0:
+        raise FollowupCapReached(f"interaction {interaction.id} has sent {FOLLOWUP_CAP} follow-ups")
+    state_of(interaction).followups_sent += 1  # counted when attempted: a timeout may have posted it
+    return await interaction.followup.send(*args, **kwargs)
 
 
 def token_usable(
@@ -81,8 +110,11 @@ async def respond(
                     await interaction.delete_original_response()
                 except discord.HTTPException as exc:
                     log.debug("could not delete the placeholder: %s", exc)
-            await interaction.followup.send(content, ephemeral=ephemeral, allowed_mentions=none)
+            await send_followup(interaction, content, ephemeral=ephemeral, allowed_mentions=none)
             return True
+    except FollowupCapReached:
+        log.warning("interaction %s: no follow-up left for the answer; not delivered", interaction.id)
+        return False
     except discord.HTTPException as exc:
         if not is_expired_token_error(exc):
             log.warning("could not answer interaction %s: %s (code %s)", interaction.id, exc.status, exc.code)

@@ -33,6 +33,8 @@ class InteractionState:
             result went).
         result_in_followups: The result goes into follow-ups, because the placeholder's
             visibility is not the result's.
+        followups_sent: Follow-up messages sent (or attempted) through `replies.send_followup`:
+            Discord allows a user-installed app only `FOLLOWUP_CAP` of them per interaction.
     """
 
     received_at: float | None = None
@@ -43,6 +45,7 @@ class InteractionState:
     placeholder_gone: bool = False
     placeholder_released: bool = False
     result_in_followups: bool = False
+    followups_sent: int = 0
 
     @property
     def private(self) -> bool:

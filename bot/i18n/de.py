@@ -155,4 +155,18 @@ MESSAGES: dict[str, str] = {
     "usage.cooldown": "**Wartezeit:** {seconds} s zwischen Generierungen.",
     "usage.recent": "**Letzte Aufträge** (mit `/job <id>`):",
     "forget.results": "{results} Ergebnis(se), die ich nicht posten konnte, sind auch aus dem Speicher gelöscht.",
+    # results that could not all be posted (bot/discord/flows/posting.py, /job)
+    "images.one": "Bild {n}",
+    "images.range": "Bilder {first}-{last}",
+    "images.list": "Bilder {items} und {last}",
+    "result.not_taken": "Deine Bilder sind fertig, aber Discord hat sie nicht angenommen.",
+    "result.not_posted": "{images} von {total} konnten nicht gepostet werden.",
+    "result.folded": "{images} von {total} passten nicht mehr: Discord erlaubt einer selbst installierten App nur 5 Folgenachrichten pro Befehl.",
+    "result.use_job": "Hol sie dir innerhalb eines Tages mit `/job {job_id}` (bei einem Neustart des Bots gehen sie verloren).",
+    "result.too_large": "Sie waren zu groß, um sie aufzubewahren; tut mir leid.",
+    "result.cannot_post_here": "Deine Bilder sind fertig, aber ich kann hier nicht posten. Sieh sie dir mit `/job` an.",
+    "job.spooled": "{images} aus Auftrag `{job_id}`, die vorhin nicht gepostet werden konnten.",
+    "job.not_found": "Hier gibt es keinen Auftrag mit dieser ID.",
+    "job.not_yours": "Nur wer diesen Auftrag gestartet hat (oder ein Moderator) kann ihn sehen.",
+    "chat.text_only": "Das Modell hat diesmal nur mit Text geantwortet. Bitte ausdrücklich um ein Bild und versuch es erneut.",
 }

@@ -159,4 +159,18 @@ MESSAGES: dict[str, str] = {
     "usage.cooldown": "**Cooldown:** {seconds} s between generations.",
     "usage.recent": "**Recent jobs** (use `/job <id>`):",
     "forget.results": "{results} result(s) I could not post are deleted from memory too.",
+    # results that could not all be posted (bot/discord/flows/posting.py, /job)
+    "images.one": "Image {n}",
+    "images.range": "Images {first}-{last}",
+    "images.list": "Images {items} and {last}",
+    "result.not_taken": "Your images are ready, but Discord would not take them.",
+    "result.not_posted": "{images} of {total} could not be posted.",
+    "result.folded": "{images} of {total} did not fit: Discord allows a personal install only 5 follow-up messages per command.",
+    "result.use_job": "Use `/job {job_id}` within a day to get them (they are lost if the bot restarts).",
+    "result.too_large": "They were too large to keep; sorry.",
+    "result.cannot_post_here": "Your images are ready but I cannot post here. Use `/job` to see them.",
+    "job.spooled": "{images} of job `{job_id}`, which could not be posted earlier.",
+    "job.not_found": "No job with that id here.",
+    "job.not_yours": "Only the member who made this job (or a moderator) can view it.",
+    "chat.text_only": "The model answered with text only this time. Ask it explicitly for an image and try again.",
 }

@@ -155,4 +155,18 @@ MESSAGES: dict[str, str] = {
     "usage.cooldown": "**Espera:** {seconds} s entre generaciones.",
     "usage.recent": "**Trabajos recientes** (usa `/job <id>`):",
     "forget.results": "También se borraron de la memoria {results} resultado(s) que no pude publicar.",
+    # results that could not all be posted (bot/discord/flows/posting.py, /job)
+    "images.one": "La imagen {n}",
+    "images.range": "Las imágenes {first}-{last}",
+    "images.list": "Las imágenes {items} y {last}",
+    "result.not_taken": "Tus imágenes están listas, pero Discord no las aceptó.",
+    "result.not_posted": "{images} de {total} no se pudieron publicar.",
+    "result.folded": "{images} de {total} no cupieron: Discord solo permite 5 mensajes de seguimiento por comando a una app instalada por el usuario.",
+    "result.use_job": "Usa `/job {job_id}` antes de un día para obtenerlas (se pierden si el bot se reinicia).",
+    "result.too_large": "Eran demasiado grandes para guardarlas; lo siento.",
+    "result.cannot_post_here": "Tus imágenes están listas, pero no puedo publicar aquí. Usa `/job` para verlas.",
+    "job.spooled": "{images} del trabajo `{job_id}`, que no se pudieron publicar antes.",
+    "job.not_found": "No hay ningún trabajo con ese id aquí.",
+    "job.not_yours": "Solo quien creó este trabajo (o un moderador) puede verlo.",
+    "chat.text_only": "Esta vez el modelo respondió solo con texto. Pídele una imagen de forma explícita y vuelve a intentarlo.",
 }

@@ -157,4 +157,18 @@ MESSAGES: dict[str, str] = {
     "usage.cooldown": "**Délai :** {seconds} s entre deux générations.",
     "usage.recent": "**Tâches récentes** (utilise `/job <id>`) :",
     "forget.results": "{results} résultat(s) que je n'avais pas pu publier sont aussi effacés de la mémoire.",
+    # results that could not all be posted (bot/discord/flows/posting.py, /job)
+    "images.one": "L'image {n}",
+    "images.range": "Les images {first} à {last}",
+    "images.list": "Les images {items} et {last}",
+    "result.not_taken": "Tes images sont prêtes, mais Discord ne les a pas acceptées.",
+    "result.not_posted": "{images} sur {total} n'ont pas pu être publiées.",
+    "result.folded": "{images} sur {total} n'ont pas tenu : Discord n'accorde à une app installée par l'utilisateur que 5 messages de suivi par commande.",
+    "result.use_job": "Utilise `/job {job_id}` dans la journée pour les récupérer (elles sont perdues si le bot redémarre).",
+    "result.too_large": "Elles étaient trop lourdes pour être gardées ; désolé.",
+    "result.cannot_post_here": "Tes images sont prêtes, mais je ne peux pas publier ici. Utilise `/job` pour les voir.",
+    "job.spooled": "{images} de la tâche `{job_id}`, qui n'avaient pas pu être publiées.",
+    "job.not_found": "Aucune tâche avec cet id ici.",
+    "job.not_yours": "Seul le membre qui a lancé cette tâche (ou un modérateur) peut la voir.",
+    "chat.text_only": "Cette fois, le modèle n'a répondu que par du texte. Demande-lui explicitement une image et réessaie.",
 }

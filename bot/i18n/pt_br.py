@@ -154,4 +154,18 @@ MESSAGES: dict[str, str] = {
     "usage.cooldown": "**Intervalo:** {seconds} s entre gerações.",
     "usage.recent": "**Trabalhos recentes** (use `/job <id>`):",
     "forget.results": "{results} resultado(s) que não consegui postar também foram apagados da memória.",
+    # results that could not all be posted (bot/discord/flows/posting.py, /job)
+    "images.one": "A imagem {n}",
+    "images.range": "As imagens {first}-{last}",
+    "images.list": "As imagens {items} e {last}",
+    "result.not_taken": "Suas imagens estão prontas, mas o Discord não as aceitou.",
+    "result.not_posted": "{images} de {total} não puderam ser postadas.",
+    "result.folded": "{images} de {total} não couberam: o Discord permite a um app instalado pelo usuário só 5 mensagens de acompanhamento por comando.",
+    "result.use_job": "Use `/job {job_id}` em até um dia para recebê-las (elas se perdem se o bot reiniciar).",
+    "result.too_large": "Eram grandes demais para guardar; desculpe.",
+    "result.cannot_post_here": "Suas imagens estão prontas, mas não consigo postar aqui. Use `/job` para vê-las.",
+    "job.spooled": "{images} do trabalho `{job_id}`, que não puderam ser postadas antes.",
+    "job.not_found": "Não há nenhum trabalho com esse id aqui.",
+    "job.not_yours": "Só quem criou este trabalho (ou um moderador) pode vê-lo.",
+    "chat.text_only": "Desta vez o modelo respondeu só com texto. Peça uma imagem explicitamente e tente de novo.",
 }

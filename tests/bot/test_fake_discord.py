@@ -154,6 +154,18 @@ class Probe(commands.Cog):
         await interaction.response.defer(thinking=True)
         self.report(await interaction.followup.send(text, wait=True))
 
+    @app_commands.command(name="burst", description="Defer, then send count followups")
+    async def burst(self, interaction: Interaction, count: int) -> None:
+        await interaction.response.defer(thinking=True)
+        outcomes: list[object] = []
+        for n in range(count):
+            try:
+                await interaction.followup.send(f"note {n}", wait=True)
+                outcomes.append("sent")
+            except discord.HTTPException as exc:
+                outcomes.append(exc.code)
+        self.report(outcomes)
+
     @app_commands.command(name="wait", description="Defer, wait for the gate, edit the original")
     async def wait(self, interaction: Interaction) -> None:
         await interaction.response.defer(thinking=True)
@@ -699,6 +711,18 @@ async def test_dm_interaction(harness: BotHarness) -> None:
     assert (await record.callback()).ok
     assert await bot_of(harness).next_result() == "sent"
     assert record.messages[0].guild_id is None
+
+
+async def test_a_user_install_gets_five_followups_per_interaction(harness: BotHarness) -> None:
+    bot = bot_of(harness)
+    await harness.interact(harness.payloads.slash("burst", options={"count": 7}))
+    assert await bot.next_result() == ["sent"] * 7  # installed in the server: no cap
+    payload = dict(harness.payloads.slash("burst", options={"count": 7}))
+    payload["authorizing_integration_owners"] = {"1": str(harness.fake.world.alice.id)}
+    await harness.interact(payload)
+    assert await bot.next_result() == ["sent"] * 5 + [40094, 40094]
+    await harness.interact(harness.payloads.slash("burst", options={"count": 6}, guild=None))
+    assert await bot.next_result() == ["sent"] * 5 + [40094]  # a DM through the user's install
 
 
 async def test_dropped_connection_resumes_and_invalid_session_reidentifies(harness: BotHarness) -> None:

@@ -20,11 +20,12 @@ from bot.discord.flows.delivery import (
 from bot.discord.flows.inputs import OPTIONS_KEY, InputSource
 from bot.discord.flows.posting import retry_budget
 from bot.discord.flows.retrying import with_retries
-from bot.discord.flows.streaming import Editor, FollowupSender, StreamedText, TextFile
-from bot.discord.replies import token_usable
+from bot.discord.flows.streaming import MAX_MESSAGES, Editor, FollowupSender, StreamedText, TextFile
+from bot.discord.replies import FollowupCapReached, followups_left, send_followup, token_usable
 from bot.discord.state import state_of
 from bot.discord.views.actions import jump_url, references_text
 from bot.discord.views.text import defuse_model_text
+from bot.error_messages import localized_message
 from bot.errors import new_error_id
 from bot.gateway.errors import ContentPolicyError, GatewayError
 from bot.gateway.models import (
@@ -37,6 +38,7 @@ from bot.gateway.models import (
     Usage,
     UsageEvent,
 )
+from bot.i18n import text
 from bot.jobs import Outcome, Plan
 
 if TYPE_CHECKING:
@@ -76,9 +78,10 @@ def _editors(interaction: Interaction, ephemeral: bool) -> tuple[Editor, Followu
             )
             state_of(interaction).original_edited = True
 
-    async def send_followup(text: str, *, attachment: TextFile | None = None) -> Editor:
+    async def send_streamed(text: str, *, attachment: TextFile | None = None) -> Editor:
         message = await retried(
-            lambda: interaction.followup.send(
+            lambda: send_followup(
+                interaction,
                 text,
                 ephemeral=ephemeral,
                 wait=True,
@@ -108,10 +111,10 @@ def _editors(interaction: Interaction, ephemeral: bool) -> tuple[Editor, Followu
                 await first[0](text, attachment=attachment)
                 return
             await release_placeholder(interaction)
-            first.append(await send_followup(text, attachment=attachment))
+            first.append(await send_streamed(text, attachment=attachment))
 
-        return edit_first, send_followup
-    return edit_original, send_followup
+        return edit_first, send_streamed
+    return edit_original, send_streamed
 
 
 async def run_chatimage(
@@ -150,8 +153,8 @@ async def run_chatimage(
         ]
     )
     progress = progress_for(interaction, plan.job_id)
-    edit_original, send_followup = _editors(interaction, started.ephemeral)
-    streamed = StreamedText(edit_original, send_followup)
+    edit_original, send_streamed = _editors(interaction, started.ephemeral)
+    streamed = StreamedText(edit_original, send_streamed, max_messages=stream_messages(interaction))
     images: list[GeneratedImage] = []
     usage: Usage | None = None  # the stream's last chunk carries the cost, before `Finished`
     got_text = False
@@ -163,18 +166,18 @@ async def run_chatimage(
         """Flush the text and post the images (while the job still holds its queue slot)."""
         await progress.close()
         await streamed.finish()
-        text = streamed.text  # capped: the whole answer can be megabytes
-        if not images and text:
+        answer = streamed.text  # capped: the whole answer can be megabytes
+        if not images and answer:
             log.info("job %s: model answered with text only", plan.job_id)
             await streamed_note(interaction, started.ephemeral)
             return
-        result = ImageResult(images=images, model=plan.options.model, text=text, usage=usage)
+        result = ImageResult(images=images, model=plan.options.model, text=answer, usage=usage)
         outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - began)
         await deliver_images(
             interaction,
             outcome,
             ephemeral=started.ephemeral,
-            edit_original=not text,
+            edit_original=not answer,
             extra_fields=extra_fields,
             references=references,
         )
@@ -209,12 +212,23 @@ async def run_chatimage(
                 raise
             error_id = new_error_id()
             log.warning("stream failed after text [%s] job=%s: %s", error_id, plan.job_id, exc)
-            await streamed.finish(f"\n\n⚠️ {exc.user_message}\n-# error id `{error_id}`")
+            locale = interaction.locale
+            reason = localized_message(exc, locale)
+            await streamed.finish(f"\n\n⚠️ {reason}\n-# {text(locale, 'error.id', error_id=error_id)}")
             return
         finally:
             await progress.close()
         if not finished:  # the client always ends with `Finished`; keep the result if it did not
             await finish()
+
+
+def stream_messages(interaction: Interaction) -> int:
+    """Messages the streamed text may use: a user install keeps two follow-ups for the images and a note."""
+    left = followups_left(interaction)
+    if left is None:
+        return MAX_MESSAGES
+    own = 0 if state_of(interaction).result_in_followups else 1  # the deferred message is edited
+    return max(1, min(MAX_MESSAGES, own + left - 2))
 
 
 async def _remember_inputs(
@@ -234,8 +248,12 @@ async def _remember_inputs(
 async def streamed_note(interaction: Interaction, ephemeral: bool) -> None:
     """Tell the member that the model answered without an image (the text stays)."""
     if token_usable(interaction):
-        await interaction.followup.send(
-            "The model answered with text only this time. Ask it explicitly for an image and try again.",
-            ephemeral=ephemeral,
-            allowed_mentions=NO_MENTIONS,
-        )
+        try:
+            await send_followup(
+                interaction,
+                text(interaction.locale, "chat.text_only"),
+                ephemeral=ephemeral,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except FollowupCapReached:
+            log.info("interaction %s: no follow-up left to say the answer has no image", interaction.id)

@@ -312,7 +312,9 @@ async def deliver_images(
     messages: list[discord.Message] = []
     try:
         for index, (payload, batch) in enumerate(zip(payloads, batches, strict=True)):
-            message = await poster.post(payload, batch, edit_original=edit_original and index == 0)
+            message = await poster.post(
+                payload, batch, edit_original=edit_original and index == 0, last=index == len(batches) - 1
+            )
             if message is not None:
                 messages.append(message)
     finally:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import discord
 
 from bot.discord.app import ImageBot
+from bot.discord.replies import send_followup
 from bot.discord.views.text import truncate
 from bot.i18n import text
 from bot.storage._admission import day_start
@@ -42,7 +43,7 @@ async def answer_usage(interaction: Interaction) -> None:
         for job in jobs:
             stamp = int(job.created_at.timestamp())
             lines.append(f"`{job.id}` · {job.status} · `{truncate(job.model, 60)}` · <t:{stamp}:R>")
-    await interaction.followup.send("\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
+    await send_followup(interaction, "\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def spend_line(locale: object, spent: Decimal, in_flight: Decimal, budget: float | None) -> str:

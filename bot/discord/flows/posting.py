@@ -10,6 +10,10 @@ bounded by `DELIVERY_RETRY_SECONDS`). When that still fails, or the token has ex
   (Discord allows such an app only the interaction): both are kept in the bot's
   `UndeliveredResults` for `/job`.
 
+A user install also gets at most five follow-ups per interaction (`replies.FOLLOWUP_CAP`): a
+result that needs more messages than are left posts what fits, keeps one follow-up for the
+note, and folds the rest into `/job` (which answers with follow-ups of its own).
+
 Whatever could not be posted either way is kept there too, and the member is told
 which images are missing and how to get them.
 """
@@ -27,11 +31,19 @@ import discord
 from bot.discord.flows.place import place_of
 from bot.discord.flows.retrying import is_transient, with_retries
 from bot.discord.flows.undelivered import SpooledFile, SpooledResult, describe_numbers
-from bot.discord.replies import TOKEN_SAFETY_MARGIN, is_expired_token_error, respond, token_usable
+from bot.discord.replies import (
+    TOKEN_SAFETY_MARGIN,
+    followups_left,
+    is_expired_token_error,
+    respond,
+    send_followup,
+    token_usable,
+)
 from bot.discord.state import state_of
 from bot.discord.views.files import FittedImage
 from bot.discord.views.render import MessagePayload
 from bot.errors import UserFacingError
+from bot.i18n import text
 
 if TYPE_CHECKING:
     from bot.discord.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
@@ -60,18 +72,30 @@ class ResultPoster:
     retry_seconds: float = DEFAULT_RETRY_SECONDS
     missing: list[list[SpooledFile]] = field(default_factory=list)
     fell_back: bool = False
+    folded: bool = False  # some images were kept for /job because no follow-up was left
     _interaction_broken: bool = False
     _interaction_deadline: float | None = None
     _channel_deadline: float | None = None
 
     async def post(
-        self, payload: MessagePayload, batch: list[FittedImage], *, edit_original: bool
+        self, payload: MessagePayload, batch: list[FittedImage], *, edit_original: bool, last: bool = True
     ) -> discord.Message | None:
         """Post one message; None when it could not be posted (its images are kept as missing).
+
+        Args:
+            payload: The message.
+            batch: Its images.
+            edit_original: Edit the deferred message instead of sending a follow-up.
+            last: No message of this result comes after it (it may take the last follow-up).
 
         Raises:
             discord.HTTPException: a non-transient refusal (e.g. 400, 403) on the interaction path.
         """
+        if not edit_original and self._no_followup_for(last):
+            log.info("job %s: no follow-up left for this message; kept for /job", self.job_id)
+            self.folded = True
+            self._keep(batch)
+            return None
         if not self._interaction_broken and token_usable(self.interaction):
             try:
                 return await with_retries(
@@ -112,6 +136,18 @@ class ResultPoster:
         self.fell_back = self.fell_back or self._interaction_broken
         return message
 
+    def _no_followup_for(self, last: bool) -> bool:
+        """Whether a user install must not spend a follow-up on this message.
+
+        One follow-up stays free for the note about missing images, unless this is the last
+        message and nothing is missing (then the note is never needed).
+        """
+        left = followups_left(self.interaction)
+        if left is None:
+            return False
+        needed = 1 if last and not self.missing else 2
+        return left < needed
+
     def _keep(self, batch: list[FittedImage]) -> None:
         # Copied now: the fitted images (RAM or spool files) are released after the job.
         self.missing.append([SpooledFile(f.filename, f.data, _number(f.filename)) for f in batch])
@@ -123,9 +159,10 @@ class ResultPoster:
             # The original is a card now (V2 for good): error replies must not edit it to text.
             state_of(self.interaction).original_edited = True
             return message
-        return await self.interaction.followup.send(
-            **payload.send_kwargs(), ephemeral=self.ephemeral, wait=True
+        sent: discord.Message = await send_followup(
+            self.interaction, **payload.send_kwargs(), ephemeral=self.ephemeral, wait=True
         )
+        return sent
 
     def _interaction_deadline_at(self) -> float:
         if self._interaction_deadline is None:
@@ -152,17 +189,19 @@ class ResultPoster:
         spooled = SpooledResult(self.job_id, interaction.user.id, interaction.guild_id, self.missing)
         numbers = spooled.numbers
         kept = spool_put(spooled)
-        where = (
-            f"Use `/job {self.job_id}` within a day to get them (they are lost if the bot restarts)."
-            if kept
-            else "They were too large to keep; sorry."
-        )
-        if len(numbers) == total:
-            text = f"Your images are ready, but Discord would not take them. {where}"
+        locale = interaction.locale
+        if self.folded:
+            why = text(locale, "result.folded", images=describe_numbers(numbers, locale), total=total)
+        elif len(numbers) == total:
+            why = text(locale, "result.not_taken")
         else:
-            text = f"{describe_numbers(numbers)} of {total} could not be posted. {where}"
+            why = text(locale, "result.not_posted", images=describe_numbers(numbers, locale), total=total)
+        where = (
+            text(locale, "result.use_job", job_id=self.job_id) if kept else text(locale, "result.too_large")
+        )
+        message = f"{why} {where}"
         log.warning("job %s: images %s undelivered (kept: %s)", self.job_id, numbers, kept)
-        if not await respond(interaction, text, ephemeral=True):
+        if not await respond(interaction, message, ephemeral=True):
             log.warning("job %s: could not tell the member about the undelivered images", self.job_id)
 
 
@@ -188,7 +227,7 @@ async def post_to_channel(
     """
     channel = interaction.channel
     if not isinstance(channel, discord.abc.Messageable):
-        raise UserFacingError("Your images are ready but I cannot post here. Use `/job` to see them.")
+        raise UserFacingError.keyed("result.cannot_post_here")
     payload.rewind()  # a failed edit may have read the files already
     # A card has no content: the mention (and the note) go on a line above it.
     lead = interaction.user.mention + (f"\n{note}" if note else "")

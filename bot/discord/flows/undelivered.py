@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.i18n import text
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_JOBS = 64
@@ -129,10 +131,10 @@ class UndeliveredResults:
             self._results.popitem(last=False)
 
 
-def describe_numbers(numbers: list[int]) -> str:
+def describe_numbers(numbers: list[int], locale: object = None) -> str:
     """Name image numbers for the member: "Image 3", "Images 11-12", "Images 2, 5 and 7"."""
     if len(numbers) == 1:
-        return f"Image {numbers[0]}"
+        return text(locale, "images.one", n=numbers[0])
     if numbers == list(range(numbers[0], numbers[-1] + 1)):
-        return f"Images {numbers[0]}-{numbers[-1]}"
-    return "Images " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+        return text(locale, "images.range", first=numbers[0], last=numbers[-1])
+    return text(locale, "images.list", items=", ".join(map(str, numbers[:-1])), last=numbers[-1])

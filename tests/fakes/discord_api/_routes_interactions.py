@@ -2,7 +2,9 @@
 
 Discord's rules here: the first response within ``interaction_window`` seconds of the dispatch
 (404 10062), one acknowledgement (400 40060), a callback type that suits the interaction type,
-15-minute tokens (401 50027), and webhooks only after the acknowledgement (404 10015).
+15-minute tokens (401 50027), webhooks only after the acknowledgement (404 10015), and at
+most 5 followups for an interaction that reached the app only through a user install (400
+40094; Discord's limit for user-installed apps, which a server's install of the app lifts).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from tests.fakes.discord_api._rules import (
     json_response,
 )
 from tests.fakes.payloads import DEFAULT_UPLOAD_LIMIT
+
+USER_INSTALL_FOLLOWUPS = 5  # followups Discord allows a user-installed app per interaction
 
 
 class InteractionRoutes(MessageStore):
@@ -248,6 +252,11 @@ class InteractionRoutes(MessageStore):
         files = record_of(request).files
         data = json_body(request)
         self._check_message(data, files, state.attachment_size_limit, create=True)
+        owners = state.payload.get("authorizing_integration_owners") or {}
+        if "0" not in owners and len(state.followups) >= USER_INSTALL_FOLLOWUPS:
+            raise DiscordError(
+                400, 40094, "This interaction has hit the maximum number of follow up messages"
+            )
         original = state.original
         if (
             self.followup_replaces_loading
