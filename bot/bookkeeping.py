@@ -136,7 +136,7 @@ class Bookkeeper:
         if result.job is None:
             if cooling:
                 await self.limits.clear_cooldown(cooldown)
-            raise CooldownError(refusal_sentence(result, plan))
+            raise refusal_error(result, plan)
         plan.admitted = True
 
     async def _refund_if_recorded(self, plan: Plan, admission: asyncio.Future[AdmissionResult]) -> None:
@@ -314,31 +314,28 @@ class Bookkeeper:
             log.warning("background ledger work %s failed: %s", task.get_name(), task.exception())
 
 
-def refusal_sentence(result: AdmissionResult, plan: Plan) -> str:
-    """What the member reads when admission refused the job (no internals)."""
-    stamp = f"<t:{int(result.resets_at.timestamp())}:R>" if result.resets_at is not None else ""
+def refusal_error(result: AdmissionResult, plan: Plan) -> CooldownError:
+    """What the member reads when admission refused the job (no internals), keyed for translation."""
+    reset = f"<t:{int(result.resets_at.timestamp())}:R>" if result.resets_at is not None else ""
     limit, used, count = int(result.limit), int(result.used), plan.options.count
-    where = "on this server" if plan.requester.guild_id is not None else "outside servers"
-    who = "This server has" if plan.requester.guild_id is not None else "Image making outside servers has"
+    where = "server" if plan.requester.guild_id is not None else "outside"
     match result.refusal:
         case "pending":
-            return f"You already have {MAX_PENDING_PER_USER} generations waiting. Let them finish first."
+            return CooldownError.keyed("refusal.pending", count=MAX_PENDING_PER_USER)
         case "quota" if used < limit:
-            return (
-                f"You asked for {count} images but have {limit - used} of your {limit} left today {where}. "
-                f"Ask for fewer, or wait: the quota resets {stamp}."
+            return CooldownError.keyed(
+                f"refusal.quota_partial_{where}", count=count, left=limit - used, limit=limit, reset=reset
             )
         case "quota":
-            return f"You have used your {limit} images for today {where}. The quota resets {stamp}."
+            return CooldownError.keyed(f"refusal.quota_{where}", limit=limit, reset=reset)
         case "budget":
-            return (
-                f"{who} used its image budget for the month (${result.used:.2f} of "
-                f"${result.limit:.2f}). It resets {stamp}."
+            return CooldownError.keyed(
+                f"refusal.budget_{where}",
+                used=f"${result.used:.2f}",
+                limit=f"${result.limit:.2f}",
+                reset=reset,
             )
         case "operator_images":
-            return (
-                f"You have reached the bot's daily limit of {limit} images across all servers. "
-                f"It resets {stamp}."
-            )
+            return CooldownError.keyed("refusal.operator_images", limit=limit, reset=reset)
         case _:
-            return f"The bot has reached its operator's spending limit for the month. It resets {stamp}."
+            return CooldownError.keyed("refusal.operator_spend", reset=reset)

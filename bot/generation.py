@@ -32,7 +32,7 @@ from bot.gateway.models import (
     TextDelta,
     UsageEvent,
 )
-from bot.jobs import QUEUED_PREFIX, Outcome, Plan, ProgressCallback
+from bot.jobs import GENERATING, QUEUED_PREFIX, Outcome, Plan, ProgressCallback
 from bot.limits import JobQueue, Limits
 from bot.money import CostControl, definitely_unbilled
 from bot.observability import Metrics
@@ -124,11 +124,11 @@ class GenerationService(Planner):
         user, reporter = str(plan.requester.user_id), _position_reporter(on_progress)
         async with self.queue.slot(user, reporter, lambda: self.books.want_start(plan)):
             if on_progress is not None:
-                await on_progress(f"Generating with `{plan.options.model}`…")
+                await on_progress(GENERATING.format(model=plan.options.model))
             if not await self.books.start(plan):
                 # Settled elsewhere (reconciled as interrupted): never send it.
                 plan.settled = True
-                raise CooldownError("This job was interrupted and will not run. Try again.")
+                raise CooldownError.keyed("error.job_interrupted")
             plan.running = True
             yield
 

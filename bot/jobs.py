@@ -24,6 +24,8 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 ProgressCallback = Callable[[str], Awaitable[None]]
 MAX_PENDING_PER_USER = 3
 QUEUED_PREFIX = "Queued — position"
+# The progress lines the core reports (`ProgressCallback`); the Discord layer translates them.
+GENERATING = "Generating with `{model}`…"
 
 # A job id travels in button and modal custom_ids (`ib:<action>:<job>`), so it may hold only
 # the characters of `JOB_ID_PATTERN`.

@@ -79,7 +79,7 @@ class ChatImage(commands.Cog):
         check_place(interaction)  # refuse before asking for a prompt, not after
         image = first_image(message)
         if image is None:
-            raise InputError("That message has no image to edit.")
+            raise InputError.keyed("input.no_image_to_edit")
         check_attachment(image)
         await interaction.response.send_modal(EditImageModal(image, message, self.open_modals))
 

@@ -59,7 +59,7 @@ class Describe(commands.Cog):
         check_place(interaction)
         image = first_image(message)
         if image is None:
-            raise InputError("That message has no image to describe.")
+            raise InputError.keyed("input.no_image_to_describe")
         await run_describe(interaction, image, None, None, message=message)
 
 

@@ -60,7 +60,10 @@ class Results(commands.Cog):
         if job.user_id != interaction.user.id and not interaction.permissions.manage_messages:
             raise UserFacingError.keyed("job.not_yours")
         await interaction.response.send_message(
-            view=job_card(job, actions=[result_row(job.id), *image_action_rows(job.id, job.image_count)]),
+            view=job_card(
+                job,
+                actions=[result_row(job.id, interaction.locale), *image_action_rows(job.id, job.image_count)],
+            ),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )

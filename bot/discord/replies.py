@@ -53,6 +53,17 @@ async def send_followup(interaction: discord.Interaction[Any], *args: Any, **kwa
     return await interaction.followup.send(*args, **kwargs)
 
 
+def locale_for(interaction: discord.Interaction[Any], *, public: bool) -> discord.Locale:
+    """The language of a message: the member's (`interaction.locale`), the server's for public posts.
+
+    A public message is read by the whole channel, so it speaks the server's language
+    (`interaction.guild_locale`); outside servers, and for anything private, the member's.
+    """
+    if public and interaction.guild_locale is not None:
+        return interaction.guild_locale
+    return interaction.locale
+
+
 def token_usable(
     interaction: discord.Interaction[Any], *, margin: dt.timedelta = TOKEN_SAFETY_MARGIN
 ) -> bool:

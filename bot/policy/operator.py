@@ -102,7 +102,7 @@ class OperatorPolicy:
             shown = ", ".join(self.allowed_models[:_MAX_LISTED])
             more = len(self.allowed_models) - _MAX_LISTED
             listing = f"{shown} (and {more} more)" if more > 0 else shown
-            raise PolicyError(f"`{model}` is not allowed on this bot. It allows: {listing}.")
+            raise PolicyError.keyed("operator.model_not_allowed", model=model, allowed=listing)
 
 
 OUTSIDE_REFUSAL = (

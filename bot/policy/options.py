@@ -179,7 +179,7 @@ def resolve_options(
     cap = guild.max_count if "max_count" in configured else defaults.max_count
     cap = max(1, min(cap, MAX_IMAGES_PER_REQUEST))
     if requested.count is not None and requested.count < 1:
-        raise InputError("Ask for at least 1 image.")
+        raise InputError.keyed("options.count_min")
     picked_count, sources["count"] = _pick(
         "count",
         locked,
@@ -194,13 +194,13 @@ def resolve_options(
     count = picked_count if picked_count is not None else defaults.count  # global is never None
     if count > cap:
         if sources["count"] == "member":
-            raise PolicyError(f"This server allows at most {cap} {_images(cap)} per request.")
+            raise PolicyError.keyed("options.count_cap_one" if cap == 1 else "options.count_cap", cap=cap)
         notes.append(f"The default of {count} images is above this server's cap; using {cap}.")
         count = cap
 
     if requested.aspect_ratio is not None and requested.aspect_ratio not in ASPECT_RATIOS:
         choices = ", ".join(ASPECT_RATIOS)
-        raise InputError(f"Unknown aspect ratio {requested.aspect_ratio!r}. Choose one of: {choices}.")
+        raise InputError.keyed("options.unknown_ratio", ratio=repr(requested.aspect_ratio), choices=choices)
     aspect_ratio, sources["aspect_ratio"] = _pick(
         "aspect_ratio",
         locked,
@@ -306,7 +306,7 @@ def _resolve_model(
     global_model = defaults.image_model if image else defaults.chat_model
     channel_model = (channel.image_model if image else channel.chat_model) if channel else None
     allowed = guild.allowed_models
-    what = "image model" if image else "chat image model"
+    which = "image" if image else "chat"  # the catalogue names the kind of model in refusals
 
     candidates: list[tuple[Source, str | None]] = [
         ("channel", channel_model),
@@ -318,10 +318,7 @@ def _resolve_model(
         value = guild_model or global_model
         if value is not None:
             if available is not None and value not in available:
-                raise PolicyError(
-                    f"This server's locked {what} `{value}` is not available right now. "
-                    "Ask a moderator to check /config."
-                )
+                raise PolicyError.keyed(f"options.locked_unavailable_{which}", model=value)
             if member is not None and member != value:
                 notes.append(f"This server locks the model to {value}.")
             return value, "locked"
@@ -333,11 +330,9 @@ def _resolve_model(
     if member is not None:
         member = member.strip()
         if allowed and member not in allowed:
-            raise PolicyError(f"`{member}` is not allowed here. This server allows: {_listing(allowed)}.")
+            raise PolicyError.keyed("options.model_not_allowed", model=member, allowed=_listing(allowed))
         if available is not None and member not in available:
-            hints = difflib.get_close_matches(member, list(available), cutoff=0.5)  # at most 3
-            hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
-            raise PolicyError(f"`{member}` is not an available {what}.{hint}")
+            raise _unknown_model(member, available, which)
         return member, "member"
 
     for source, value in candidates:
@@ -356,7 +351,7 @@ def _resolve_model(
         if not allowed or value in allowed:
             notes.append(f"No default model is set; using {value}.")
             return value, last_resort
-    raise PolicyError(f"No {what} is configured — ask a moderator to set one with /config.")
+    raise PolicyError.keyed(f"options.no_model_{which}")
 
 
 def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
@@ -375,6 +370,14 @@ def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _unknown_model(member: str, available: Collection[str], which: str) -> PolicyError:
+    """The refusal of a model the catalogue does not have, with close names when there are some."""
+    hints = difflib.get_close_matches(member, list(available), cutoff=0.5)  # at most 3
+    if hints:
+        return PolicyError.keyed(f"options.model_unknown_hint_{which}", model=member, hints=", ".join(hints))
+    return PolicyError.keyed(f"options.model_unknown_{which}", model=member)
+
+
 def _listing(values: list[str]) -> str:
     shown = ", ".join(values[:_MAX_ALLOWED_LISTED])
     more = len(values) - _MAX_ALLOWED_LISTED
@@ -387,7 +390,3 @@ def _label(value: object) -> str:
     if isinstance(value, bool):
         return "private" if value else "public"
     return str(value)
-
-
-def _images(count: int) -> str:
-    return "image" if count == 1 else "images"

@@ -217,7 +217,7 @@ async def test_usage_shows_reservations_in_flight(one_slot: BotEnv) -> None:
     await env.ai_request("/images/generations")
     usage = await h.interact(h.payloads.slash("usage"))
     answer = await usage.wait_message(lambda m: not m.loading)
-    assert "$0.08 of $5.00, of which $0.08 is reserved for jobs in progress" in answer.content
+    assert "$0.08 of $5.00. $0.08 of it is reserved for jobs in progress" in answer.content
     release.set()
     assert await _finished(job) == "posted"
     async with asyncio.timeout(5):

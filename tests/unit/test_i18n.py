@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 
 from bot.discord.app import ImageBot
+from bot.discord.flows.progress import localized_progress
 from bot.discord.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTranslator
 from bot.error_messages import localized_message, user_message_for
-from bot.errors import CooldownError, ServiceUnavailableError
+from bot.errors import CooldownError, InputError, ServiceUnavailableError
 from bot.gateway import errors as gw
 from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, language_of, localize, placeholders, text
+from bot.jobs import GENERATING, QUEUED_PREFIX
 from bot.money import PAUSED_MESSAGE
 from tests.unit.test_app_shape import bot  # noqa: F401  (the fixture)
 
@@ -115,3 +119,33 @@ async def test_catalogue_matches_the_commands_and_the_translator_fills_the_schem
                 o.get("name_localizations", {}).get(locale, o["name"]) for o in payload.get("options", [])
             ]
             assert len(names) == len(set(names)), f"{payload['name']} {locale}: option names collide"
+
+
+SOURCES = [p for d in ("bot", "cogs") for p in Path(d).rglob("*.py")]
+LITERAL_KEY = re.compile(r"""(?:\.keyed\(|\btext\([^()"]*?,\s*)"([a-z_]+\.[A-Za-z_.]+)\"""")
+
+
+def test_every_key_the_code_names_is_in_the_catalogue() -> None:
+    named = {key for path in SOURCES for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))}
+    assert len(named) > 60  # the pattern still finds the call sites
+    assert named - set(ENGLISH) == set()
+    # keys built at run time
+    built = [f"button.{a}" for a in ("reroll", "edit", "delete", "cancel")]
+    built += [f"refusal.{k}_{w}" for k in ("quota_partial", "quota", "budget") for w in ("server", "outside")]
+    options = ("locked_unavailable", "model_unknown", "model_unknown_hint", "no_model")
+    built += [f"options.{k}_{w}" for k in options for w in ("image", "chat")]
+    assert set(built) - set(ENGLISH) == set()
+
+
+def test_core_refusals_carry_their_key_and_read_in_the_members_language() -> None:
+    error = InputError.keyed("input.too_large", size="21.5", limit=20)
+    assert error.user_message == "That image is 21.5 MB; the limit is 20 MB."
+    assert localized_message(error, "de") == "Das Bild hat 21.5 MB; die Grenze liegt bei 20 MB."
+    assert localized_message(error, "fr") == "Cette image fait 21.5 Mo ; la limite est de 20 Mo."
+
+
+def test_progress_lines_are_translated_where_they_are_shown() -> None:
+    assert localized_progress(f"{QUEUED_PREFIX} 12.", "pt-BR") == "Na fila: posição 12."
+    assert localized_progress(GENERATING.format(model="a/b"), "es-419") == "Generando con `a/b`…"
+    assert localized_progress(GENERATING.format(model="a/b"), "en-US") == GENERATING.format(model="a/b")
+    assert localized_progress("something else", "fr") == "something else"

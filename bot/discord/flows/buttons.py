@@ -19,6 +19,7 @@ from bot.discord.flows.inputs import refetch, stored_sources
 from bot.discord.tree import report_error
 from bot.discord.views.buttons import EDIT_PROMPT_ID, PROMPT_FIELD, Action, EditPromptModal, submitted_value
 from bot.errors import UserFacingError
+from bot.i18n import text
 from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ async def answer_click(interaction: Interaction, action: Action, job_id: str) ->
         if action == "delete":
             await delete_result(interaction, job)
         elif action == "edit":
-            await interaction.response.send_modal(EditPromptModal(job))
+            await interaction.response.send_modal(EditPromptModal(job, interaction.locale))
         else:
             await rerun(interaction, job, job.prompt)
     except Exception as exc:  # every click gets an answer
@@ -60,14 +61,14 @@ async def cancel_queued(interaction: Interaction, job_id: str) -> None:
     """
     found = interaction.client.queued_job(job_id)
     if found is None:
-        raise UserFacingError("That job has already started, so it can no longer be cancelled.")
+        raise UserFacingError.keyed("job.cancel_started")
     task, plan = found
     perms = interaction.permissions
     if plan.requester.user_id != interaction.user.id and not (perms.manage_messages or perms.manage_guild):
-        raise UserFacingError("Only the member who asked (or a moderator) can cancel this job.")
+        raise UserFacingError.keyed("job.cancel_not_yours")
     task.cancel()
     await interaction.response.edit_message(
-        content="Cancelled — nothing was generated.",
+        content=text(interaction.locale, "job.cancelled"),
         view=None,
         allowed_mentions=discord.AllowedMentions.none(),
     )
@@ -82,13 +83,13 @@ async def fetch_job_for(interaction: Interaction, job_id: str, *, moderator_ok: 
     """
     job = await interaction.client.store.get_job(job_id)
     if job is None:
-        raise UserFacingError("I no longer have that result.")
+        raise UserFacingError.keyed("job.result_gone")
     if job.user_id == interaction.user.id:
         return job
     perms = interaction.permissions
     if moderator_ok and (perms.manage_messages or perms.manage_guild):
         return job
-    raise UserFacingError("Only the member who made this image can use its buttons.")
+    raise UserFacingError.keyed("job.buttons_not_yours")
 
 
 async def delete_result(interaction: Interaction, job: JobRecord) -> None:
@@ -122,7 +123,7 @@ def requested_from(job: JobRecord) -> RequestedOptions:
 async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
     """Run a job again (same options, possibly a new prompt) as a new result message."""
     if (job.options or {}).get("workflow") == "describe":
-        raise UserFacingError("That was a `/describe`: run it again, or use one of its suggestion buttons.")
+        raise UserFacingError.keyed("job.was_describe")
     kind: Kind = "chatimage" if job.kind == "chatimage" else "imagine"
     action = rerun_of(interaction.client.catalog, job.options) if kind == "chatimage" else None
     started = await start_job(
@@ -169,7 +170,7 @@ async def on_edit_prompt_submit(interaction: Interaction) -> bool:
     try:
         prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()
         if not prompt:
-            raise UserFacingError("The prompt cannot be empty.")
+            raise UserFacingError.keyed("job.empty_prompt")
         job = await fetch_job_for(interaction, match["job"], moderator_ok=False)
         await rerun(interaction, job, prompt)
     except Exception as exc:  # every submit gets an answer

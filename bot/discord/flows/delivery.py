@@ -17,8 +17,9 @@ import discord
 
 from bot.discord.flows.place import check_place
 from bot.discord.flows.posting import ResultPoster, retry_budget
-from bot.discord.flows.progress import ProgressMessage
-from bot.discord.replies import token_usable
+from bot.discord.flows.progress import ProgressMessage, localized_progress
+from bot.discord.flows.undelivered import describe_numbers
+from bot.discord.replies import locale_for, token_usable
 from bot.discord.state import state_of
 from bot.discord.views.actions import image_action_rows
 from bot.discord.views.buttons import cancel_view, result_row
@@ -27,6 +28,7 @@ from bot.discord.views.render import ResultInfo, result_payloads
 from bot.errors import BotError, MissingPermissionsError, UserFacingError
 from bot.gateway.errors import ContentPolicyError
 from bot.gateway.models import GeneratedImage
+from bot.i18n import text
 from bot.jobs import QUEUED_PREFIX, Kind, Outcome, Plan, Requester
 from bot.money import accepted_cost
 from bot.policy import RequestedOptions
@@ -38,7 +40,6 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
 REQUIRED_PUBLIC_PERMISSIONS = ("embed_links", "attach_files")
-RELEASED_TEXT = "Your result is posted below."
 
 
 @dataclass(slots=True)
@@ -80,10 +81,7 @@ def check_permissions(interaction: Interaction, *, ephemeral: bool) -> None:
     missing = [name for name in REQUIRED_PUBLIC_PERMISSIONS if not getattr(perms, name)]
     if missing:
         names = " and ".join(m.replace("_", " ").title() for m in missing)
-        raise MissingPermissionsError(
-            f"I need the {names} permission in this channel to post images. Ask a server admin to grant it, "
-            "or use `private: True`."
-        )
+        raise MissingPermissionsError.keyed("job.missing_permissions", names=names)
 
 
 async def start_job(
@@ -112,7 +110,7 @@ async def start_job(
     """
     bot = interaction.client
     if not bot.accepting_jobs:
-        raise UserFacingError("The bot is restarting. Try again in a minute.")
+        raise UserFacingError.keyed("job.restarting")
     service = bot.generation
     requester = requester_of(interaction)
     plan = None
@@ -206,7 +204,9 @@ async def release_placeholder(interaction: Interaction) -> None:
     if token_usable(interaction):
         try:
             await interaction.edit_original_response(
-                content=RELEASED_TEXT, view=None, allowed_mentions=discord.AllowedMentions.none()
+                content=text(interaction.locale, "job.posted_below"),
+                view=None,
+                allowed_mentions=discord.AllowedMentions.none(),
             )
         except discord.HTTPException as exc:
             log.warning("could not release the private placeholder of %s: %s", interaction.id, exc)
@@ -248,12 +248,14 @@ def shown_cost(outcome: Outcome) -> float | None:
 def progress_for(interaction: Interaction, job_id: str) -> ProgressMessage:
     """A throttled editor of the deferred message: queue position (with a Cancel button), then progress."""
 
-    async def edit(text: str) -> None:
-        if token_usable(interaction) and not state_of(interaction).placeholder_gone:
-            queued = text.startswith(QUEUED_PREFIX)
+    async def edit(english: str) -> None:
+        state = state_of(interaction)
+        if token_usable(interaction) and not state.placeholder_gone:
+            queued = english.startswith(QUEUED_PREFIX)
+            locale = locale_for(interaction, public=not state.ephemeral_defer)
             await interaction.edit_original_response(
-                content=text,
-                view=cancel_view(job_id) if queued else None,
+                content=localized_progress(english, locale),
+                view=cancel_view(job_id, locale) if queued else None,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
 
@@ -276,7 +278,7 @@ async def deliver_images(
     """
     images: list[GeneratedImage] = outcome.result.images
     if not images:
-        raise UserFacingError("The model answered without an image. Try rephrasing the prompt.")
+        raise UserFacingError.keyed("job.no_image")
     if state_of(interaction).result_in_followups:
         edit_original = False
         await release_placeholder(interaction)
@@ -285,13 +287,11 @@ async def deliver_images(
     )
     plan = outcome.plan
     notes = list(plan.options.notes)
-    reencoded = [
-        str(n) for n, image in enumerate((i for b in batches for i in b), start=1) if image.reencoded
-    ]
+    reencoded = [n for n, image in enumerate((i for b in batches for i in b), start=1) if image.reencoded]
     if reencoded:
         # Results are posted byte for byte unless they cannot be: say so when they were not.
-        which = "Image " + reencoded[0] if len(reencoded) == 1 else "Images " + ", ".join(reencoded)
-        notes.append(f"{which} re-encoded to fit Discord's upload limit.")
+        locale = locale_for(interaction, public=not ephemeral)
+        notes.append(text(locale, "card.reencoded", images=describe_numbers(reencoded, locale)))
     info = ResultInfo(
         prompt=plan.prompt,
         model=plan.options.model + plan.options.source_suffix("model"),
@@ -305,8 +305,11 @@ async def deliver_images(
         references=references,
     )
     image_count = sum(len(batch) for batch in batches)
+    locale = locale_for(interaction, public=not ephemeral)
     payloads = result_payloads(
-        batches, info, actions=lambda: [result_row(plan.job_id), *image_action_rows(plan.job_id, image_count)]
+        batches,
+        info,
+        actions=lambda: [result_row(plan.job_id, locale), *image_action_rows(plan.job_id, image_count)],
     )
     poster = ResultPoster(interaction, plan.job_id, ephemeral, retry_budget(interaction))
     messages: list[discord.Message] = []

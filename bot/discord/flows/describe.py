@@ -21,11 +21,13 @@ import discord
 from bot.discord.flows.buttons import fetch_job_for
 from bot.discord.flows.delivery import defer, progress_for, run_imagine, start_job
 from bot.discord.flows.inputs import OPTIONS_KEY, check_attachment, read_attachment, source_of
+from bot.discord.replies import locale_for
 from bot.discord.tree import report_error
 from bot.discord.views.buttons import CUSTOM_ID_PREFIX
 from bot.discord.views.text import defuse_model_text
 from bot.errors import UserFacingError
 from bot.gateway.errors import ContentPolicyError
+from bot.i18n import text
 from bot.jobs import JOB_ID_PATTERN
 from bot.policy import RequestedOptions
 
@@ -90,10 +92,10 @@ def use_custom_id(job_id: str, index: int) -> str:
 class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
     """The "Imagine n" button: runs `/imagine` with the n-th suggestion of a describe job."""
 
-    def __init__(self, job_id: str, index: int) -> None:
+    def __init__(self, job_id: str, index: int, locale: object = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"Imagine {index + 1}",
+                label=text(locale, "button.imagine", n=index + 1),
                 emoji="🎨",
                 style=discord.ButtonStyle.primary,
                 custom_id=use_custom_id(job_id, index),
@@ -132,25 +134,25 @@ def suggestion_of(job: JobRecord, index: int) -> str:
     """
     suggestions = stored_suggestions(job.options)
     if not 0 <= index < len(suggestions):
-        raise UserFacingError("I no longer have that suggestion. Run `/describe` again.")
+        raise UserFacingError.keyed("describe.suggestion_gone")
     return suggestions[index]
 
 
-def suggestions_view(job_id: str, count: int) -> discord.ui.View:
+def suggestions_view(job_id: str, count: int, locale: object = None) -> discord.ui.View:
     """One "Imagine n" button per suggestion (persistent: handled by `SuggestionButton`)."""
     view = discord.ui.View(timeout=None)
     for index in range(count):
-        view.add_item(SuggestionButton(job_id, index))
+        view.add_item(SuggestionButton(job_id, index, locale))
     return view
 
 
-def suggestions_text(job_id: str, model: str, suggestions: list[str]) -> str:
+def suggestions_text(job_id: str, model: str, suggestions: list[str], locale: object = None) -> str:
     """The message listing the suggestions (model text defused, ≤ 2,000 characters)."""
-    lines = [f"**Prompt suggestions** from `{model}`:"]
+    lines = [text(locale, "describe.title", model=model)]
     for number, suggestion in enumerate(suggestions, start=1):
         shown = suggestion if len(suggestion) <= _SHOWN_CHARS else suggestion[: _SHOWN_CHARS - 1] + "…"
         lines.append(f"**{number}.** {defuse_model_text(shown)}")
-    lines.append(f"-# Job `{job_id}` · a button runs `/imagine` with that prompt.")
+    lines.append("-# " + text(locale, "describe.footer", job_id=job_id))
     return "\n".join(lines)
 
 
@@ -197,7 +199,7 @@ async def run_describe(
     suggestions = parse_suggestions(result.text or "")
     if not suggestions:
         log.info("job %s: the model suggested no prompts: %r", plan.job_id, (result.text or "")[:200])
-        raise UserFacingError("The model did not suggest any prompts for that image. Try again.")
+        raise UserFacingError.keyed("describe.none")
     options = plan.options.as_dict() | {
         WORKFLOW_KEY: "describe",
         SUGGESTIONS_KEY: suggestions,
@@ -209,8 +211,9 @@ async def run_describe(
     except Exception:  # the text is still worth showing; the buttons would find nothing
         log.warning("job %s: could not store its suggestions", plan.job_id, exc_info=True)
         stored = False
+    locale = locale_for(interaction, public=not started.ephemeral)
     await interaction.edit_original_response(
-        content=suggestions_text(plan.job_id, plan.options.model, suggestions),
-        view=suggestions_view(plan.job_id, len(suggestions)) if stored else None,
+        content=suggestions_text(plan.job_id, plan.options.model, suggestions, locale),
+        view=suggestions_view(plan.job_id, len(suggestions), locale) if stored else None,
         allowed_mentions=discord.AllowedMentions.none(),
     )

@@ -181,12 +181,12 @@ async def answer_edit_image_submit(interaction: Interaction, opened: OpenModals)
         try:
             message = await channel.fetch_message(int(match["message"]))
         except discord.NotFound as exc:
-            raise InputError("That message is gone, so its image cannot be edited.") from exc
+            raise InputError.keyed("edit.message_gone") from exc
         except discord.Forbidden as exc:
-            raise InputError("I cannot read that message any more: use Edit image on it again.") from exc
+            raise InputError.keyed("edit.cannot_read") from exc
         image = next((a for a in message.attachments if a.id == int(match["image"])), None)
         if image is None:
-            raise InputError("That message no longer has the image.")
+            raise InputError.keyed("edit.image_gone")
         await run_edit(interaction, image, message)
     except Exception as exc:  # every submit gets an answer
         await report_error(interaction, exc)
@@ -204,7 +204,7 @@ async def run_edit(interaction: Interaction, image: AttachmentLike, message: dis
     data: Any = interaction.data or {}
     prompt = (submitted_value(data.get("components"), PROMPT_FIELD) or "").strip()
     if not prompt:
-        raise InputError("Say how the image should change.")
+        raise InputError.keyed("edit.say_how")
     references = submitted_uploads(data, REFERENCES_FIELD)[:MAX_EXTRA_REFERENCES]
     masks = submitted_uploads(data, MASK_FIELD)[:1]
     requested = RequestedOptions(model=None, count=None, aspect_ratio=None, private=None)

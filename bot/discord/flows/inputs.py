@@ -40,14 +40,6 @@ OPTIONS_KEY = "input_images"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 MAX_INPUT_IMAGE_BYTES = 20 * 2**20  # providers cap reference images around 20 MB
 _ATTACHMENT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
-GONE_MESSAGE = (
-    "The image this job started from is no longer available on Discord, so it cannot be re-rolled. "
-    "Run the command again with the image."
-)
-CHANGED_MESSAGE = (
-    "The image this job started from has changed since, so it cannot be re-rolled. "
-    "Run the command again with the image."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +185,10 @@ async def refetch(interaction: Interaction, sources: Sequence[InputSource]) -> l
             cause = exc.__cause__
             if isinstance(cause, aiohttp.ClientResponseError) and cause.status in (403, 404, 410):
                 log.info("input image %s of a re-roll is gone (%s)", source.attachment_id, cause.status)
-                raise InputError(GONE_MESSAGE) from exc
+                raise InputError.keyed("input.gone") from exc
             raise
         if hashlib.sha256(image.data).hexdigest() != source.sha256:
-            raise InputError(CHANGED_MESSAGE)
+            raise InputError.keyed("input.changed")
         images.append(image)
     return images
 
@@ -208,13 +200,13 @@ async def _current_url(interaction: Interaction, source: InputSource) -> tuple[s
         try:
             message = await channel.fetch_message(source.message_id)
         except discord.NotFound as exc:
-            raise InputError(GONE_MESSAGE) from exc
+            raise InputError.keyed("input.gone") from exc
         except discord.HTTPException as exc:  # no access any more, or Discord failed: try the URL
             log.info("could not re-read message %s: %s", source.message_id, exc)
         else:
             found = next((a for a in message.attachments if a.id == source.attachment_id), None)
             if found is None:
-                raise InputError(GONE_MESSAGE)
+                raise InputError.keyed("input.gone")
             return found.url, found.size
     return source.url, source.size
 
@@ -226,10 +218,10 @@ def check_attachment(attachment: AttachmentLike) -> None:
         InputError: not an image, or too large.
     """
     if attachment.content_type and not attachment.content_type.startswith("image/"):
-        raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")
+        raise InputError.keyed("input.not_image")
     if attachment.size > MAX_INPUT_IMAGE_BYTES:
         limit_mb = MAX_INPUT_IMAGE_BYTES // 2**20
-        raise InputError(f"That image is {attachment.size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
+        raise InputError.keyed("input.too_large", size=f"{attachment.size / 2**20:.1f}", limit=limit_mb)
 
 
 async def read_attachment(
@@ -271,8 +263,8 @@ async def download_image(
     """
     limit_mb = max_bytes // 2**20
     if declared_size > max_bytes:
-        raise InputError(f"That image is {declared_size / 2**20:.1f} MB; the limit is {limit_mb} MB.")
-    too_large = InputError(f"That image is larger than {limit_mb} MB.")
+        raise InputError.keyed("input.too_large", size=f"{declared_size / 2**20:.1f}", limit=limit_mb)
+    too_large = InputError.keyed("input.larger_than", limit=limit_mb)
     buffer = bytearray()
     try:
         async with session.get(url, timeout=_ATTACHMENT_TIMEOUT) as resp:
@@ -286,12 +278,12 @@ async def download_image(
                 buffer += chunk
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("could not download attachment %s: %s", ident, type(exc).__name__)
-        raise InputError("I could not download that image. Upload it again and retry.") from exc
+        raise InputError.keyed("input.download_failed") from exc
     data = bytes(buffer)
     del buffer
     mime = sniff_mime(data)
     if mime is None:
-        raise InputError("The `image` option needs a PNG, JPEG, WebP or GIF image.")
+        raise InputError.keyed("input.not_image")
     return InputImage(data=data, mime=mime)
 
 

@@ -17,7 +17,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.jobs import QUEUED_PREFIX
+from bot.i18n import text
+from bot.jobs import GENERATING, QUEUED_PREFIX
 from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -25,12 +26,24 @@ log = logging.getLogger(__name__)
 PROGRESS_EDIT_INTERVAL = 10.0
 POSITION_STEP = 4  # a new position is shown once it is at most 1/4 of the one shown
 _POSITION = re.compile(re.escape(QUEUED_PREFIX) + r" (\d+)")
+_GENERATING = re.compile(re.escape(GENERATING).replace(re.escape("{model}"), "(?P<model>[^`]*)"))
 
 
 def queue_position(text: str | None) -> int | None:
     """The position of a "Queued — position N." text, None for any other text."""
     match = _POSITION.match(text) if text else None
     return int(match.group(1)) if match else None
+
+
+def localized_progress(english: str, locale: object) -> str:
+    """A progress line of the core (English, see `bot.jobs`) in the reader's language."""
+    position = queue_position(english)
+    if position is not None:
+        return text(locale, "progress.queued", position=position)
+    generating = _GENERATING.fullmatch(english)
+    if generating is not None:
+        return text(locale, "progress.generating", model=generating["model"])
+    return english
 
 
 def meaningful(shown: str | None, text: str) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 
+from bot.i18n import text
 from bot.jobs import JOB_ID_PATTERN
 
 if TYPE_CHECKING:
@@ -28,10 +29,10 @@ TEMPLATE = rf"ib:(?P<action>reroll|edit|delete|cancel):(?P<job>{JOB_ID_PATTERN})
 EDIT_PROMPT_ID = re.compile(rf"ib:(?:editprompt|modal):(?P<job>{JOB_ID_PATTERN})")
 PROMPT_FIELD = "prompt"
 _LOOKS = {
-    "reroll": ("Re-roll", "🎲", discord.ButtonStyle.secondary),
-    "edit": ("Edit prompt", "🖋️", discord.ButtonStyle.secondary),
-    "delete": ("Delete", "🗑️", discord.ButtonStyle.danger),
-    "cancel": ("Cancel", "✖️", discord.ButtonStyle.secondary),
+    "reroll": ("🎲", discord.ButtonStyle.secondary),
+    "edit": ("🖋️", discord.ButtonStyle.secondary),
+    "delete": ("🗑️", discord.ButtonStyle.danger),
+    "cancel": ("✖️", discord.ButtonStyle.secondary),
 }
 
 
@@ -44,10 +45,11 @@ def custom_id(action: Action, job_id: str) -> str:
 
 
 class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
-    """One result button (re-roll, edit prompt, delete)."""
+    """One result button (re-roll, edit prompt, delete), labelled in `locale` (`button.<action>`)."""
 
-    def __init__(self, action: Action, job_id: str) -> None:
-        label, emoji, style = _LOOKS[action]
+    def __init__(self, action: Action, job_id: str, locale: object = None) -> None:
+        emoji, style = _LOOKS[action]
+        label = text(locale, f"button.{action}")
         super().__init__(
             discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id(action, job_id))
         )
@@ -66,7 +68,7 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLAT
         await interaction.client.on_result_button(interaction, self.action, self.job_id)
 
 
-class EditPromptModal(discord.ui.Modal, title="Edit the prompt"):
+class EditPromptModal(discord.ui.Modal, title="Edit the prompt"):  # titled in the member's language
     """The form that re-runs a job with an edited prompt.
 
     Its submit is handled by `on_edit_prompt_submit`, which the bot registers at start-up and
@@ -75,13 +77,18 @@ class EditPromptModal(discord.ui.Modal, title="Edit the prompt"):
     object itself keeps discord.py's default, empty `on_submit`.
     """
 
-    prompt: discord.ui.TextInput[EditPromptModal] = discord.ui.TextInput(
-        label="Prompt", style=discord.TextStyle.paragraph, max_length=4000, custom_id=PROMPT_FIELD
-    )
-
-    def __init__(self, job: JobRecord) -> None:
-        super().__init__(custom_id=edit_prompt_custom_id(job.id), timeout=900)
-        self.prompt.default = job.prompt[:4000]
+    def __init__(self, job: JobRecord, locale: object = None) -> None:
+        super().__init__(
+            title=text(locale, "modal.edit_prompt"), custom_id=edit_prompt_custom_id(job.id), timeout=900
+        )
+        self.prompt: discord.ui.TextInput[EditPromptModal] = discord.ui.TextInput(
+            label=text(locale, "modal.prompt"),
+            style=discord.TextStyle.paragraph,
+            max_length=4000,
+            custom_id=PROMPT_FIELD,
+            default=job.prompt[:4000],
+        )
+        self.add_item(self.prompt)
 
 
 def edit_prompt_custom_id(job_id: str) -> str:
@@ -110,14 +117,14 @@ def submitted_value(data: Any, field_id: str) -> str | None:
     return None
 
 
-def cancel_view(job_id: str) -> discord.ui.View:
+def cancel_view(job_id: str, locale: object = None) -> discord.ui.View:
     """The Cancel button shown while a job waits in the queue."""
     view = discord.ui.View(timeout=None)
-    view.add_item(JobButton("cancel", job_id))
+    view.add_item(JobButton("cancel", job_id, locale))
     return view
 
 
-def result_row(job_id: str) -> discord.ui.ActionRow[Any]:
+def result_row(job_id: str, locale: object = None) -> discord.ui.ActionRow[Any]:
     """The buttons of a result card (persistent: handled by `JobButton` after any restart)."""
     actions: tuple[Action, ...] = ("reroll", "edit", "delete")
-    return discord.ui.ActionRow(*(JobButton(action, job_id) for action in actions))
+    return discord.ui.ActionRow(*(JobButton(action, job_id, locale) for action in actions))
