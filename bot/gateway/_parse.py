@@ -407,6 +407,7 @@ def classify_model(entry: Any) -> ModelInfo | None:
         pricing=entry["pricing"] if isinstance(entry.get("pricing"), dict) else {},
         endpoint=endpoint,
         accepts_image_input=bool(lowered & _IMAGE_INPUT_TAGS) or "image" in inputs,
+        supported_parameters=_strings(entry.get("supported_parameters")),
     )
     try:
         return ModelInfo.model_validate(fields)

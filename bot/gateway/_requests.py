@@ -7,7 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.gateway.models import ChatImageRequest, ImageRequest
+from bot.gateway.capabilities import AVOID_PREFIX, place, set_path
+from bot.gateway.models import ChatImageRequest, Endpoint, ImageRequest
 
 # Neutral `aspect_ratio` -> what each model creator understands on /images/generations.
 # Caller-given `provider_options` (and an explicit `size`) always win over these.
@@ -22,6 +23,9 @@ from bot.gateway.models import ChatImageRequest, ImageRequest
 #
 # On /chat/completions only Google's image models take a ratio:
 #   google/            providerOptions.google.imageConfig.aspectRatio
+#
+# The per-model parameters (quality, resolution, seed, background, negative prompt) go where
+# `bot.gateway.capabilities` places them; a BFL resolution scales the width/height above.
 _OPENAI_SIZES = ((1024, 1024), (1536, 1024), (1024, 1536))
 _MEGAPIXEL = 1024 * 1024
 _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)\s*$")
@@ -36,13 +40,21 @@ def parse_ratio(aspect_ratio: str) -> float | None:
     return width / height if width > 0 and height > 0 else None
 
 
-def dimensions_for(ratio: float, *, multiple: int, low: int, high: int) -> tuple[int, int]:
-    """Width and height of about one megapixel at `ratio`, rounded and clamped."""
+def dimensions_for(
+    ratio: float, *, multiple: int, low: int, high: int, megapixels: int = 1
+) -> tuple[int, int]:
+    """Width and height of about `megapixels` megapixels at `ratio`, rounded and clamped.
+
+    A size whose longer side would pass `high` is scaled down whole, so the ratio holds.
+    """
 
     def fit(value: float) -> int:
         return max(low, min(high, round(value / multiple) * multiple))
 
-    return fit(math.sqrt(_MEGAPIXEL * ratio)), fit(math.sqrt(_MEGAPIXEL / ratio))
+    area = _MEGAPIXEL * megapixels
+    width, height = math.sqrt(area * ratio), math.sqrt(area / ratio)
+    shrink = min(1.0, high / max(width, height))
+    return fit(width * shrink), fit(height * shrink)
 
 
 def nearest_openai_size(ratio: float) -> str:
@@ -83,6 +95,31 @@ def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
+def _place_parameters(
+    payload: dict[str, Any], req: ImageRequest | ChatImageRequest, endpoint: Endpoint
+) -> tuple[str, dict[str, dict[str, Any]], int]:
+    """Put each per-model parameter where the model takes it.
+
+    Returns:
+        The prompt (with a negative prompt's "Avoid:" line when the model takes it there), the
+        mapped provider options, and the megapixels a `scale` resolution asks for (1 if none).
+    """
+    prompt, megapixels = req.prompt, 1
+    wrapped: dict[str, Any] = {"providerOptions": {}}
+    for name, value in req.parameters.items():
+        param = place(name, req.model, endpoint)
+        wire = param.wire.get(str(value), value)
+        if param.how == "avoid":
+            prompt = f"{prompt}\n\n{AVOID_PREFIX}{wire}"
+        elif param.how == "scale":
+            megapixels = 4 if value == "2K" else 1
+        elif param.path[0] == "providerOptions":
+            set_path(wrapped, param.path, wire)
+        else:
+            set_path(payload, param.path, wire)
+    return prompt, wrapped["providerOptions"], megapixels
+
+
 def images_payload(req: ImageRequest) -> dict[str, Any]:
     """Body of `POST /images/generations` for `req` (see the mapping table above)."""
     payload: dict[str, Any] = {
@@ -91,22 +128,22 @@ def images_payload(req: ImageRequest) -> dict[str, Any]:
         "n": req.n,
         "response_format": "b64_json",
     }
-    mapped: dict[str, dict[str, Any]] = {}
+    payload["prompt"], mapped, megapixels = _place_parameters(payload, req, "images")
     creator = req.model.split("/", 1)[0].lower()
+    ratio = parse_ratio(req.aspect_ratio) if req.aspect_ratio else None
     if req.aspect_ratio:
-        ratio = parse_ratio(req.aspect_ratio)
         if creator == "google":
-            mapped["googleVertex"] = {"aspectRatio": req.aspect_ratio}
+            mapped.setdefault("googleVertex", {})["aspectRatio"] = req.aspect_ratio
         elif creator in ("spacexai", "xai"):
-            mapped["xai"] = {"aspectRatio": req.aspect_ratio}
+            mapped.setdefault("xai", {})["aspectRatio"] = req.aspect_ratio
         elif ratio is not None and creator == "openai":
             payload["size"] = nearest_openai_size(ratio)
-        elif ratio is not None and creator == "bfl":
-            width, height = dimensions_for(ratio, multiple=32, low=256, high=1920)
-            mapped["blackForestLabs"] = {"width": width, "height": height}
-        elif ratio is not None:
+        elif ratio is not None and creator != "bfl":
             width, height = dimensions_for(ratio, multiple=64, low=256, high=2048)
             payload["size"] = f"{width}x{height}"
+    if creator == "bfl" and (ratio is not None or megapixels > 1):
+        width, height = dimensions_for(ratio or 1.0, multiple=32, low=256, high=1920, megapixels=megapixels)
+        mapped.setdefault("blackForestLabs", {}).update(width=width, height=height)
     if req.size:
         payload["size"] = req.size
     _set_provider_options(payload, mapped, req)
@@ -115,20 +152,18 @@ def images_payload(req: ImageRequest) -> dict[str, Any]:
 
 def chat_payload(req: ChatImageRequest, image_urls: list[str], *, stream: bool) -> dict[str, Any]:
     """Body of `POST /chat/completions` asking for text and images."""
-    content: str | list[dict[str, Any]] = req.prompt
+    payload: dict[str, Any] = {"model": req.model}
+    prompt, mapped, _ = _place_parameters(payload, req, "chat")
+    content: str | list[dict[str, Any]] = prompt
     if image_urls:
-        content = [{"type": "text", "text": req.prompt}]
+        content = [{"type": "text", "text": prompt}]
         content += [{"type": "image_url", "image_url": {"url": url}} for url in image_urls]
-    payload: dict[str, Any] = {
-        "model": req.model,
-        "messages": [{"role": "user", "content": content}],
-        "modalities": list(req.modalities),
-        "stream": stream,
-    }
+    payload.update(
+        messages=[{"role": "user", "content": content}], modalities=list(req.modalities), stream=stream
+    )
     if stream:
         payload["stream_options"] = {"include_usage": True}
-    mapped: dict[str, dict[str, Any]] = {}
     if req.aspect_ratio and req.model.lower().startswith("google/"):
-        mapped["google"] = {"imageConfig": {"aspectRatio": req.aspect_ratio}}
+        mapped.setdefault("google", {}).setdefault("imageConfig", {})["aspectRatio"] = req.aspect_ratio
     _set_provider_options(payload, mapped, req)
     return payload

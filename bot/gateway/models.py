@@ -12,6 +12,7 @@ from typing import Any, BinaryIO, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.gateway.spool import ImageData
+from bot.policy.schemas import Parameter
 
 Endpoint = Literal["images", "chat"]
 
@@ -31,6 +32,8 @@ class ImageRequest(BaseModel):
     size: str | None = None
     aspect_ratio: str | None = None
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Per-model parameters by neutral name, already checked against the model (see capabilities).
+    parameters: dict[Parameter, str | int] = Field(default_factory=dict)
     user: str | None = None  # sent as providerOptions.gateway.user for spend attribution
     tags: list[str] = Field(default_factory=list)  # providerOptions.gateway.tags (reporting)
 
@@ -48,6 +51,7 @@ class ChatImageRequest(BaseModel):
     images: list[InputImage] = Field(default_factory=list)
     aspect_ratio: str | None = None
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    parameters: dict[Parameter, str | int] = Field(default_factory=dict)
     user: str | None = None
     tags: list[str] = Field(default_factory=list)
     # ["text"] asks for a text-only answer (`/describe`: a vision model reads the image).
@@ -179,6 +183,8 @@ class ModelInfo(BaseModel):
     pricing: dict[str, Any] = Field(default_factory=dict)
     endpoint: Endpoint | None = None  # None: does not make images
     accepts_image_input: bool = False
+    # Parameter names the gateway says the model takes (when its entry lists them).
+    supported_parameters: tuple[str, ...] = ()
 
     @property
     def makes_images(self) -> bool:
