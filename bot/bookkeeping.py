@@ -21,6 +21,7 @@ from collections.abc import Coroutine
 from decimal import Decimal
 from typing import Any
 
+from bot.enhance import enhance_estimate
 from bot.errors import CooldownError
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
@@ -97,6 +98,10 @@ class Bookkeeper:
                 )
             cooling = True
         plan.estimate = self.cost.estimate(self.catalog.get(plan.options.model), plan.options.count)
+        if plan.options.enhance and plan.options.enhance_model is not None:
+            # The prompt's rewrite is part of the job: reserved with it, settled with it.
+            plan.enhance_estimate = enhance_estimate(self.catalog.get(plan.options.enhance_model))
+            plan.estimate += plan.enhance_estimate
         # Outside servers (guild None) `guild` is the operator's rules for DMs and user installs:
         # the quota is per user and the budget covers every generation outside servers.
         budget = guild.monthly_budget

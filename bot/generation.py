@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
@@ -17,7 +18,8 @@ from typing import Any
 
 from bot.attribution import Attribution
 from bot.bookkeeping import Bookkeeper
-from bot.errors import CooldownError
+from bot.enhance import enhance_prompt, with_enhancement_cost
+from bot.errors import CooldownError, PolicyError
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
 from bot.gateway.errors import GatewayError
@@ -37,7 +39,7 @@ from bot.limits import JobQueue, Limits
 from bot.money import CostControl, definitely_unbilled
 from bot.observability import Metrics
 from bot.planning import Planner
-from bot.policy import GlobalDefaults
+from bot.policy import GlobalDefaults, check_prompt
 from bot.policy.operator import OperatorPolicy
 from bot.storage.store import Store
 
@@ -115,11 +117,14 @@ class GenerationService(Planner):
     # --- running ----------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def _running(self, plan: Plan, on_progress: ProgressCallback | None) -> AsyncIterator[None]:
+    async def _running(
+        self, plan: Plan, on_progress: ProgressCallback | None, *, enhance: bool = False
+    ) -> AsyncIterator[None]:
         """Wait for a queue slot (reporting the position), then mark the job running.
 
         `running` means "sent to the gateway": the database update is the last step before
-        the request goes out, so a crash before it leaves a job that is safe to refund.
+        the request goes out, so a crash before it leaves a job that is safe to refund. With
+        `enhance` (and the option on) the prompt is rewritten and moderated again first.
         """
         user, reporter = str(plan.requester.user_id), _position_reporter(on_progress)
         async with self.queue.slot(user, reporter, lambda: self.books.want_start(plan)):
@@ -130,7 +135,30 @@ class GenerationService(Planner):
                 plan.settled = True
                 raise CooldownError.keyed("error.job_interrupted")
             plan.running = True
+            if enhance and plan.options.enhance and plan.enhanced_prompt is None:
+                await self._enhance(plan, on_progress)
             yield
+
+    async def _enhance(self, plan: Plan, on_progress: ProgressCallback | None) -> None:
+        """Rewrite the prompt (`bot.enhance`) and moderate the rewrite like a member's prompt.
+
+        Raises:
+            PolicyError: the rewrite contains a term this server or the operator blocks.
+        """
+        if on_progress is not None:
+            await on_progress(f"Enhancing the prompt with `{plan.options.enhance_model}`…")
+        enhanced = await enhance_prompt(self.gateway, plan, **self._attribute(plan))
+        plan.enhanced_prompt, plan.enhance_cost = enhanced.prompt, enhanced.cost
+        verdict = check_prompt(enhanced.prompt, plan.guild, self.operator.blocked_terms)
+        if verdict.blocked_rule is not None:
+            log.info("job %s: the enhanced prompt was blocked", plan.job_id)
+            raise PolicyError(
+                "The enhanced prompt contains a term this server does not allow, so no image was made. "
+                "Try again without `enhance`."
+            )
+        plan.flagged_terms += [term for term in verdict.flagged_terms if term not in plan.flagged_terms]
+        if on_progress is not None:
+            await on_progress(f"Generating with `{plan.options.model}`…")
 
     async def imagine(
         self,
@@ -152,25 +180,27 @@ class GenerationService(Planner):
         Raises:
             GatewayError: the gateway failed (after its retries).
         """
-        request = ImageRequest(
-            model=plan.options.model,
-            prompt=plan.prompt,
-            n=plan.options.count,
-            aspect_ratio=plan.options.aspect_ratio,
-            provider_options=plan.options.provider_options,
-            **self._attribute(plan),
-        )
         started = time.perf_counter()
         outcome: Outcome | None = None
         try:
-            async with self._running(plan, on_progress):
+            async with self._running(plan, on_progress, enhance=True):
+                request = ImageRequest(
+                    model=plan.options.model,
+                    prompt=plan.sent_prompt,
+                    n=plan.options.count,
+                    aspect_ratio=plan.options.aspect_ratio,
+                    provider_options=plan.options.provider_options,
+                    parameters=plan.options.parameters,
+                    **self._attribute(plan),
+                )
                 result = await self.gateway.generate_images(request)
+                result = dataclasses.replace(result, usage=with_enhancement_cost(result.usage, plan))
                 outcome = Outcome(plan=plan, result=result, elapsed=time.perf_counter() - started)
                 if deliver is not None:
                     await deliver(outcome)
         except BaseException as exc:
             if outcome is None:  # queued, cancelled, or failed at the gateway
-                await self._fail(plan, exc, started, billed=plan.running and not definitely_unbilled(exc))
+                await self._fail(plan, exc, started, billed=_maybe_billed(plan, exc))
             else:  # generated (and billed) whatever happened while posting
                 await self._succeed(plan, outcome.result, outcome.elapsed)
             raise
@@ -192,14 +222,6 @@ class GenerationService(Planner):
         `Finished` is passed on (so a failure while posting cannot unsettle it), failed on an
         error (which is re-raised).
         """
-        request = ChatImageRequest(
-            model=plan.options.model,
-            prompt=plan.prompt,
-            images=images,
-            aspect_ratio=plan.options.aspect_ratio,
-            provider_options=plan.options.provider_options,
-            **self._attribute(plan),
-        )
         started = time.perf_counter()
         text: list[str] = []
         collected = []
@@ -207,7 +229,16 @@ class GenerationService(Planner):
         generation_id = None
         produced = False
         try:
-            async with self._running(plan, on_progress):
+            async with self._running(plan, on_progress, enhance=True):
+                request = ChatImageRequest(
+                    model=plan.options.model,
+                    prompt=plan.sent_prompt,
+                    images=images,
+                    aspect_ratio=plan.options.aspect_ratio,
+                    provider_options=plan.options.provider_options,
+                    parameters=plan.options.parameters,
+                    **self._attribute(plan),
+                )
                 async for event in self.gateway.stream_chat(request):
                     produced = True
                     if isinstance(event, TextDelta):
@@ -215,7 +246,7 @@ class GenerationService(Planner):
                     elif isinstance(event, ImageEvent):
                         collected.append(event.image)
                     elif isinstance(event, UsageEvent):
-                        usage = event.usage
+                        usage = with_enhancement_cost(event.usage, plan)
                     elif isinstance(event, Finished):
                         generation_id = event.generation_id
                         result = ImageResult(
@@ -225,7 +256,8 @@ class GenerationService(Planner):
                     yield event
         except BaseException as exc:
             unbilled = not produced and definitely_unbilled(exc)
-            await self._fail(plan, exc, started, billed=plan.running and not unbilled)
+            billed = plan.running and (not unbilled or plan.enhanced_prompt is not None)
+            await self._fail(plan, exc, started, billed=billed)
             raise
         if not plan.settled:  # the client always ends with `Finished`; settle anyway if not
             result = ImageResult(collected, plan.options.model, "".join(text), generation_id, usage)
@@ -320,6 +352,11 @@ class GenerationService(Planner):
                 "model": plan.options.model, "latency": round(latency, 3), "error": reason,
             },
         )  # fmt: skip
+
+
+def _maybe_billed(plan: Plan, exc: BaseException) -> bool:
+    """Whether a failed job may have cost money: it was sent, and not refused, or its prompt was rewritten."""
+    return plan.running and (plan.enhanced_prompt is not None or not definitely_unbilled(exc))
 
 
 def _position_reporter(on_progress: ProgressCallback | None) -> Callable[[int], Awaitable[None]] | None:

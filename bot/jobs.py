@@ -68,6 +68,14 @@ class Plan:
     reply_token: str | None = field(default=None, repr=False)  # the interaction token (a secret)
     token_expires_at: datetime | None = None
     message_ids: list[int] = field(default_factory=list)  # the posted result, recorded at settlement
+    enhanced_prompt: str | None = None  # the rewritten prompt sent instead of `prompt` (`bot.enhance`)
+    enhance_cost: float | None = None  # USD the gateway reported for the rewrite
+    enhance_estimate: Decimal = Decimal(0)  # USD reserved for the rewrite (part of `estimate`)
+
+    @property
+    def sent_prompt(self) -> str:
+        """The prompt the image model gets: the rewritten one when the prompt was enhanced."""
+        return self.enhanced_prompt or self.prompt
 
 
 @dataclass(slots=True)

@@ -8,8 +8,12 @@ settings read from the database happens only on a cold cache, after the deferral
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.errors import PolicyError
+from bot.gateway.capabilities import parameters_for
 from bot.gateway.catalog import ModelCatalog
+from bot.gateway.models import Endpoint
 from bot.jobs import Kind, Plan, Requester
 from bot.money import CostControl
 from bot.policy import (
@@ -21,6 +25,7 @@ from bot.policy import (
     resolve_options,
 )
 from bot.policy.operator import OperatorPolicy
+from bot.policy.parameters import enhance_model
 from bot.storage.store import Store
 
 
@@ -112,6 +117,7 @@ class Planner:
             raise PolicyError(verdict.blocked_rule)
         image = kind == "imagine"
         operator.check_choice(image, requested.model, guild)
+        endpoint: Endpoint = "images" if image else "chat"
         options = resolve_options(
             requested,
             guild,
@@ -120,8 +126,20 @@ class Planner:
             image=image,
             channel_is_nsfw=requester.channel_is_nsfw,
             available_models=operator.usable_models(self.available_models(kind)),
+            support=lambda model: parameters_for(model, endpoint, self.catalog.get(model)),
         )
         operator.check_model(options.model)
+        negative = options.parameters.get("negative_prompt")
+        if negative is not None:
+            rule = check_prompt(str(negative), guild, operator.blocked_terms).blocked_rule
+            if rule is not None:
+                raise PolicyError(rule)
+        if options.enhance:
+            models = self.catalog.get_models()
+            language = [m.id for m in models if m.type in (None, "language")] if models else None
+            text_only = [m.id for m in models if m.type == "language" and not m.makes_images]
+            chosen = enhance_model(guild, self.defaults, language, text_only, operator.check_model)
+            options = dataclasses.replace(options, enhance_model=chosen)
         return Plan(
             kind=kind,
             requester=requester,

@@ -14,6 +14,7 @@ from bot.discord.flows.inputs import check_attachment, first_image
 from bot.discord.flows.place import apply_reach, check_place
 from bot.errors import InputError
 from bot.policy import RequestedOptions
+from bot.policy.schemas import MAX_NEGATIVE_PROMPT, MAX_SEED, Resolution
 
 Interaction = discord.Interaction[ImageBot]
 
@@ -49,6 +50,10 @@ class ChatImage(commands.Cog):
         image2: discord.Attachment | None = None,
         image3: discord.Attachment | None = None,
         image4: discord.Attachment | None = None,
+        resolution: Resolution | None = None,
+        seed: app_commands.Range[int, 0, MAX_SEED] | None = None,
+        negative_prompt: app_commands.Range[str, 1, MAX_NEGATIVE_PROMPT] | None = None,
+        enhance: bool | None = None,
     ) -> None:
         """Chat with a multimodal model that answers with text and images.
 
@@ -60,8 +65,19 @@ class ChatImage(commands.Cog):
             image2: Another reference image.
             image3: Another reference image.
             image4: Another reference image.
+            resolution: Output resolution (models that offer it).
+            seed: Same seed, same prompt: a similar image (models that offer it).
+            negative_prompt: What the image should not show (models that offer it).
+            enhance: Let a chat model enrich the prompt first.
         """
-        requested = RequestedOptions(model=model, count=None, aspect_ratio=None, private=private)
+        requested = RequestedOptions(
+            model=model,
+            private=private,
+            resolution=resolution,
+            seed=seed,
+            negative_prompt=negative_prompt,
+            enhance=enhance,
+        )
         extras = [extra for extra in (image2, image3, image4) if extra is not None]
         if extras:
             images = [image, *extras] if image is not None else extras

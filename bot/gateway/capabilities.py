@@ -83,13 +83,15 @@ class Rule:
 
 
 _XAI_QUALITY = Param(("providerOptions", "xai", "quality"))
-_XAI_PRO = {
+_XAI_PRO: dict[Parameter, Param] = {
     "quality": _XAI_QUALITY,
     "resolution": Param(("providerOptions", "xai", "resolution"), ("1K", "2K"), {"1K": "1k", "2K": "2k"}),
 }
 RULES: tuple[Rule, ...] = (
     Rule("images", "openai/gpt-image-2", {"quality": Param(("quality",))}),
-    Rule("images", "openai/gpt-image-", {"quality": Param(("quality",)), "background": Param(("background",))}),
+    Rule(
+        "images", "openai/gpt-image-", {"quality": Param(("quality",)), "background": Param(("background",))}
+    ),
     Rule(
         "images",
         "bfl/",
@@ -102,12 +104,18 @@ RULES: tuple[Rule, ...] = (
     Rule("images", "xai/grok-imagine-image-pro", _XAI_PRO),
     Rule("images", "spacexai/", {"quality": _XAI_QUALITY}),
     Rule("images", "xai/", {"quality": _XAI_QUALITY}),
-    Rule("images", "google/imagen", {"negative_prompt": Param(("providerOptions", "googleVertex", "negativePrompt"))}),
+    Rule(
+        "images",
+        "google/imagen",
+        {"negative_prompt": Param(("providerOptions", "googleVertex", "negativePrompt"))},
+    ),
     Rule(
         "chat",
         "google/",
         {
-            "resolution": Param(("providerOptions", "google", "imageConfig", "imageSize"), ("1K", "2K", "4K")),
+            "resolution": Param(
+                ("providerOptions", "google", "imageConfig", "imageSize"), ("1K", "2K", "4K")
+            ),
             "seed": Param(("seed",)),
             "negative_prompt": Param((), how="avoid"),
         },
@@ -158,7 +166,8 @@ def parameters_for(model_id: str, endpoint: Endpoint, info: ModelInfo | None = N
     rule = table_rule(model_id, endpoint)
     placed: Mapping[Parameter, Param] = rule.params if rule is not None else {}
     if info is not None and info.supported_parameters:
-        listed = {CATALOGUE_NAMES[n] for n in (s.lower() for s in info.supported_parameters) if n in CATALOGUE_NAMES}
+        names = (name.lower() for name in info.supported_parameters)
+        listed = {CATALOGUE_NAMES[name] for name in names if name in CATALOGUE_NAMES}
         params: dict[Parameter, Param] = {}
         for name in PARAMETERS:
             if name not in listed:

@@ -28,11 +28,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from bot.errors import InputError, PolicyError
+from bot.policy.parameters import ParameterValue, SupportOf, check_requested, fit_parameter, server_value
 from bot.policy.schemas import (
     ASPECT_RATIOS,
     MAX_IMAGES_PER_REQUEST,
+    PARAMETERS,
     ChannelSettings,
     GuildSettings,
+    Parameter,
     ProviderOptions,
 )
 
@@ -50,6 +53,17 @@ class RequestedOptions:
     count: int | None = None
     aspect_ratio: str | None = None
     private: bool | None = None
+    quality: str | None = None
+    resolution: str | None = None
+    seed: int | None = None
+    background: str | None = None
+    negative_prompt: str | None = None
+    enhance: bool | None = None
+
+    def parameter(self, name: Parameter) -> ParameterValue | None:
+        """The member's value of a per-model parameter."""
+        value: ParameterValue | None = getattr(self, name)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +102,9 @@ class ResolvedOptions:
         notes: Short sentences for the result embed (locked values, skipped defaults, clamps).
         age_restricted: The server's age-restricted provider options were applied (the result
             is posted behind spoilers).
+        parameters: The per-model parameters sent (only those the model takes), by name.
+        enhance: A chat model rewrites the prompt before generation.
+        enhance_model: That chat model (set at planning when `enhance`).
     """
 
     model: str
@@ -98,6 +115,9 @@ class ResolvedOptions:
     sources: dict[str, Source] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     age_restricted: bool = False
+    parameters: dict[Parameter, ParameterValue] = field(default_factory=dict)
+    enhance: bool = False
+    enhance_model: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy (stored with the job so buttons work after a restart)."""
@@ -110,6 +130,9 @@ class ResolvedOptions:
             "sources": dict(self.sources),
             "age_restricted": self.age_restricted,
             "notes": list(self.notes),
+            "parameters": dict(self.parameters),
+            "enhance": self.enhance,
+            "enhance_model": self.enhance_model,
         }
 
     def display_options(self) -> dict[str, str]:
@@ -119,6 +142,9 @@ class ResolvedOptions:
             "aspect_ratio": self.aspect_ratio or "model default",
             "private": "yes" if self.private else "no",
         }
+        labels.update({name: str(value) for name, value in self.parameters.items()})
+        if self.enhance:
+            labels["enhance"] = f"yes ({self.enhance_model})" if self.enhance_model else "yes"
         return {name.replace("_", " "): value + self.source_suffix(name) for name, value in labels.items()}
 
     def source_suffix(self, name: str) -> str:
@@ -142,6 +168,7 @@ def resolve_options(
     image: bool,
     channel_is_nsfw: bool,
     available_models: Collection[str] | None,
+    support: SupportOf | None = None,
 ) -> ResolvedOptions:
     """Resolve every option by the documented precedence and check the guild's rules.
 
@@ -155,13 +182,16 @@ def resolve_options(
         channel_is_nsfw: Whether the channel is age-restricted.
         available_models: Model ids the catalogue offers for that command, in catalogue order, or None
             when the catalogue is unknown (then any model name is accepted).
+        support: What a model takes of the per-model parameters (None: every parameter is
+            sent as resolved; see `bot.policy.parameters`).
 
     Returns:
         The resolved options with their sources and notes.
 
     Raises:
         PolicyError: a disallowed or unknown model, a count above the cap, or no model at all.
-        InputError: a count below 1 or an aspect ratio that does not exist.
+        InputError: a count below 1, an aspect ratio that does not exist, or a parameter the
+            model does not take.
     """
     notes: list[str] = []
     sources: dict[str, Source] = {}
@@ -235,6 +265,16 @@ def resolve_options(
         layers.append(guild.nsfw_provider_options)
     layers.append(guild.locked_provider_options)
 
+    parameters = _resolve_parameters(requested, guild, locked, model, support, sources, notes)
+    guild_enhance = guild.enhance_prompts if "enhance_prompts" in configured else None
+    enhance, sources["enhance"] = _pick(
+        "enhance",
+        locked,
+        requested.enhance,
+        [("channel", None), ("guild", guild_enhance), ("global", False)],
+        notes,
+    )
+
     return ResolvedOptions(
         model=model,
         count=count,
@@ -244,6 +284,8 @@ def resolve_options(
         sources=sources,
         notes=notes,
         age_restricted=age_restricted,
+        parameters=parameters,
+        enhance=bool(enhance),
     )
 
 
@@ -265,6 +307,34 @@ def with_provider_options(
     return replace(options, provider_options=_merge(options.provider_options, extra, locked), notes=notes)
 
 
+def _resolve_parameters(
+    requested: RequestedOptions,
+    guild: GuildSettings,
+    locked: set[str],
+    model: str,
+    support: SupportOf | None,
+    sources: dict[str, Source],
+    notes: list[str],
+) -> dict[Parameter, ParameterValue]:
+    """Each per-model parameter by the precedence, then fitted to what `model` takes."""
+    takes = support(model) if support is not None else None
+    chosen: dict[Parameter, ParameterValue] = {}
+    for name in PARAMETERS:
+        member = requested.parameter(name)
+        check_requested(name, member)
+        levels: list[tuple[Source, ParameterValue | None]] = [
+            ("channel", None),
+            ("guild", server_value(guild, name)),
+            ("global", None),
+        ]
+        value, source = _pick(name, locked, member, levels, notes)  # type: ignore[misc]  # str | int
+        sources[name] = source
+        value = fit_parameter(name, value, source, model, takes, notes)
+        if value is not None:
+            chosen[name] = value
+    return chosen
+
+
 def _pick(
     name: str,
     locked: set[str],
@@ -283,7 +353,7 @@ def _pick(
         if value is None:
             value = by_level["global"]
         if member is not None and member != value:
-            notes.append(f"This server locks {name.replace('_', ' ')} to {_label(value)}.")
+            notes.append(f"This server locks {name.replace('_', ' ')} to {_label(value, name)}.")
         return value, "locked"
     if member is not None:
         return member, "member"
@@ -384,9 +454,11 @@ def _listing(values: list[str]) -> str:
     return f"{shown} (and {more} more)" if more > 0 else shown
 
 
-def _label(value: object) -> str:
+def _label(value: object, name: str = "private") -> str:
     if value is None:
         return "the model's default"
-    if isinstance(value, bool):
+    if isinstance(value, bool) and name == "private":
         return "private" if value else "public"
+    if isinstance(value, bool):
+        return "on" if value else "off"
     return str(value)

@@ -14,9 +14,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 ASPECT_RATIOS: tuple[AspectRatio, ...] = get_args(AspectRatio)
-LockableOption = Literal["model", "count", "aspect_ratio", "private"]
+Quality = Literal["low", "medium", "high"]
+QUALITIES: tuple[Quality, ...] = get_args(Quality)
+Resolution = Literal["1K", "2K", "4K"]
+RESOLUTIONS: tuple[Resolution, ...] = get_args(Resolution)
+Background = Literal["transparent", "opaque"]
+BACKGROUNDS: tuple[Background, ...] = get_args(Background)
+Parameter = Literal["quality", "resolution", "seed", "background", "negative_prompt"]
+PARAMETERS: tuple[Parameter, ...] = get_args(Parameter)
+"""The per-model parameters: offered only where the model takes them (`bot.gateway.capabilities`)."""
+LockableOption = Literal[
+    "model", "count", "aspect_ratio", "private", "quality", "resolution", "seed", "background",
+    "negative_prompt", "enhance",
+]  # fmt: skip
 LOCKABLE_OPTIONS: tuple[LockableOption, ...] = get_args(LockableOption)
 """The neutral options a server can lock; also the options `ResolvedOptions.sources` covers."""
+MAX_SEED = 2**31 - 1
+MAX_NEGATIVE_PROMPT = 500
 MAX_IMAGES_PER_REQUEST = 10
 MAX_TERMS = 200
 MAX_TERM_LENGTH = 100
@@ -62,6 +76,13 @@ class GuildSettings(BaseModel):
         daily_quota: Images per member per UTC day (None: unlimited).
         monthly_budget: Spend cap in USD per UTC calendar month, from gateway-reported costs
             (None: no cap).
+        quality: Default quality where the model takes one (None: the model's default).
+        resolution: Default resolution where the model takes one (None: the model's default).
+        background: Default background where the model takes one (None: the model's default).
+        negative_prompt: Default negative prompt where the model takes one (a seed has no
+            server default: every image would be the same).
+        enhance_prompts: A chat model rewrites prompts before generation unless the member says no.
+        enhance_model: The chat model that rewrites them (None: see `bot.policy.enhance`).
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -84,6 +105,12 @@ class GuildSettings(BaseModel):
     cooldown_seconds: int = Field(default=0, ge=0, le=86400)
     daily_quota: int | None = Field(default=None, ge=1, le=100000)
     monthly_budget: float | None = Field(default=None, gt=0, le=1_000_000)
+    quality: Quality | None = None
+    resolution: Resolution | None = None
+    background: Background | None = None
+    negative_prompt: str | None = Field(default=None, min_length=1, max_length=MAX_NEGATIVE_PROMPT)
+    enhance_prompts: bool = False
+    enhance_model: str | None = None
 
     @field_validator("aspect_ratio")
     @classmethod

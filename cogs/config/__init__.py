@@ -15,17 +15,20 @@ provider-option); `_service` applies and answers, `_edits` holds the pure list/m
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.app import ImageBot
+from bot.discord.flows.config import autocomplete as complete
 from bot.discord.flows.config import edits as edits
 from bot.discord.flows.config.reset import ConfirmReset
 from bot.discord.flows.config.service import (
     Interaction,
+    ModelId,
+    checked_text_model,
     defer,
     guild_id_of,
     guild_settings,
@@ -38,6 +41,7 @@ from bot.errors import InputError
 from bot.policy import AspectRatio, LockableOption
 from cogs.config._models import AllowedGroup, ChannelGroup, CountGroup, ModelGroup
 from cogs.config._moderation import BlockedGroup, FlaggedGroup, ProviderOptionGroup
+from cogs.config._parameters import ParameterGroup
 
 AUDIT_DEFAULT = 15
 
@@ -58,6 +62,7 @@ class Config(commands.Cog):
     blocked = BlockedGroup(parent=config)
     flagged = FlaggedGroup(parent=config)
     channel = ChannelGroup(parent=config)
+    parameter = ParameterGroup(parent=config)
 
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
@@ -148,6 +153,23 @@ class Config(commands.Cog):
             fields=["locked_options"],
             notes=lambda settings: edits.lock_notes(settings, option),
         )
+
+    @config.command(name="enhance")
+    @app_commands.autocomplete(model=complete.text_models)
+    async def config_enhance(
+        self, interaction: Interaction, enabled: bool, model: ModelId | None = None
+    ) -> None:
+        """Let a chat model enrich every prompt before generation (members can turn it off).
+
+        Args:
+            enabled: True: enhance prompts unless the member says `enhance: False`.
+            model: The chat model that rewrites them (default: this server's chat model).
+        """
+        changes: dict[str, Any] = {"enhance_prompts": enabled}
+        found: list[str] = []
+        if model is not None:
+            changes["enhance_model"], found = await checked_text_model(interaction, model)
+        await update_guild(interaction, fields=list(changes), extra_notes=found, **changes)
 
     @config.command(name="private")
     async def config_private(self, interaction: Interaction, enabled: bool) -> None:

@@ -102,7 +102,8 @@ def test_split_terms_drops_blanks_and_repeats() -> None:
         ({"blocked_terms": [f"t{i}" for i in range(MAX_TERMS + 1)]}, f"At most {MAX_TERMS} terms."),
         (
             {"locked_options": ["prompt"]},
-            "Cannot lock prompt; lockable: model, count, aspect_ratio, private.",
+            "Cannot lock prompt; lockable: model, count, aspect_ratio, private, quality, resolution, seed, "
+            "background, negative_prompt, enhance.",
         ),
     ],
 )

@@ -109,18 +109,31 @@ async def delete_result(interaction: Interaction, job: JobRecord) -> None:
     log.info("job %s result deleted by %s", job.id, interaction.user.id)
 
 
-def requested_from(job: JobRecord) -> RequestedOptions:
-    """The options to re-run a job with (guild locks still apply at planning)."""
+def requested_from(job: JobRecord, *, keep_seed: bool = False) -> RequestedOptions:
+    """The options to re-run a job with (guild locks still apply at planning).
+
+    The per-model parameters and `enhance` are kept; the seed only with `keep_seed` (a new
+    prompt on the same seed), since a re-roll on the same seed would draw the same image.
+    """
     options = job.options or {}
+    stored = options.get("parameters")
+    parameters: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
+    enhance = options.get("enhance")
     return RequestedOptions(
         model=job.model,
         count=options.get("count"),
         aspect_ratio=options.get("aspect_ratio"),
         private=options.get("private"),
+        quality=parameters.get("quality"),
+        resolution=parameters.get("resolution"),
+        seed=parameters.get("seed") if keep_seed else None,
+        background=parameters.get("background"),
+        negative_prompt=parameters.get("negative_prompt"),
+        enhance=enhance if isinstance(enhance, bool) else None,
     )
 
 
-async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
+async def rerun(interaction: Interaction, job: JobRecord, prompt: str, *, keep_seed: bool = False) -> None:
     """Run a job again (same options, possibly a new prompt) as a new result message."""
     if (job.options or {}).get("workflow") == "describe":
         raise UserFacingError.keyed("job.was_describe")
@@ -130,7 +143,7 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str) -> None:
         interaction,
         kind,
         prompt,
-        requested_from(job),
+        requested_from(job, keep_seed=keep_seed),
         parent_job_id=job.id,
         adapt=action.adapt if action is not None else None,
     )
@@ -172,7 +185,7 @@ async def on_edit_prompt_submit(interaction: Interaction) -> bool:
         if not prompt:
             raise UserFacingError.keyed("job.empty_prompt")
         job = await fetch_job_for(interaction, match["job"], moderator_ok=False)
-        await rerun(interaction, job, prompt)
+        await rerun(interaction, job, prompt, keep_seed=True)
     except Exception as exc:  # every submit gets an answer
         await report_error(interaction, exc)
     return True

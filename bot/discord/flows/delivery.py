@@ -303,6 +303,7 @@ async def deliver_images(
         spoiler=plan.options.age_restricted,
         cost=shown_cost(outcome),
         references=references,
+        enhanced_prompt=plan.enhanced_prompt,
     )
     image_count = sum(len(batch) for batch in batches)
     locale = locale_for(interaction, public=not ephemeral)

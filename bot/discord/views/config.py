@@ -54,6 +54,12 @@ LABELS: dict[str, str] = {
     "cooldown_seconds": "cooldown",
     "daily_quota": "daily quota",
     "monthly_budget": "monthly budget",
+    "quality": "default quality",
+    "resolution": "default resolution",
+    "background": "default background",
+    "negative_prompt": "default negative prompt",
+    "enhance_prompts": "prompt enhancement",
+    "enhance_model": "prompt enhancement model",
 }
 REDACTED = frozenset({"blocked_terms", "flagged_terms"})
 _UNSET = {
@@ -63,6 +69,11 @@ _UNSET = {
     "log_channel_id": "none",
     "daily_quota": "unlimited",
     "monthly_budget": "no cap",
+    "quality": "model default",
+    "resolution": "model default",
+    "background": "model default",
+    "negative_prompt": "none",
+    "enhance_model": "the chat model",
 }
 _EMPTY_LIST = {"allowed_models": "every image model", "locked_options": "nothing"}
 
@@ -235,6 +246,13 @@ def settings_embed(
     add("Cooldown", format_value("cooldown_seconds", guild.cooldown_seconds))
     add("Daily quota", format_value("daily_quota", guild.daily_quota))
     add("Monthly budget", format_value("monthly_budget", guild.monthly_budget))
+    parameters = [
+        f"{name.replace('_', ' ').capitalize()}: {format_value(name, getattr(guild, name))}"
+        for name in ("quality", "resolution", "background", "negative_prompt")
+    ]
+    add("Parameters (where the model takes them)", "\n".join(parameters), inline=False)
+    enhance = format_value("enhance_prompts", guild.enhance_prompts)
+    add("Prompt enhancement", f"{enhance} · model {format_value('enhance_model', guild.enhance_model)}")
     overrides = channel.overrides() if channel is not None else {}
     lines = [f"{label(k).capitalize()}: {format_value(k, v, channel=True)}" for k, v in overrides.items()]
     add("This channel's overrides", "\n".join(lines) or "none", inline=False)

@@ -109,6 +109,8 @@ class ResultInfo:
         spoiler: Post the images behind spoilers (made with age-restricted options).
         cost: USD the gateway reported for the job, when it did.
         references: Safe, pre-rendered markdown about the job's input images, shown as given.
+        enhanced_prompt: The rewritten prompt the model got (`enhance`), shown under the
+            member's as "Prompt (enhanced): …".
     """
 
     prompt: str
@@ -121,6 +123,17 @@ class ResultInfo:
     spoiler: bool = False
     cost: float | None = None
     references: str | None = None
+    enhanced_prompt: str | None = None
+
+    @property
+    def shown_prompt(self) -> str:
+        """The prompt as the card shows it: the member's, then the enhanced one when there is one."""
+        if not self.enhanced_prompt:
+            return self.prompt
+        return f"{self.prompt}\n\n{ENHANCED_LABEL} {self.enhanced_prompt}"
+
+
+ENHANCED_LABEL = "Prompt (enhanced):"
 
 
 def image_files(
@@ -157,7 +170,7 @@ def result_payloads(
     """
     total = max(1, len(batches))
     image_count = sum(len(batch) for batch in batches)
-    alt = alt_text(info.prompt)
+    alt = alt_text(info.enhanced_prompt or info.prompt)
     payloads: list[MessagePayload] = []
     for index, batch in enumerate(batches or [[]], start=1):
         files = image_files(batch, alt=alt, spoiler=info.spoiler)
@@ -180,7 +193,7 @@ def _first_card(
 ) -> CardBuilder:
     def build(lead: str | None) -> discord.ui.LayoutView:
         return result_card(
-            prompt=info.prompt,
+            prompt=info.shown_prompt,
             model=info.model,
             job_id=info.job_id,
             elapsed_s=info.elapsed_s,

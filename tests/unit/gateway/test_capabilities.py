@@ -50,9 +50,14 @@ def test_values_per_model() -> None:
 
 
 def test_the_catalogue_decides_when_it_lists_parameters() -> None:
-    entry = {**DEFAULT_MODELS[0], "id": "recraft/recraft-v9", "supported_parameters": ["negative_prompt", "seed"]}
+    entry = {
+        **DEFAULT_MODELS[0],
+        "id": "recraft/recraft-v9",
+        "supported_parameters": ["negative_prompt", "seed"],
+    }
     info = _parse.classify_model(entry)
-    assert info is not None and info.supported_parameters == ("negative_prompt", "seed")
+    assert info is not None
+    assert info.supported_parameters == ("negative_prompt", "seed")
     found = parameters_for(info.id, "images", info)
     assert (found.source, found.names) == ("catalogue", ("seed", "negative_prompt"))
     # A catalogue that leaves a parameter out narrows the table: no background for this gpt-image.
@@ -82,12 +87,15 @@ def test_bfl_seed_and_resolution_go_in_black_forest_labs_options() -> None:
     )
     assert body["providerOptions"]["blackForestLabs"] == {"seed": 42, "width": 1376, "height": 768}
     big = _requests.images_payload(
-        ImageRequest(model="bfl/flux-2-pro", prompt="a fox", aspect_ratio="16:9", parameters={"resolution": "2K"})
+        ImageRequest(
+            model="bfl/flux-2-pro", prompt="a fox", aspect_ratio="16:9", parameters={"resolution": "2K"}
+        )
     )
     assert big["providerOptions"]["blackForestLabs"] == {"width": 1920, "height": 1088}
     square = _images("bfl/flux-2-pro", resolution="2K")
     assert square["providerOptions"]["blackForestLabs"] == {"width": 1920, "height": 1920}
-    assert "seed" not in square and "resolution" not in square
+    assert "seed" not in square
+    assert "resolution" not in square
 
 
 def test_xai_quality_and_resolution_in_xai_options() -> None:

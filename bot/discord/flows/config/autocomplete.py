@@ -27,6 +27,17 @@ async def chat_models(interaction: Interaction, current: str) -> Choices:
     return model_choices(_usable(interaction, "chat"), current)
 
 
+async def text_models(interaction: Interaction, current: str) -> Choices:
+    """Language models (they write text) from the cached catalogue, for prompt enhancement."""
+    allowed = interaction.client.generation.operator.allowed_models
+    models = [
+        m
+        for m in interaction.client.catalog.get_models()
+        if m.type in (None, "language") and (not allowed or m.id in allowed)
+    ]
+    return model_choices(models, current)
+
+
 async def any_image_models(interaction: Interaction, current: str) -> Choices:
     """Every image-capable model from the cached catalogue (for the allow-list)."""
     return model_choices(_usable(interaction, None), current)

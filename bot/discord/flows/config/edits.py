@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 
 from bot.discord.flows.config.parsing import Scalar
 from bot.gateway.models import Endpoint
-from bot.policy.schemas import ChannelSettings, GuildSettings
+from bot.policy.schemas import PARAMETERS, ChannelSettings, GuildSettings
 
 GuildEdit = Callable[[GuildSettings], GuildSettings]
 ChannelEdit = Callable[[ChannelSettings], ChannelSettings]
@@ -162,12 +162,20 @@ def lock_notes(settings: GuildSettings, option: str) -> list[str]:
     """Explain what a lock without a server value means."""
     if option not in settings.locked_options:
         return []
+    configured = settings.model_fields_set
     value = {
         "model": settings.image_model,
-        "count": settings.default_count if "default_count" in settings.model_fields_set else None,
+        "count": settings.default_count if "default_count" in configured else None,
         "aspect_ratio": settings.aspect_ratio,
-        "private": settings.private_by_default if "private_by_default" in settings.model_fields_set else None,
-    }[option]
+        "private": settings.private_by_default if "private_by_default" in configured else None,
+        "enhance": settings.enhance_prompts if "enhance_prompts" in configured else None,
+        "seed": None,
+    }.get(option, getattr(settings, option, None))
+    name = option.replace("_", " ")
+    if option == "seed":
+        return ["Members can no longer choose a seed."]
+    if value is None and option in PARAMETERS:
+        return [f"This server sets no {name}, so members get each model's own default."]
     if value is None:
-        return [f"This server sets no {option.replace('_', ' ')}, so members get the global default."]
+        return [f"This server sets no {name}, so members get the global default."]
     return []

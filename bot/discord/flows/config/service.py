@@ -223,3 +223,30 @@ async def checked_model(
     if problem is not None:
         raise InputError(problem)
     return model_id, []
+
+
+async def checked_text_model(interaction: Interaction, model_id: str) -> tuple[str, list[str]]:
+    """Check the model that enhances prompts: a language model of the catalogue (refreshed if stale).
+
+    Returns:
+        The id and warnings (the catalogue could not be reached: the id is accepted unchecked).
+
+    Raises:
+        InputError: unknown id, or a model that does not write text.
+        PolicyError: a model outside the operator's `OPERATOR_ALLOWED_MODELS`.
+    """
+    model_id = model_id.strip()
+    interaction.client.generation.operator.check_model(model_id)
+    await defer(interaction)
+    catalog = interaction.client.catalog
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(CATALOG_WAIT_SECONDS):
+            await catalog.fetch_models()
+    if not catalog.get_models():
+        return model_id, ["The gateway's model list is unavailable right now, so I could not check this id."]
+    info = catalog.get(model_id)
+    if info is None:
+        raise InputError(model_problem(model_id, None, None, catalog.suggest(model_id)) or model_id)
+    if info.type not in (None, "language"):
+        raise InputError(f"`{model_id}` is not a chat model, so it cannot rewrite prompts.")
+    return model_id, []
