@@ -178,7 +178,8 @@ async def run_describe(
     """
     check_attachment(image)
     bot = interaction.client
-    requested = RequestedOptions(model=model, count=None, aspect_ratio=None, private=private)
+    # Our own instruction: never rewritten by prompt enhancement, whatever the server's default.
+    requested = RequestedOptions(model=model, private=private, enhance=False)
     started = await start_job(interaction, "chatimage", DESCRIBE_PROMPT, requested)
     plan = started.plan
     try:
