@@ -365,9 +365,19 @@ def test_as_dict_holds_every_field() -> None:
         "aspect_ratio": None,
         "private": True,
         "provider_options": {"vertex": {"safety": "off", "tags": ["a", "b"]}},
-        "sources": {"model": "member", "count": "global", "aspect_ratio": "global", "private": "member"},
+        "sources": {
+            "model": "member",
+            "count": "global",
+            "aspect_ratio": "global",
+            "private": "member",
+            **dict.fromkeys(("quality", "resolution", "seed", "background", "negative_prompt"), "global"),
+            "enhance": "global",
+        },
         "age_restricted": True,
         "notes": ["A note."],
+        "parameters": {},
+        "enhance": False,
+        "enhance_model": None,
     }
 
 
