@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
+from tests.bot.cards import card_job_id, card_text, gallery_items
 from tests.bot.checks import final_result
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
@@ -14,8 +16,14 @@ from tests.fakes.ai_gateway import ChatReply, ImagesReply, make_png
 
 
 def fields_of(edit: Any) -> dict[str, str]:
-    (embed,) = edit.data["embeds"]
-    return {f["name"]: f["value"] for f in embed["fields"]}
+    """The card's details: each ``**Name** value`` of the options line, and the notes as "Notes"."""
+    text = card_text(edit)
+    fields = {name: value.strip() for name, value in _FIELD.findall(text)}
+    fields["Notes"] = "\n".join(line[2:] for line in text.splitlines() if line.startswith("• "))
+    return fields
+
+
+_FIELD = re.compile(r"\*\*([A-Z][a-z ]+)\*\* ([^·\n]+)")
 
 
 async def imagine(env: BotEnv, **options: Any) -> InteractionRecord:
@@ -41,8 +49,7 @@ async def cache_settings(env: BotEnv) -> None:
 
 
 async def job_of(env: BotEnv, edit: Any) -> Any:
-    (embed,) = edit.data["embeds"]
-    job_id = embed["footer"]["text"].split()[1]
+    job_id = card_job_id(edit)
     async with asyncio.timeout(5):
         await env.bot.wait_idle()
     job = await env.bot.store.get_job(job_id)
@@ -98,7 +105,7 @@ async def test_server_defaults_and_locks_apply_and_skip_models_without_the_param
     fields = fields_of(edit)
     assert fields["Quality"] == "low (locked)"
     assert fields["Background"] == "opaque (server default)"
-    assert "This server locks quality to low." in edit.data["embeds"][0]["fields"][-1]["value"]
+    assert "This server locks quality to low." in fields["Notes"]
 
     # bfl takes neither: the server's values are skipped with a note, and nothing is refused.
     rec = await imagine(bot_env, model="bfl/flux-2-pro")
@@ -150,10 +157,11 @@ async def test_enhance_rewrites_the_prompt_moderates_it_and_bills_it_with_the_jo
     images = (await bot_env.ai_request("/images/generations")).json
     assert images["prompt"] == revised  # quotes stripped
     edit = await final_result(rec)
-    (embed,) = edit.data["embeds"]
-    assert embed["description"].startswith("a red fox\n\nPrompt (enhanced): A red fox in fresh snow")
+    text = card_text(edit)
+    assert "a red fox\n\nPrompt (enhanced): A red fox in fresh snow" in text
+    assert [item["description"] for item in gallery_items(edit.data)] == [revised]  # alt text
     assert fields_of(edit)["Enhance"] == "yes (google/gemini-3-pro)"
-    assert embed["footer"]["text"].endswith("$0.042")  # the rewrite's cost is part of the job's
+    assert " · $0.042 · " in text  # the rewrite's cost is part of the job's
     job = await job_of(bot_env, edit)
     assert job.cost == Decimal("0.042")
     assert job.options["enhance"] is True
