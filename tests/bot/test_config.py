@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.policy import BLOCKED_MESSAGE
-from tests.bot.cards import card_text
+from tests.bot.cards import assert_card, card_text, gallery_items
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import BotHarness, InteractionRecord
 from tests.fakes.ai_gateway import ErrorReply, FakeAIGateway
@@ -488,11 +488,13 @@ async def test_age_restricted_options_apply_only_in_age_restricted_channels(bot_
     )  # fmt: skip
     in_nsfw, result = await imagine_in(bot_env, "a beach", world.nsfw_channel)
     assert in_nsfw["providerOptions"]["blackForestLabs"]["safetyTolerance"] == 5
-    # Made with age-restricted options: posted behind spoilers.
+    # Made with age-restricted options: posted behind spoilers, in the card's gallery too.
     assert all(f.filename.startswith("SPOILER_") for f in result.files)
+    assert [item["spoiler"] for item in gallery_items(assert_card(result))] == [True] * len(result.files)
     in_general, result = await imagine_in(bot_env, "a beach", world.general)
     assert "safetyTolerance" not in (in_general.get("providerOptions") or {}).get("blackForestLabs", {})
     assert not any(f.filename.startswith("SPOILER_") for f in result.files)
+    assert not any(item["spoiler"] for item in gallery_items(assert_card(result)))
 
     await run(h, "nsfw", policy="never")  # the policy switch alone turns them off everywhere
     again, _ = await imagine_in(bot_env, "a beach", world.nsfw_channel)
