@@ -17,6 +17,7 @@ from bot.discord.flows.config.parsing import (
     split_terms,
     validation_sentence,
 )
+from bot.discord.views.choices import model_choices, text_choices
 from bot.discord.views.config import (
     audit_embed,
     change_reply,
@@ -24,10 +25,8 @@ from bot.discord.views.config import (
     channels_listing,
     format_value,
     listing,
-    model_choices,
     modlog_changes,
     settings_embed,
-    text_choices,
 )
 from bot.errors import InputError
 from bot.gateway.models import ModelInfo
@@ -379,5 +378,8 @@ def test_model_choices_prefer_prefix_matches_and_fit_discord() -> None:
     assert [c.value for c in found] == ["openai/gpt-image-1"]
     assert found[0].name == "GPT Image 1 (openai/gpt-image-1) · $0.042/image"
     assert [c.value for c in model_choices(models, "BFL")] == ["bfl/flux-2-pro"]
+    too_long = ModelInfo(id="a/" + "x" * 99, endpoint="images")  # Discord refuses values over 100
+    assert model_choices([too_long], "") == []
+    assert len(model_choices([too_long, *models], "")) == 25
     assert [c.value for c in text_choices(["Dragon", "ogre", "x" * 101], "dra")] == ["Dragon"]
     assert text_choices(["x" * 101], "") == []

@@ -13,10 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import discord
-from discord import app_commands
 
 from bot.discord.views.text import truncate
-from bot.gateway.models import ModelInfo
 from bot.money import spend_sentence
 from bot.policy import GlobalDefaults
 from bot.policy.schemas import ChannelSettings, GuildSettings
@@ -27,7 +25,6 @@ CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
 FIELD_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
-MAX_CHOICES = 25
 # A long value (model list, provider options) gets this much of a field, so that the ~17 fields
 # of `/config show` can never add up past the 6,000-character embed total.
 _LONG_VALUE = 300
@@ -363,27 +360,3 @@ def channels_listing(overrides: Mapping[int, ChannelSettings]) -> str:
         parts = [f"{label(k)} {format_value(k, v, channel=True)}" for k, v in settings.overrides().items()]
         lines.append(f"<#{channel_id}>: " + ", ".join(parts))
     return truncate("\n".join(lines), CONTENT_LIMIT)
-
-
-def model_choices(models: Iterable[ModelInfo], current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete choices among `models` matching `current` (prefix matches first, ≤ 25)."""
-    needle = current.casefold().strip()
-    hits = [m for m in models if needle in m.id.casefold() or needle in (m.name or "").casefold()]
-    hits.sort(key=lambda m: (not m.id.casefold().startswith(needle), m.id))
-    return [
-        app_commands.Choice(name=_model_label(m), value=m.id) for m in hits[:MAX_CHOICES] if len(m.id) <= 100
-    ]
-
-
-def text_choices(values: Iterable[str], current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete choices among plain strings (allowed models, terms), ≤ 25."""
-    needle = current.casefold().strip()
-    hits = [v for v in values if needle in v.casefold() and len(v) <= 100]
-    return [app_commands.Choice(name=v, value=v) for v in hits[:MAX_CHOICES]]
-
-
-def _model_label(model: ModelInfo) -> str:
-    name = model.name if model.name and model.name != model.id else None
-    text = f"{name} ({model.id})" if name else model.id
-    price = model.price_label
-    return truncate(f"{text} · {price}" if price else text, 100)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord import app_commands
 
 from bot.discord.flows.config.service import Interaction
-from bot.discord.views.config import model_choices, text_choices
+from bot.discord.views.choices import model_choices, text_choices
 from bot.gateway.models import Endpoint, ModelInfo
 
 Choices = list[app_commands.Choice[str]]
