@@ -229,3 +229,15 @@ async def test_a_result_with_many_images_offers_a_picker_that_answers_with_the_i
     assert menu.ephemeral
     request, _, _ = await acted(bot_env, pick(bot_env, menu, 5, "vary_strong"), make_png(9_000, seed=110))
     assert list(request.input_images) == [pictures[4]]  # read from the result's message
+
+
+async def test_an_action_is_not_rewritten_when_the_server_enhances_prompts(bot_env: BotEnv) -> None:
+    world = bot_env.h.fake.world
+    source = await imagine(bot_env, [make_png(5_000, seed=95)])
+    await bot_env.bot.store.update_guild_settings(world.guild.id, world.moderator.id, enhance_prompts=True)
+    request, _, _ = await acted(bot_env, pick(bot_env, source, 1, "square"), make_png(9_000, seed=96))
+    assert request.json["model"] == "google/gemini-3-pro-image"  # the edit itself, not a rewrite
+    (text,) = [p["text"] for p in request.json["messages"][-1]["content"] if p["type"] == "text"]
+    assert text.startswith("Make this image square")
+    chats = [r for r in bot_env.ai.requests if r.path.endswith("/chat/completions")]
+    assert len(chats) == 1  # no enhancement request before the edit

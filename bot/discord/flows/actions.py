@@ -157,6 +157,8 @@ async def run_image_action(interaction: Interaction, job_id: str, number: int, n
         model=action_model(job.kind, job.model, bot.catalog.get(job.model)),
         aspect_ratio=action_aspect_ratio(action, image_size(image.data)),
         private=(job.options or {}).get("private"),
+        # The action's instruction is ours: prompt enhancement must not rewrite it.
+        enhance=False,
     )
     previous = stored_action(job.options)
     base_prompt = str(previous[1].get("prompt") or "") if previous else job.prompt
