@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import aiohttp
 import discord
 
+from bot.discord.views.buttons import submitted_fields
 from bot.errors import InputError
 from bot.gateway.media import sniff_mime
 from bot.gateway.models import InputImage
@@ -132,19 +133,10 @@ class Upload:
 
 def submitted_uploads(data: Mapping[str, Any], field_id: str) -> list[Upload]:
     """The files a modal submit carries for its file-upload field `field_id`, in upload order."""
-    ids = _upload_ids(data.get("components"), field_id)
+    lists = (field.get("values") for field in submitted_fields(data.get("components"), field_id))
+    ids = [str(value) for value in next((found for found in lists if isinstance(found, list)), [])]
     resolved = (data.get("resolved") or {}).get("attachments") or {}
     return [Upload.from_payload(resolved[i]) for i in ids if isinstance(resolved.get(i), Mapping)]
-
-
-def _upload_ids(node: Any, field_id: str) -> list[str]:
-    if isinstance(node, list):
-        return [found for child in node for found in _upload_ids(child, field_id)]
-    if not isinstance(node, Mapping):
-        return []
-    if node.get("custom_id") == field_id and isinstance(node.get("values"), list):
-        return [str(value) for value in node["values"]]
-    return _upload_ids(node.get("components"), field_id) + _upload_ids(node.get("component"), field_id)
 
 
 def source_of(

@@ -10,6 +10,7 @@ this module to build results, so the answer cannot live here).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -99,22 +100,25 @@ def edit_prompt_custom_id(job_id: str) -> str:
     return value
 
 
+def submitted_fields(data: Any, field_id: str) -> Iterator[Mapping[str, Any]]:
+    """The components of a modal submit whose custom_id is `field_id`, in document order.
+
+    Discord nests them in action rows (``components``) or labels (``component``).
+    """
+    if isinstance(data, list):
+        for child in data:
+            yield from submitted_fields(child, field_id)
+    elif isinstance(data, Mapping):
+        if data.get("custom_id") == field_id:
+            yield data
+        yield from submitted_fields(data.get("components"), field_id)
+        yield from submitted_fields(data.get("component"), field_id)
+
+
 def submitted_value(data: Any, field_id: str) -> str | None:
     """The value a modal submit carries for the text input `field_id` (rows or labels, nested)."""
-    if isinstance(data, dict):
-        value = data.get("value")
-        if data.get("custom_id") == field_id and isinstance(value, str):
-            return value
-        children = [data.get("components"), data.get("component")]
-    elif isinstance(data, list):
-        children = data
-    else:
-        return None
-    for child in children:
-        found = submitted_value(child, field_id)
-        if found is not None:
-            return found
-    return None
+    values = (field.get("value") for field in submitted_fields(data, field_id))
+    return next((value for value in values if isinstance(value, str)), None)
 
 
 def cancel_view(job_id: str, locale: object = None) -> discord.ui.View:
