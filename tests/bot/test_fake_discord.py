@@ -24,7 +24,7 @@ from discord.ext import commands
 
 from tests.bot.harness import BotHarness
 from tests.fakes.fake_discord import FakeDiscord
-from tests.fakes.payloads import MANAGE_GUILD
+from tests.fakes.payloads import MANAGE_GUILD, MESSAGE_CONTENT_FLAGS, VIEW_AND_HISTORY
 
 Interaction = discord.Interaction["ProbeBot"]
 
@@ -701,6 +701,25 @@ async def test_channel_message_routes(harness: BotHarness) -> None:
         "channel_get_message",
     ]
     assert not harness.api.messages[sent.id].mention_everyone
+
+
+async def test_fetching_a_members_message_follows_message_content_and_channel_access(
+    harness: BotHarness,
+) -> None:
+    world = harness.fake.world
+    upload = harness.api.add_cdn_file("a.png", png(), channel_id=world.general.id)
+    theirs = harness.api.add_message(world.general.id, world.alice.to_payload(), "hi", attachments=[upload])
+    channel = harness.bot.get_partial_messageable(world.general.id)
+    hidden = await channel.fetch_message(theirs.id)
+    assert (hidden.content, hidden.attachments) == ("", [])  # no Message Content intent
+    world.application_flags = MESSAGE_CONTENT_FLAGS
+    shown = await channel.fetch_message(theirs.id)
+    assert (shown.content, [a.id for a in shown.attachments]) == ("hi", [int(upload["id"])])
+    bot_role = next(r for r in world.guild.roles if r.name == "imagebot")
+    world.general.deny(bot_role.id, VIEW_AND_HISTORY)
+    with pytest.raises(discord.Forbidden) as refused:
+        await channel.fetch_message(theirs.id)
+    assert refused.value.code == 50001
 
 
 async def test_dm_interaction(harness: BotHarness) -> None:

@@ -11,7 +11,7 @@ from tests.bot.conftest import BotEnv
 from tests.bot.test_edit_image import message_action
 from tests.bot.test_results import first_result
 from tests.fakes.ai_gateway import ChatReply, make_png
-from tests.fakes.payloads import EVERYONE_PERMISSIONS
+from tests.fakes.payloads import EVERYONE_PERMISSIONS, MESSAGE_CONTENT_FLAGS
 
 
 async def test_an_edit_prompt_modal_opened_before_a_restart_is_answered_after_it(bot_env: BotEnv) -> None:
@@ -91,6 +91,8 @@ async def test_an_edit_image_modal_opened_before_a_restart_is_answered_after_it(
     picture = make_png(6_000, seed=31)
     _, opened, field = await open_edit_image(bot_env, picture)
     submit = opened.submit_modal({field: "give it a hat"})
+    # Re-reading a member's message shows its attachments only with the Message Content intent.
+    bot_env.h.fake.world.application_flags = MESSAGE_CONTENT_FLAGS
     await bot_env.restart()
     h = bot_env.h
     bot_env.ai.push("chat", ChatReply(text_deltas=["A hat."], images=[make_png(9_000, seed=32)]))
@@ -103,6 +105,18 @@ async def test_an_edit_image_modal_opened_before_a_restart_is_answered_after_it(
     await submitted.wait_for(lambda r: bool(r.files) and r.ok, timeout=15)
     callbacks = [r for r in submitted.requests if r.route == "interaction_callback"]
     assert len(callbacks) == 1
+
+
+async def test_without_message_content_a_restarted_edit_image_modal_asks_to_use_it_again(
+    bot_env: BotEnv,
+) -> None:
+    _, opened, field = await open_edit_image(bot_env, make_png(6_000, seed=36))
+    submit = opened.submit_modal({field: "give it a hat"})
+    await bot_env.restart()  # the fresh process re-reads the message: Discord hides its attachments
+    before = len(bot_env.ai.requests)
+    answer = await ephemeral_answer(await bot_env.h.interact(submit))
+    assert "use Edit image on it again" in answer.data["content"]
+    assert len(bot_env.ai.requests) == before
 
 
 async def test_an_edit_image_modal_whose_message_was_deleted_meanwhile_is_answered(bot_env: BotEnv) -> None:

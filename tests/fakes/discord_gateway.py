@@ -267,7 +267,7 @@ class FakeDiscordGateway(LoopbackServer[GatewayFrame]):
             "session_type": "normal",
             "resume_gateway_url": self.resume_url,
             "shard": [shard_id, shard_count],
-            "application": {"id": str(world.application_id), "flags": 0},
+            "application": {"id": str(world.application_id), "flags": world.application_flags},
             "private_channels": [],
             "relationships": [],
             "presences": [],

@@ -24,6 +24,7 @@ from bot.discord.flows.inputs import (
     InputSource,
     check_attachment,
     read_attachment,
+    sees_attachments,
     source_of,
     submitted_uploads,
 )
@@ -185,6 +186,10 @@ async def answer_edit_image_submit(interaction: Interaction, opened: OpenModals)
         except discord.Forbidden as exc:
             raise InputError.keyed("edit.cannot_read") from exc
         image = next((a for a in message.attachments if a.id == int(match["image"])), None)
+        if image is None and not sees_attachments(interaction.client, message):
+            # Discord hides other members' attachments from an app without the Message Content
+            # intent; a fresh "Edit image" gets the message (and its image) with the interaction.
+            raise InputError.keyed("edit.cannot_read")
         if image is None:
             raise InputError.keyed("edit.image_gone")
         await run_edit(interaction, image, message)

@@ -32,7 +32,7 @@ from bot.gateway.media import sniff_mime
 from bot.gateway.models import InputImage
 
 if TYPE_CHECKING:
-    from bot.discord.app import ImageBot  # noqa: F401  # named in the `Interaction` alias below
+    from bot.discord.app import ImageBot
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ Interaction = discord.Interaction["ImageBot"]
 OPTIONS_KEY = "input_images"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 MAX_INPUT_IMAGE_BYTES = 20 * 2**20  # providers cap reference images around 20 MB
+MAX_INPUT_IMAGES = 4
+"""Input images one request sends (the catalogue does not say how many a model takes; 4 is safe)."""
 _ATTACHMENT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 
 
@@ -197,10 +199,28 @@ async def _current_url(interaction: Interaction, source: InputSource) -> tuple[s
             log.info("could not re-read message %s: %s", source.message_id, exc)
         else:
             found = next((a for a in message.attachments if a.id == source.attachment_id), None)
-            if found is None:
+            if found is not None:
+                return found.url, found.size
+            if sees_attachments(interaction.client, message):
                 raise InputError.keyed("input.gone")
-            return found.url, found.size
+            # Discord hid the message's attachments (no Message Content intent): the stored URL
+            # may still work, and the bytes must hash the same anyway.
     return source.url, source.size
+
+
+def sees_attachments(bot: ImageBot, message: discord.Message) -> bool:
+    """Whether Discord shows this app `message`'s attachments when it fetches it.
+
+    Without the Message Content intent (an application flag, set in the Developer Portal) the
+    API empties them, in REST responses too, except in the app's own messages, DMs and
+    messages that mention it. A message fetched through a partial channel does not say whether
+    it is in a DM: this says False there, and callers treat that as "cannot tell".
+    """
+    flags = bot.application_flags
+    if flags.gateway_message_content or flags.gateway_message_content_limited:
+        return True
+    me = bot.user
+    return me is not None and (message.author.id == me.id or any(u.id == me.id for u in message.mentions))
 
 
 def check_attachment(attachment: AttachmentLike) -> None:
@@ -281,10 +301,16 @@ async def download_image(
 
 def first_image(message: discord.Message) -> discord.Attachment | None:
     """The first image attachment of a message (by declared type or file name)."""
-    for attachment in message.attachments:
-        content_type = (attachment.content_type or "").split(";")[0]
-        if content_type in IMAGE_TYPES or attachment.filename.lower().endswith(
-            (".png", ".jpg", ".jpeg", ".webp")
-        ):
-            return attachment
-    return None
+    images = image_attachments(message)
+    return images[0] if images else None
+
+
+def image_attachments(message: discord.Message) -> list[discord.Attachment]:
+    """The image attachments of a message, in order (by declared type or file name)."""
+    return [attachment for attachment in message.attachments if _looks_like_image(attachment)]
+
+
+def _looks_like_image(attachment: discord.Attachment) -> bool:
+    content_type = (attachment.content_type or "").split(";")[0]
+    named = attachment.filename.lower().endswith((".png", ".jpg", ".jpeg", ".webp"))
+    return content_type in IMAGE_TYPES or named

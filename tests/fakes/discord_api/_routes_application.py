@@ -82,7 +82,7 @@ class ApplicationRoutes:
                 "bot_public": True,
                 "bot_require_code_grant": False,
                 "verify_key": "0" * 64,
-                "flags": 0,
+                "flags": world.application_flags,
                 "owner": world.owner.to_payload(),
                 "team": None,
                 "bot": world.bot_user.to_payload(),

@@ -18,7 +18,7 @@ from tests.fakes.discord_api._rules import (
     FormErrors,
     json_response,
 )
-from tests.fakes.payloads import DEFAULT_UPLOAD_LIMIT
+from tests.fakes.payloads import DEFAULT_UPLOAD_LIMIT, VIEW_AND_HISTORY
 
 #: Channel messages parse users, roles and @everyone unless ``allowed_mentions`` says otherwise.
 _ALL_MENTIONS = ("users", "roles", "everyone")
@@ -111,7 +111,31 @@ class ChannelRoutes(MessageStore):
         return message
 
     async def _channel_get_message(self, request: web.Request) -> web.Response:
-        return json_response(self.message_payload(self._channel_message(request)))
+        channel = self.world.get_channel(int(request.match_info["channel_id"]))
+        guild = self.world.get_guild(channel.guild_id) if channel and channel.guild_id else None
+        if channel is not None and guild is not None:
+            bot_id = self.world.bot_user.id
+            if guild.member(bot_id) is None:
+                raise DiscordError(403, 50001, "Missing Access")
+            seen = guild.permissions_in(channel, bot_id)
+            if seen & VIEW_AND_HISTORY != VIEW_AND_HISTORY:
+                raise DiscordError(403, 50001, "Missing Access")
+        message = self._channel_message(request)
+        payload = self.message_payload(message)
+        if not self._shows_content(message):
+            # Without the Message Content intent the API empties these fields (REST as well as gateway).
+            payload.update(content="", embeds=[], attachments=[], components=[])
+        return json_response(payload)
+
+    def _shows_content(self, message: FakeMessage) -> bool:
+        """Discord's Message Content rule: the app's own messages, DMs and mentions of it always show."""
+        bot_id = self.world.bot_user.id
+        return (
+            self.world.sees_message_content
+            or message.guild_id is None
+            or int(message.author["id"]) == bot_id
+            or bot_id in message.mention_user_ids
+        )
 
     async def _channel_edit_message(self, request: web.Request) -> web.Response:
         message = self._channel_message(request)

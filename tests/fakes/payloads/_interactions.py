@@ -318,7 +318,7 @@ class InteractionFactory:
         if member is None:
             raise ValueError(f"{user.username} is not a member of {the_guild.name}")
         channel = channel or the_guild.channels[0]
-        perms = the_guild.permissions_for(user.id) if permissions is None else permissions
+        perms = the_guild.permissions_in(channel, user.id) if permissions is None else permissions
         base["guild_id"] = str(the_guild.id)
         base["guild"] = {"id": str(the_guild.id), "locale": the_guild.locale, "features": []}
         base["guild_locale"] = the_guild.locale

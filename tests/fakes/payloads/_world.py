@@ -33,6 +33,9 @@ EVERYONE_PERMISSIONS: Final = discord.Permissions(
 ).value
 BOT_PERMISSIONS: Final = EVERYONE_PERMISSIONS | discord.Permissions(manage_messages=True).value
 ALL_PERMISSIONS: Final = discord.Permissions.all().value
+VIEW_AND_HISTORY: Final = discord.Permissions(view_channel=True, read_message_history=True).value
+#: Application flags: the Message Content intent turned on in the Developer Portal (large / small apps).
+MESSAGE_CONTENT_FLAGS: Final = (1 << 18) | (1 << 19)
 
 
 class Snowflakes:
@@ -125,6 +128,20 @@ class FakeChannel:
     nsfw: bool = False
     type: int = 0
     position: int = 0
+    #: Permission overwrites as Discord sends them: ``{"id", "type" (0 role, 1 member), "allow", "deny"}``.
+    overwrites: list[dict[str, Any]] = field(default_factory=list)
+
+    def deny(self, target_id: int, permissions: int, *, member: bool = False) -> None:
+        """Add an overwrite denying ``permissions`` to a role (or a member) in this channel."""
+        self.overwrites.append(
+            {"id": str(target_id), "type": 1 if member else 0, "allow": "0", "deny": str(permissions)}
+        )
+
+    def allow(self, target_id: int, permissions: int, *, member: bool = False) -> None:
+        """Add an overwrite allowing ``permissions`` to a role (or a member) in this channel."""
+        self.overwrites.append(
+            {"id": str(target_id), "type": 1 if member else 0, "allow": str(permissions), "deny": "0"}
+        )
 
     def to_payload(self) -> dict[str, Any]:
         """Return the full channel object (GUILD_CREATE, ``GET /channels/{id}``)."""
@@ -142,7 +159,7 @@ class FakeChannel:
             "guild_id": str(self.guild_id),
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": [],
+            "permission_overwrites": [dict(o) for o in self.overwrites],
             "nsfw": self.nsfw,
             "topic": None,
             "parent_id": None,
@@ -212,6 +229,27 @@ class FakeGuild:
             return ALL_PERMISSIONS
         return value
 
+    def permissions_in(self, channel: FakeChannel, user_id: int) -> int:
+        """A member's permissions in ``channel``: @everyone, then role, then member overwrites."""
+        value = self.permissions_for(user_id)
+        if value == ALL_PERMISSIONS:
+            return value
+        member = self.member(user_id)
+        roles = {str(r) for r in (member.roles if member else [])}
+        by_id = {(o["type"], o["id"]): o for o in channel.overwrites}
+        everyone = by_id.get((0, str(self.id)))
+        if everyone:
+            value = (value & ~int(everyone["deny"])) | int(everyone["allow"])
+        allow = deny = 0
+        for o in channel.overwrites:
+            if o["type"] == 0 and o["id"] in roles:
+                allow, deny = allow | int(o["allow"]), deny | int(o["deny"])
+        value = (value & ~deny) | allow
+        own = by_id.get((1, str(user_id)))
+        if own:
+            value = (value & ~int(own["deny"])) | int(own["allow"])
+        return value
+
     def to_payload(self) -> dict[str, Any]:
         """Return the GUILD_CREATE payload."""
         return {
@@ -273,6 +311,14 @@ class FakeWorld:
     owner: FakeUser
     guilds: list[FakeGuild]
     application_name: str = "Fake Image Bot"
+    #: READY's and ``GET /oauth2/applications/@me``'s flags. 0: the Message Content intent is off
+    #: (the bot's documented setup), so the API empties other members' message attachments.
+    application_flags: int = 0
+
+    @property
+    def sees_message_content(self) -> bool:
+        """Whether the application has the Message Content intent (either flag)."""
+        return bool(self.application_flags & MESSAGE_CONTENT_FLAGS)
 
     @classmethod
     def default(cls) -> FakeWorld:
@@ -356,6 +402,24 @@ class FakeWorld:
     def get_channel(self, channel_id: int) -> FakeChannel | None:
         """Return a guild channel by id."""
         return next((c for g in self.guilds for c in g.channels if c.id == channel_id), None)
+
+    def add_guild(self, name: str) -> FakeGuild:
+        """Create another guild with a #general, owned by the world's owner, the bot a member.
+
+        Call before the bot connects so it gets a GUILD_CREATE.
+        """
+        guild_id = self.snowflakes()
+        bot_role = FakeRole(self.snowflakes(), "imagebot", BOT_PERMISSIONS, position=1, managed=True)
+        guild = FakeGuild(
+            id=guild_id,
+            name=name,
+            owner_id=self.owner.id,
+            roles=[FakeRole(guild_id, "@everyone", EVERYONE_PERMISSIONS), bot_role],
+            channels=[FakeChannel(self.snowflakes(), "general", guild_id)],
+            members=[FakeMember(self.owner), FakeMember(self.bot_user, [bot_role.id])],
+        )
+        self.guilds.append(guild)
+        return guild
 
     def add_channel(self, guild: FakeGuild, name: str, *, nsfw: bool = False) -> FakeChannel:
         """Create a text channel (call before the bot connects so GUILD_CREATE carries it)."""
