@@ -1,4 +1,4 @@
-"""`/blend`: up to 4 images (and an optional prompt) into one picture, by a multimodal chat model."""
+"""`/blend`: 2 to 4 images, uploaded or linked (and an optional prompt), into one picture by a chat model."""
 
 from __future__ import annotations
 
@@ -27,13 +27,14 @@ class Blend(commands.Cog):
     async def blend(
         self,
         interaction: Interaction,
-        image1: discord.Attachment,
-        image2: discord.Attachment,
+        image1: discord.Attachment | None = None,
+        image2: discord.Attachment | None = None,
         image3: discord.Attachment | None = None,
         image4: discord.Attachment | None = None,
         prompt: app_commands.Range[str, 1, 4000] | None = None,
         model: app_commands.Range[str, 1, 100] | None = None,
         private: bool | None = None,
+        links: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
         """Blend 2 to 4 images into one picture.
 
@@ -45,10 +46,11 @@ class Blend(commands.Cog):
             prompt: How to combine them (default: blend subjects and styles).
             model: Chat image model (default: this server's).
             private: Only you see the result.
+            links: Links to messages in this server whose images to use, space-separated.
         """
         images = [image for image in (image1, image2, image3, image4) if image is not None]
         requested = RequestedOptions(model=model, count=None, aspect_ratio=None, private=private)
-        await run_blend(interaction, images[:MAX_BLEND_IMAGES], prompt, requested)
+        await run_blend(interaction, images[:MAX_BLEND_IMAGES], prompt, requested, links=links)
 
 
 async def setup(bot: ImageBot) -> None:

@@ -54,6 +54,7 @@ class ChatImage(commands.Cog):
         seed: app_commands.Range[int, 0, MAX_SEED] | None = None,
         negative_prompt: app_commands.Range[str, 1, MAX_NEGATIVE_PROMPT] | None = None,
         enhance: bool | None = None,
+        links: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
         """Chat with a multimodal model that answers with text and images.
 
@@ -69,6 +70,7 @@ class ChatImage(commands.Cog):
             seed: Same seed, same prompt: a similar image (models that offer it).
             negative_prompt: What the image should not show (models that offer it).
             enhance: Let a chat model enrich the prompt first.
+            links: Links to messages in this server whose images to use, space-separated.
         """
         requested = RequestedOptions(
             model=model,
@@ -79,9 +81,9 @@ class ChatImage(commands.Cog):
             enhance=enhance,
         )
         extras = [extra for extra in (image2, image3, image4) if extra is not None]
-        if extras:
+        if extras or links:
             images = [image, *extras] if image is not None else extras
-            await run_blend(interaction, images, prompt, requested)
+            await run_blend(interaction, images, prompt, requested, links=links, minimum=1)
             return
         await run_with_image(interaction, prompt, image, requested)
 
