@@ -157,6 +157,10 @@ class GenerationService(Planner):
                 "Try again without `enhance`."
             )
         plan.flagged_terms += [term for term in verdict.flagged_terms if term not in plan.flagged_terms]
+        try:  # kept for `/job`; losing it costs only that, never the job
+            await self.store.set_enhanced_prompt(plan.job_id, enhanced.prompt)
+        except Exception:
+            log.warning("job %s: could not store the enhanced prompt", plan.job_id, exc_info=True)
         if on_progress is not None:
             await on_progress(f"Generating with `{plan.options.model}`…")
 

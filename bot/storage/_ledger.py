@@ -186,6 +186,26 @@ class LedgerMixin:
 
         return await self._ledger.run(write)
 
+    async def set_enhanced_prompt(self, job_id: str, prompt: str) -> bool:
+        """Keep the rewritten prompt of a job (`enhance`), unless the member forgot it meanwhile.
+
+        `/forgetme` scrubs a job in flight at once (its prompt becomes empty); the rewrite
+        arrives later and must not bring the member's words back.
+
+        Args:
+            job_id: The job.
+            prompt: The rewrite the model got.
+
+        Returns:
+            Whether it was stored.
+        """
+        stmt = update(jobs).where(jobs.c.id == job_id, jobs.c.prompt != "").values(enhanced_prompt=prompt)
+
+        def write(conn: Connection) -> bool:
+            return bool(conn.execute(stmt).rowcount)
+
+        return await self._ledger.run(write)
+
     async def get_job(self, job_id: str) -> JobRecord | None:
         """A job by id.
 
@@ -287,6 +307,7 @@ class LedgerMixin:
         """
         scrubbed: dict[str, Any] = {
             "prompt": "",
+            "enhanced_prompt": None,
             "options": {},
             **PERSONAL_FIELDS,
             "interaction_token_expires_at": None,

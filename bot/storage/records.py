@@ -58,6 +58,8 @@ class JobRecord:
         owner: The process instance that runs (or ran) the job.
         reply_token: The interaction token while the job is active (a secret: never logged;
             cleared when the job settles), so a restart can edit the member's placeholder.
+        enhanced_prompt: The rewritten prompt the model got instead of `prompt` (`enhance`),
+            if the prompt was enhanced.
     """
 
     id: str
@@ -86,6 +88,7 @@ class JobRecord:
     cost_source: CostSource | None = None
     owner: str | None = None
     reply_token: str | None = field(default=None, repr=False)
+    enhanced_prompt: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> JobRecord:

@@ -154,6 +154,7 @@ jobs = Table(
     Column("cost_source", String(16), nullable=True),
     Column("owner", String(40), nullable=True),
     Column("reply_token", Text, nullable=True),  # the interaction token while the job is active
+    Column("enhanced_prompt", Text, nullable=True),  # V4: the rewrite the model got (`enhance`)
     Index("ix_jobs_guild_user_created", "guild_id", "user_id", "created_at"),
     Index("ix_jobs_guild_created", "guild_id", "created_at"),
     Index("ix_jobs_user_created", "user_id", "created_at"),

@@ -165,6 +165,12 @@ async def test_enhance_rewrites_the_prompt_moderates_it_and_bills_it_with_the_jo
     job = await job_of(bot_env, edit)
     assert job.cost == Decimal("0.042")
     assert job.options["enhance"] is True
+    assert job.enhanced_prompt == revised
+    # /job shows the rewrite beside the member's prompt, as the result did.
+    h = bot_env.h
+    ask = await h.interact(h.payloads.slash("job", options={"job_id": job.id}))
+    answer = await ask.wait_message(lambda m: not m.loading, timeout=10)
+    assert f"a red fox\n\nPrompt (enhanced): {revised}" in card_text(answer)
 
 
 async def test_an_enhanced_prompt_with_a_blocked_term_is_refused(bot_env: BotEnv) -> None:

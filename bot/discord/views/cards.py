@@ -95,6 +95,14 @@ def footer_text(*parts: str | None) -> str:
     return "-# " + truncate(" · ".join(part for part in parts if part), _FOOTER_LIMIT)
 
 
+ENHANCED_LABEL = "Prompt (enhanced):"
+
+
+def with_enhanced(prompt: str, enhanced: str | None) -> str:
+    """The member's prompt, then the rewrite the model got (`enhance`) when there is one."""
+    return f"{prompt}\n\n{ENHANCED_LABEL} {enhanced}" if enhanced else prompt
+
+
 def prompt_text(prompt: str, *, room: int, heading: str | None = None) -> str:
     """The member's prompt, escaped, cut to `room` chars (with an optional heading line)."""
     head = f"{heading}\n" if heading else ""
@@ -202,7 +210,7 @@ def job_card(job: JobRecord, *, actions: ActionRows = ()) -> discord.ui.LayoutVi
     )
     room = TEXT_LIMIT - LEAD_RESERVE - len(footer) - len(details)
     prompt: discord.ui.TextDisplay[Any] = discord.ui.TextDisplay(
-        prompt_text(job.prompt, room=room, heading=f"### Job `{job.id}`")
+        prompt_text(with_enhanced(job.prompt, job.enhanced_prompt), room=room, heading=f"### Job `{job.id}`")
     )
     head: discord.ui.Item[Any] = prompt
     if job.guild_id and job.channel_id and job.message_id:
@@ -233,6 +241,7 @@ __all__ = [
     "ACCENT",
     "ALT_TEXT_LIMIT",
     "COMPONENT_LIMIT",
+    "ENHANCED_LABEL",
     "GALLERY_LIMIT",
     "TEXT_LIMIT",
     "ActionRows",
@@ -244,4 +253,5 @@ __all__ = [
     "part_card",
     "prompt_text",
     "result_card",
+    "with_enhanced",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.discord.views.cards import ActionRows, alt_text, part_card, result_card
+from bot.discord.views.cards import ActionRows, alt_text, part_card, result_card, with_enhanced
 from bot.discord.views.files import FittedImage
 
 MAX_FILES = 10
@@ -128,12 +128,7 @@ class ResultInfo:
     @property
     def shown_prompt(self) -> str:
         """The prompt as the card shows it: the member's, then the enhanced one when there is one."""
-        if not self.enhanced_prompt:
-            return self.prompt
-        return f"{self.prompt}\n\n{ENHANCED_LABEL} {self.enhanced_prompt}"
-
-
-ENHANCED_LABEL = "Prompt (enhanced):"
+        return with_enhanced(self.prompt, self.enhanced_prompt)
 
 
 def image_files(

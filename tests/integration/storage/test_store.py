@@ -596,6 +596,22 @@ async def test_delete_user_data_anonymises_jobs_and_audit(store: Store, clock: F
     assert await store.get_job(other.id) == other  # other members' rows untouched
 
 
+async def test_an_enhanced_prompt_is_kept_with_its_job_and_forgotten_with_it(store: Store) -> None:
+    job = await store.create_job(user_id=U1, guild_id=G, kind="imagine", model="m", prompt="a fox")
+    assert (await store.get_job(job.id)).enhanced_prompt is None  # type: ignore[union-attr]
+    assert await store.set_enhanced_prompt(job.id, "a red fox in fresh snow") is True
+    kept = await store.get_job(job.id)
+    assert kept is not None
+    assert (kept.prompt, kept.enhanced_prompt) == ("a fox", "a red fox in fresh snow")
+    await store.delete_user_data(U1)
+    scrubbed = await store.get_job(job.id)
+    assert scrubbed is not None
+    assert (scrubbed.prompt, scrubbed.enhanced_prompt) == ("", None)
+    # A rewrite arriving after /forgetme (the job was in flight) does not bring the words back.
+    assert await store.set_enhanced_prompt(job.id, "a red fox in fresh snow") is False
+    assert (await store.get_job(job.id)).enhanced_prompt is None  # type: ignore[union-attr]
+
+
 async def test_retention_deletes_old_rows_but_never_this_months(store: Store, clock: FakeClock) -> None:
     clock.now = datetime(2030, 1, 31, 23, 0, tzinfo=UTC)
     ancient = await store.create_job(user_id=U1, guild_id=G, kind="imagine", model="m", prompt="old")
