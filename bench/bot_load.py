@@ -391,6 +391,40 @@ class GcPauses:
         gc.callbacks.remove(self)
 
 
+class IterationClock:
+    """The loop thread's CPU time spent in each pass of the event loop (`_run_once`).
+
+    The wall-clock lag (`EventLoopMonitor`) also counts the time the OS gave the core to another
+    process; on a shared machine that noise can dwarf the bot's own stalls. CPU time per pass does
+    not: it is the work the loop did in one go (callbacks, task steps and any garbage collection
+    they triggered), which is what blocks every other interaction. Wraps the private
+    `BaseEventLoop._run_once` for the measured part only (about 1 µs per pass).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop: Any = loop
+        self.passes: list[float] = []  # CPU seconds of each pass that took more than 1 ms
+        self.count = 0
+
+    def __enter__(self) -> IterationClock:
+        original = self._loop._run_once
+        passes, clock = self.passes, time.thread_time
+
+        def timed() -> None:
+            started = clock()
+            original()
+            spent = clock() - started
+            self.count += 1
+            if spent > 0.001:
+                passes.append(spent)
+
+        self._loop._run_once = timed
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        del self._loop._run_once  # back to the class's method
+
+
 class StallSampler(threading.Thread):
     """A poor man's py-spy: when the loop's heartbeat is late, record the loop thread's stack.
 
@@ -523,6 +557,8 @@ class Round:
     logs: LogCounter = field(default_factory=LogCounter)
     gc_pauses: GcPauses = field(default_factory=GcPauses)
     lags: list[float] = field(default_factory=list)
+    passes: list[float] = field(default_factory=list)  # loop passes > 1 ms, CPU seconds (IterationClock)
+    pass_count: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
     fakes: dict[str, Any] = field(default_factory=dict)
     wall: float = 0.0
@@ -540,6 +576,8 @@ class Round:
     floor: dict[str, float] = field(default_factory=dict)
     budget_stats: dict[str, float] = field(default_factory=dict)
     bot_cpu: float = 0.0  # seconds of CPU of the bot process during the load
+    thread_cpu: str = ""  # the process's, by thread kind (threads that ended during the load are missing)
+    instrument_cpu: float = 0.0  # this bench's probe threads' share, taken out of bot_cpu
     image_mib_per_job: float = 0.0
 
     @property
@@ -609,6 +647,7 @@ async def run_round(args: argparse.Namespace, jobs: int) -> Round:
     """Start the fakes process and the bot, fire the interactions, collect everything."""
     from bot.discord.runner import build_bot, make_session
     from bot.observability import HealthServer
+    from bot.pacing import BurstPacer
     from bot.settings import Settings
     from bot.storage import Store
     from tests.bot.harness import patched_discord_endpoints
@@ -633,6 +672,8 @@ async def run_round(args: argparse.Namespace, jobs: int) -> Round:
                 store = await Store.open(settings.database_url)
                 try:
                     bot = await build_bot(settings, session, store)
+                    if args.pacer_slice_ms is not None:
+                        bot.pacer = BurstPacer(slice_seconds=args.pacer_slice_ms / 1000)
                     try:
                         bot.http.http_trace = result.bot_side.trace()  # discord.py's `http_trace` hook
                         _stamp_interactions(bot, result.bot_side)
@@ -688,6 +729,45 @@ def _stamp_interactions(bot: Any, side: BotSide) -> None:
     parsers["INTERACTION_CREATE"] = parse
 
 
+def _thread_cpu() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) of each live thread of this process, by native id, with its name.
+
+    Python threads are named from `threading.enumerate()`; other native threads (SQLite's, the
+    resolver's) keep the kernel's name for them.
+    """
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    tick = os.sysconf("SC_CLK_TCK")
+    seen: dict[int, tuple[str, float]] = {}
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/stat") as stat:
+                head, tail = stat.read().rsplit(")", 1)
+        except OSError:  # the thread ended meanwhile
+            continue
+        fields = tail.split()
+        tid = int(task)
+        seen[tid] = (names.get(tid, head.split("(", 1)[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return seen
+
+
+INSTRUMENT_THREADS = ("rss-sampler", "stall-sampler")  # this bench's own probes, not the bot
+
+
+def _thread_cpu_split(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> tuple[str, float]:
+    """Where the process's CPU went during the load, by thread kind (the loop, the decode workers,
+    ...), and how much of it this bench's own probe threads (`INSTRUMENT_THREADS`) took."""
+    kinds: dict[str, float] = {}
+    for tid, (name, seconds) in after.items():
+        spent = seconds - before.get(tid, (name, 0.0))[1]
+        kind = re.sub(r"[-_ ]?\d+.*$", "", name) or name
+        kinds[kind] = kinds.get(kind, 0.0) + spent
+    ranked = sorted(kinds.items(), key=lambda item: -item[1])
+    text = ", ".join(f"{kind} {seconds:.2f} s" for kind, seconds in ranked if seconds >= 0.005)
+    return text, sum(kinds.get(name, 0.0) for name in INSTRUMENT_THREADS)
+
+
 def _cpu_seconds(pid: int | None = None) -> float:
     """User + system CPU of a process (this one by default), from /proc."""
     with open(f"/proc/{pid or 'self'}/stat") as stat:
@@ -728,10 +808,13 @@ async def _load(
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
-    with result.gc_pauses:
+    with result.gc_pauses, IterationClock(loop) as passes:
         if profiler is not None:
             profiler.enable()
+            if args.profile_seconds:
+                loop.call_later(args.profile_seconds, profiler.disable)
         result.started_at = time.monotonic()
+        threads_before = _thread_cpu()
         result.bot_cpu = -_cpu_seconds()
         async with control.post(urls["control"] + "/dispatch", json={"count": args.interactions}) as resp:
             result.dispatch_seconds = (await resp.json())["dispatch_seconds"]
@@ -743,6 +826,14 @@ async def _load(
         result.wall = time.monotonic() - result.started_at
         await bot.wait_idle()  # the last job's ledger write after its final edit
         result.bot_cpu += _cpu_seconds()
+        result.thread_cpu, result.instrument_cpu = _thread_cpu_split(threads_before, _thread_cpu())
+        result.bot_cpu -= result.instrument_cpu
+        result.passes, result.pass_count = passes.passes, passes.count
+        pacer = bot.pacer
+        print(
+            f"pacer: waited {pacer.waited}, batches {pacer.batches}, "
+            f"turn cost {pacer.turn_cost * 1000:.2f} ms"
+        )
         if profiler is not None:
             profiler.disable()
         await monitor.stop()
@@ -784,6 +875,8 @@ async def _load(
     if profiler is not None:
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(25)
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)
         result.profile = buffer.getvalue()
 
 
@@ -889,6 +982,12 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
     over = sum(1 for lag in lags_ms if lag > LOOP_LAG_BUDGET_MS)
     print(f"bot event loop lag (EventLoopMonitor, 10 ms timer, {len(lags_ms)} samples), ms")
     print(f"  {_dist(lags_ms)}; samples > {LOOP_LAG_BUDGET_MS:.0f} ms: {over}")
+    long_passes = sorted((spent * 1000 for spent in result.passes), reverse=True)
+    print(
+        f"  loop passes: {result.pass_count}; longest in the loop thread's CPU time (preemption "
+        f"excluded), ms: {', '.join(f'{ms:.1f}' for ms in long_passes[:5]) or 'none > 1'}; "
+        f"> {LOOP_LAG_BUDGET_MS:.0f} ms: {sum(ms > LOOP_LAG_BUDGET_MS for ms in long_passes)}"
+    )
     pauses = result.gc_pauses.pauses
     full = [p for p in pauses if p[0] == 2]
     if pauses:
@@ -957,6 +1056,10 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
         f"({image_mib:.0f} image-MiB per job; target <= {budget_ms:.1f} ms per job); fakes' CPU below"
     )
     print(
+        f"  by thread: {result.thread_cpu} (the samplers are this bench's probes: their "
+        f"{result.instrument_cpu:.2f} s are not counted as the bot's)"
+    )
+    print(
         f"interactions: {len(rows)}, deferred {sum(r['deferred'] for r in rows)}, "
         f"with {IMAGES_PER_JOB} images {sum(r['files'] == IMAGES_PER_JOB for r in rows)} "
         f"(messages: {sorted({r['result_messages'] for r in rows})}), "
@@ -1015,6 +1118,7 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
         "defer_p99_ms": _percentile(defer, 0.99) if defer else float("inf"),
         "defer_max_ms": max(defer) if defer else float("inf"),
         "loop_max_lag_ms": result.loop_max_lag * 1000,
+        "loop_pass_cpu_max_ms": max(result.passes, default=0.0) * 1000,
         "peak_rss_mb": result.peak_rss / mb,
         "failed": len(failed),
     }
@@ -1057,7 +1161,8 @@ def summary_line_issue14(figures: dict[str, Any]) -> str:
         f"bot_load: defer_p99_ms={figures['bot_defer_p99_ms']:.1f} "
         f"loop_stall_max_ms={figures['loop_max_lag_ms']:.1f} edits_per_job={figures['edits_per_job']:.2f} "
         f"cpu_ms_per_job={figures['cpu_ms_per_job']:.1f} rss_peak_mb={figures['peak_rss_mb']:.0f} "
-        f"failed={figures['failed']} fakes_cpu_ms_per_job={figures['fakes_cpu_ms_per_job']:.1f}"
+        f"failed={figures['failed']} fakes_cpu_ms_per_job={figures['fakes_cpu_ms_per_job']:.1f} "
+        f"loop_pass_cpu_max_ms={figures['loop_pass_cpu_max_ms']:.1f}"
     )
 
 
@@ -1094,6 +1199,13 @@ def main() -> None:
     )
     parser.add_argument("--debug-slow", action="store_true", help="asyncio debug: report callbacks > 25 ms")
     parser.add_argument("--profile", action="store_true", help="cProfile the bot process during the load")
+    parser.add_argument(
+        "--profile-seconds", type=float, default=0.0, help="with --profile: only the load's first seconds"
+    )
+    parser.add_argument(
+        "--pacer-slice-ms", type=float, default=None, help="the burst pacer's slice (1e9: no pacing)"
+    )
+    parser.add_argument("--profile-out", default="", help="with --profile: also write the stats to this file")
     parser.add_argument("--tracemalloc", action="store_true", help="tracemalloc top allocations at the end")
     parser.add_argument("--stall-stacks", action="store_true", help="sample the loop's stack when it stalls")
     parser.add_argument("--serve-fakes", action="store_true", help=argparse.SUPPRESS)

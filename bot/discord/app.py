@@ -27,6 +27,7 @@ from bot.gateway.catalog import ModelCatalog
 from bot.generation import GenerationService
 from bot.jobs import Plan
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
+from bot.pacing import BurstPacer
 from bot.settings import Settings
 from bot.storage.store import Store
 
@@ -104,6 +105,8 @@ class ImageBot(commands.AutoShardedBot):
         self.undelivered = UndeliveredResults()  # results Discord would not take, for /job
         # Feeds the event-loop lag gauge for the bot's whole life (see setup_hook and close).
         self.loop_monitor = EventLoopMonitor(LOOP_MONITOR_INTERVAL, metrics=metrics)
+        # Cuts a burst of commands into loop-pass-sized slices (the tree awaits it first).
+        self.pacer = BurstPacer()
         self.accepting_jobs = True
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()

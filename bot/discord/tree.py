@@ -70,10 +70,14 @@ class ImageBotTree(app_commands.CommandTree["ImageBot"]):
     """Command tree that stamps arrival time and answers every failure ephemerally."""
 
     async def interaction_check(self, interaction: discord.Interaction[ImageBot], /) -> bool:
-        """Record when the interaction reached us (for the defer-latency metric)."""
+        """Record when the interaction reached us, then wait for its turn in a burst.
+
+        The arrival time is stamped first, so the deferral metric counts the wait.
+        """
         state = state_of(interaction)
         if state.received_at is None:
             state.received_at = time.perf_counter()
+        await interaction.client.pacer.turn()
         return True
 
     async def on_error(

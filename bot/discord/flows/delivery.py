@@ -153,6 +153,8 @@ async def defer(interaction: Interaction, *, ephemeral: bool) -> None:
         # The "thinking" message: a result that outlives the token replies to it in the channel.
         state_of(interaction).placeholder_id = deferred.message_id
     interaction.client.note_deferred(interaction)
+    # The rest of the flow waits while a burst's deferrals are still to be sent.
+    await interaction.client.pacer.turn(urgent=False)
 
 
 def guess_private(

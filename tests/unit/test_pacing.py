@@ -1,0 +1,156 @@
+"""BurstPacer: a burst is cut into loop-pass-sized slices, in arrival order, deferrals first.
+
+A fake clock stands for the loop thread's CPU time: each arrival "works" by advancing it. A
+ticker callback that re-schedules itself with `call_soon` runs once per pass of the event
+loop, so it numbers the passes in which the arrivals ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+import pytest
+
+from bot.pacing import INITIAL_TURN_COST, BurstPacer
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Passes:
+    """Numbers the passes of the running loop (one tick per pass)."""
+
+    def __init__(self) -> None:
+        self.number = 0
+        self._stopped = False
+
+    def start(self) -> None:
+        asyncio.get_running_loop().call_soon(self._tick)
+
+    def _tick(self) -> None:
+        self.number += 1
+        if not self._stopped:
+            asyncio.get_running_loop().call_soon(self._tick)
+
+    def stop(self) -> None:
+        self._stopped = True
+
+
+async def burst(
+    pacer: BurstPacer, clock: FakeClock, costs: list[float], *, urgent: list[bool] | None = None
+) -> list[tuple[int, int]]:
+    """Start one task per cost at once; each takes its turn, then works `cost` seconds.
+
+    Returns (arrival index, pass number) in the order the arrivals got through.
+    """
+    passes = Passes()
+    passes.start()
+    order: list[tuple[int, int]] = []
+
+    async def arrival(index: int, cost: float, is_urgent: bool) -> None:
+        await pacer.turn(urgent=is_urgent)
+        order.append((index, passes.number))
+        clock.now += cost
+
+    lanes = urgent or [True] * len(costs)
+    await asyncio.gather(*(arrival(i, cost, lanes[i]) for i, cost in enumerate(costs)))
+    passes.stop()
+    return order
+
+
+def per_pass(order: list[tuple[int, int]]) -> collections.Counter[int]:
+    return collections.Counter(number for _, number in order)
+
+
+async def test_arrivals_within_a_slice_go_through_in_the_same_pass() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock)
+    order = await burst(pacer, clock, [0.1] * 5)
+    assert [index for index, _ in order] == [0, 1, 2, 3, 4]
+    assert len(per_pass(order)) == 1
+    assert pacer.waited == 0
+    assert pacer.batches == 0
+
+
+async def test_a_burst_is_cut_into_slices_in_arrival_order() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock)
+    order = await burst(pacer, clock, [0.25] * 20)
+    assert [index for index, _ in order] == list(range(20))  # first come, first served
+    counts = per_pass(order)
+    # The first pass takes arrivals until a slice is used (0, 0.25, 0.5, 0.75: four), the
+    # rest wait; later passes hold at most a slice's worth by the measured cost.
+    assert counts[min(counts)] == 4
+    assert max(counts.values()) <= 5
+    assert len(counts) >= 4
+    assert pacer.waited == 16
+    assert pacer.queued == 0
+    # The cost was learnt from the batches (it moved from its initial guess towards 0.25).
+    assert pacer.turn_cost > 10 * INITIAL_TURN_COST
+
+
+async def test_the_batch_size_follows_the_measured_cost() -> None:
+    cheap_clock, dear_clock = FakeClock(), FakeClock()
+    cheap, dear = BurstPacer(1.0, clock=cheap_clock), BurstPacer(1.0, clock=dear_clock)
+    cheap_order = await burst(cheap, cheap_clock, [0.05] * 60)
+    dear_order = await burst(dear, dear_clock, [0.5] * 60)
+    assert len(per_pass(cheap_order)) < len(per_pass(dear_order))
+    # Once the cost is learnt, a pass of dear arrivals holds about two of them, not dozens.
+    assert sorted(per_pass(dear_order).values())[-3:] <= [3, 3, 3]
+
+
+async def test_deferrals_go_before_work_after_a_deferral() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock)
+    # Arrivals 0-9 are continuations after a deferral, 10-19 first steps of new interactions;
+    # all queue behind an opening slice used up by the first four continuations.
+    lanes = [False] * 10 + [True] * 10
+    order = await burst(pacer, clock, [0.25] * 20, urgent=lanes)
+    first_pass = min(number for _, number in order)
+    waited = [index for index, number in order if number != first_pass]
+    urgent_waited = [index for index in waited if lanes[index]]
+    later_waited = [index for index in waited if not lanes[index]]
+    assert urgent_waited == list(range(10, 20))
+    # Every queued deferral got through before any queued continuation.
+    position = {index: at for at, index in enumerate(index for index, _ in order)}
+    assert max(position[i] for i in urgent_waited) < min(position[i] for i in later_waited)
+
+
+async def test_a_cancelled_waiter_leaves_the_queue_and_the_rest_go_on() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock)
+
+    async def arrival() -> None:
+        await pacer.turn()
+        clock.now += 1.0  # a whole slice: whoever comes next in this pass waits
+
+    first, second, third = (asyncio.ensure_future(arrival()) for _ in range(3))
+    await asyncio.sleep(0)  # the pass in which all three arrive
+    assert first.done()
+    assert pacer.queued == 2
+    second.cancel()
+    await third  # released although the one before it in line is gone
+    assert second.cancelled()
+    assert pacer.queued == 0
+
+
+async def test_after_a_burst_the_next_arrival_goes_straight_through() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock)
+    await burst(pacer, clock, [0.6] * 6)
+    waited = pacer.waited
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    await pacer.turn()
+    assert pacer.waited == waited
+
+
+def test_a_slice_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        BurstPacer(0)
