@@ -184,7 +184,7 @@ class GatewayHttp:
         chunks: list[bytes] = []
         total = 0
         try:
-            async for chunk in resp.content.iter_any():
+            async for chunk in body_pieces(resp.content):
                 total += len(chunk)
                 if total > cap:
                     if not truncate:
@@ -214,7 +214,7 @@ class GatewayHttp:
             max_total_bytes=self.max_job_bytes,
         )
         try:
-            await feed_body(extractor, resp.content.iter_any(), self.budget)
+            await feed_body(extractor, body_pieces(resp.content), self.budget)
         except TimeoutError as exc:
             raise gw.GatewayTimeoutError("timed out reading the response") from exc
         except aiohttp.ClientError as exc:
@@ -281,6 +281,18 @@ class GatewayHttp:
                 delay,
             )
         return delay
+
+
+async def body_pieces(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    """The body as the network delivered it, one buffered piece at a time.
+
+    `iter_any()` joins every piece buffered at the moment into one new bytes object: a copy of
+    each megabyte of a 20 MiB reply, on the loop, that the readers here never need (they carry
+    their state across pieces).
+    """
+    async for piece, _ in content.iter_chunks():
+        if piece:
+            yield piece
 
 
 async def offload(func: Callable[..., T], arg: Any, size: int) -> T:

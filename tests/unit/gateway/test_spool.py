@@ -7,6 +7,7 @@ import gc
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from aiohttp import payload as aiohttp_payload
 
 from bot.gateway.budget import ImageBudget
 from bot.gateway.spool import ImageData, ImageWriter
@@ -237,3 +238,42 @@ async def test_large_streamed_events_are_read_a_few_at_a_time() -> None:
         assert (await second).raw == b"A" * 400
         await two.aclose()
     assert budget.large_events_in_flight == 0
+
+
+class CollectingWriter:
+    """The part of aiohttp's stream writer a payload uses: what was written, write by write."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    async def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(chunk))
+
+
+async def test_an_in_memory_image_is_uploaded_in_one_write_from_the_readers_position() -> None:
+    data = bytes(range(256)) * 4 * KiB  # 1 MiB: aiohttp's own payload would write 4 pieces
+    image = write(ImageBudget(memory_bytes=4 * 2**20), data)
+    assert image.in_memory
+    reader = image.open()
+    payload = aiohttp_payload.get_payload(reader, filename="a.png", content_type="image/png")
+    assert type(payload).__name__ == "_MemoryPayload"
+    assert payload.size == len(data)
+    writer = CollectingWriter()
+    await payload.write_with_length(writer, None)
+    assert writer.writes == [data]
+    # A retry (discord.py seeks its files back) writes the same bytes again; a length cuts it.
+    again = CollectingWriter()
+    await payload.write_with_length(again, 1000)
+    assert again.writes == [data[:1000]]
+    reader.seek(300)
+    later = aiohttp_payload.get_payload(reader)
+    from_middle = CollectingWriter()
+    await later.write_with_length(from_middle, None)
+    assert from_middle.writes == [data[300:]]
+
+
+def test_a_spooled_image_keeps_aiohttps_own_file_payload() -> None:
+    image = write(ImageBudget(memory_bytes=KiB, max_image_in_memory=KiB), b"z" * 8 * KiB)
+    assert not image.in_memory
+    payload = aiohttp_payload.get_payload(image.open(), filename="a.png")
+    assert type(payload).__name__ != "_MemoryPayload"
