@@ -26,7 +26,7 @@ from bot.errors import CooldownError
 from bot.gateway.catalog import ModelCatalog
 from bot.gateway.client import GatewayClient
 from bot.gateway.models import ImageResult
-from bot.jobs import MAX_PENDING_PER_USER, Plan
+from bot.jobs import LOCALE_KEY, MAX_PENDING_PER_USER, Plan
 from bot.limits import Limits, cooldown_key
 from bot.money import CostControl, accepted_cost
 from bot.storage._admission import AdmissionLimits, AdmissionResult
@@ -121,7 +121,7 @@ class Bookkeeper:
                 kind=plan.kind,
                 model=plan.options.model,
                 prompt=plan.prompt,
-                options=plan.options.as_dict(),
+                options=plan.options.as_dict() | ({LOCALE_KEY: plan.locale} if plan.locale else {}),
                 images=plan.options.count,
                 estimate=plan.estimate,
                 owner=self.instance_id,

@@ -20,7 +20,7 @@ from bot.errors import (
     UserFacingError,
 )
 from bot.gateway import errors as gw
-from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, localize, text
+from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, Phrase, localize, text, translate
 
 
 def is_outage(error: BaseException) -> bool:
@@ -67,7 +67,7 @@ def localized_message(error: BaseException, locale: object) -> str:
         locale: `interaction.locale`.
     """
     if isinstance(error, UserFacingError) and error.key is not None:
-        return text(locale, error.key, **error.values)
+        return translate(Phrase(error.key, **error.values), locale)  # values may be phrases too
     if isinstance(error, gw.RateLimitError) and error.retry_after:
         return text(locale, "gateway.RateLimitError.wait", seconds=max(1, round(error.retry_after)))
     if isinstance(error, gw.GatewayError) and not isinstance(error, gw.RateLimitError):
@@ -90,7 +90,7 @@ def _error_classes() -> dict[str, type[BaseException]]:
     return found
 
 
-def failure_sentence(stored: str | None) -> str:
+def failure_sentence(stored: str | None, locale: object = None) -> str:
     """The sentence `/job` shows for a failed job, from the error text stored with it.
 
     The stored text (``"ClassName: detail"``, or a marker such as ``"cancelled"``) is for logs:
@@ -100,8 +100,15 @@ def failure_sentence(stored: str | None) -> str:
 
     Args:
         stored: `JobRecord.error`.
+        locale: The reader's language (a stored refusal with values stays English).
     """
     text = (stored or "").strip()
+    if locale is not None:
+        name = text.partition(":")[0].strip()
+        cls = _error_classes().get(name)
+        if cls is not None and issubclass(cls, gw.GatewayError):
+            return localized_message(cls(), locale)
+        return localize(failure_sentence(stored), locale)
     if not text:
         return GENERIC_MESSAGE
     lowered = text.lower()

@@ -23,6 +23,8 @@ Kind = Literal["imagine", "chatimage"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 ProgressCallback = Callable[[str], Awaitable[None]]
 MAX_PENDING_PER_USER = 3
+LOCALE_KEY = "locale"
+"""Where a job keeps, in its stored options, the language its messages are read in."""
 QUEUED_PREFIX = "Queued — position"
 # The progress lines the core reports (`ProgressCallback`); the Discord layer translates them.
 GENERATING = "Generating with `{model}`…"
@@ -71,6 +73,9 @@ class Plan:
     enhanced_prompt: str | None = None  # the rewritten prompt sent instead of `prompt` (`bot.enhance`)
     enhance_cost: float | None = None  # USD the gateway reported for the rewrite
     enhance_estimate: Decimal = Decimal(0)  # USD reserved for the rewrite (part of `estimate`)
+    # The language the job's messages are read in (a Discord locale, e.g. "de"): stored with the
+    # job (`options["locale"]`), so a restart notice reaches the member in it.
+    locale: str | None = None
 
     @property
     def sent_prompt(self) -> str:

@@ -99,7 +99,9 @@ class ChatImage(commands.Cog):
         if image is None:
             raise InputError.keyed("input.no_image_to_edit")
         check_attachment(image)
-        await interaction.response.send_modal(EditImageModal(image, message, self.open_modals))
+        await interaction.response.send_modal(
+            EditImageModal(image, message, self.open_modals, interaction.locale)
+        )
 
 
 async def setup(bot: ImageBot) -> None:

@@ -62,7 +62,11 @@ class Results(commands.Cog):
         await interaction.response.send_message(
             view=job_card(
                 job,
-                actions=[result_row(job.id, interaction.locale), *image_action_rows(job.id, job.image_count)],
+                actions=[
+                    result_row(job.id, interaction.locale),
+                    *image_action_rows(job.id, job.image_count, interaction.locale),
+                ],
+                locale=interaction.locale,
             ),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -82,6 +86,7 @@ async def send_spooled(interaction: Interaction, spooled: SpooledResult) -> None
             part=(index, total),
             spoiler=any(f.filename.startswith("SPOILER_") for f in batch),
             lead=header if index == 1 else None,
+            locale=interaction.locale,
         )
         kwargs: dict[str, Any] = {
             "view": card,

@@ -13,13 +13,24 @@ Discord's limits.
 
 from __future__ import annotations
 
-from bot.i18n.catalog import CATALOGUES, DEFAULT_LANGUAGE, language_of, localize, placeholders, text
+from bot.i18n.catalog import (
+    CATALOGUES,
+    DEFAULT_LANGUAGE,
+    Phrase,
+    language_of,
+    localize,
+    placeholders,
+    text,
+    translate,
+)
 
 __all__ = [
     "CATALOGUES",
     "DEFAULT_LANGUAGE",
+    "Phrase",
     "language_of",
     "localize",
     "placeholders",
     "text",
+    "translate",
 ]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from bot.errors import InputError, PolicyError
+from bot.i18n import Phrase
 from bot.policy.parameters import ParameterValue, SupportOf, check_requested, fit_parameter, server_value
 from bot.policy.schemas import (
     ASPECT_RATIOS,
@@ -42,7 +43,6 @@ from bot.policy.schemas import (
 Source = Literal["locked", "member", "channel", "guild", "global"]
 _MAX_ALLOWED_LISTED = 10
 T = TypeVar("T")
-_LEVEL_NAMES: dict[Source, str] = {"channel": "channel", "guild": "server", "global": "bot"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,8 @@ class ResolvedOptions:
         provider_options: Merged ``providerOptions`` (guild < channel < NSFW < locked).
         sources: For each of ``model``, ``count``, ``aspect_ratio``, ``private``: the level
             that supplied the value.
-        notes: Short sentences for the result embed (locked values, skipped defaults, clamps).
+        notes: Short sentences for the result card (locked values, skipped defaults, clamps):
+            `Phrase`s, English until the Discord layer shows them in the reader's language.
         age_restricted: The server's age-restricted provider options were applied (the result
             is posted behind spoilers).
         parameters: The per-model parameters sent (only those the model takes), by name.
@@ -136,26 +137,35 @@ class ResolvedOptions:
         }
 
     def display_options(self) -> dict[str, str]:
-        """Human labels for the result embed, marking values that came from a default."""
-        labels = {
+        """Labels and values for the result card, marking values that came from a default.
+
+        Labels and words are `Phrase`s (equal to their English): the card shows them in the
+        reader's language; values such as a model id or a negative prompt stay as they are.
+        """
+        labels: dict[str, str] = {
             "count": str(self.count),
-            "aspect_ratio": self.aspect_ratio or "model default",
-            "private": "yes" if self.private else "no",
+            "aspect_ratio": self.aspect_ratio or Phrase("value.model_default"),
+            "private": Phrase("value.yes" if self.private else "value.no"),
         }
         labels.update({name: str(value) for name, value in self.parameters.items()})
         if self.enhance:
-            labels["enhance"] = f"yes ({self.enhance_model})" if self.enhance_model else "yes"
-        return {name.replace("_", " "): value + self.source_suffix(name) for name, value in labels.items()}
+            labels["enhance"] = (
+                Phrase("value.yes_with", model=self.enhance_model)
+                if self.enhance_model
+                else Phrase("value.yes")
+            )
+        return {Phrase(f"option.{name}"): self.sourced(name, value) for name, value in labels.items()}
 
-    def source_suffix(self, name: str) -> str:
-        """`` (server default)``-style marker of where an option's value came from ("" if the member's)."""
-        return _SOURCE_SUFFIX.get(self.sources.get(name), "")
+    def sourced(self, name: str, value: str) -> str:
+        """`value` marked with where it came from, e.g. ``3 (server default)`` (as is if the member's)."""
+        source = _SOURCE_KEYS.get(self.sources.get(name))
+        return value if source is None else Phrase("value.sourced", value=value, source=Phrase(source))
 
 
-_SOURCE_SUFFIX: dict[Source | None, str] = {
-    "locked": " (locked)",
-    "channel": " (channel default)",
-    "guild": " (server default)",
+_SOURCE_KEYS: dict[Source | None, str] = {
+    "locked": "source.locked",
+    "channel": "source.channel",
+    "guild": "source.guild",
 }
 
 
@@ -225,7 +235,7 @@ def resolve_options(
     if count > cap:
         if sources["count"] == "member":
             raise PolicyError.keyed("options.count_cap_one" if cap == 1 else "options.count_cap", cap=cap)
-        notes.append(f"The default of {count} images is above this server's cap; using {cap}.")
+        notes.append(Phrase("note.count_capped", count=count, cap=cap))
         count = cap
 
     if requested.aspect_ratio is not None and requested.aspect_ratio not in ASPECT_RATIOS:
@@ -353,7 +363,7 @@ def _pick(
         if value is None:
             value = by_level["global"]
         if member is not None and member != value:
-            notes.append(f"This server locks {name.replace('_', ' ')} to {_label(value, name)}.")
+            notes.append(Phrase("note.locked", option=Phrase(f"option.{name}"), value=_label(value, name)))
         return value, "locked"
     if member is not None:
         return member, "member"
@@ -390,11 +400,11 @@ def _resolve_model(
             if available is not None and value not in available:
                 raise PolicyError.keyed(f"options.locked_unavailable_{which}", model=value)
             if member is not None and member != value:
-                notes.append(f"This server locks the model to {value}.")
+                notes.append(Phrase("note.model_locked", model=value))
             return value, "locked"
         # Locked with no model set anywhere: members still cannot choose, nor can the channel.
         if member is not None:
-            notes.append("This server does not let members choose the model.")
+            notes.append(Phrase("note.model_not_choosable"))
         member, candidates, last_resort = None, [], "locked"
 
     if member is not None:
@@ -409,17 +419,17 @@ def _resolve_model(
         if value is None:
             continue
         if allowed and value not in allowed:
-            notes.append(f"The {_LEVEL_NAMES[source]} default {value} is not allowed here; skipped.")
+            notes.append(Phrase(f"note.not_allowed_{source}", model=value))
             continue
         if available is not None and value not in available:
-            notes.append(f"The {_LEVEL_NAMES[source]} default {value} is not available right now; skipped.")
+            notes.append(Phrase(f"note.unavailable_{source}", model=value))
             continue
         return value, source
 
     # Last resort (documented for DEFAULT_IMAGE_MODEL): the catalogue's first usable model.
     for value in available or ():
         if not allowed or value in allowed:
-            notes.append(f"No default model is set; using {value}.")
+            notes.append(Phrase("note.no_default_model", model=value))
             return value, last_resort
     raise PolicyError.keyed(f"options.no_model_{which}")
 
@@ -456,9 +466,9 @@ def _listing(values: list[str]) -> str:
 
 def _label(value: object, name: str = "private") -> str:
     if value is None:
-        return "the model's default"
+        return Phrase("value.the_model_default")
     if isinstance(value, bool) and name == "private":
-        return "private" if value else "public"
+        return Phrase("value.private" if value else "value.public")
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return Phrase("value.on" if value else "value.off")
     return str(value)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from bot.errors import InputError, PolicyError
+from bot.i18n import Phrase
 from bot.policy.schemas import (
     BACKGROUNDS,
     MAX_SEED,
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
     from bot.policy.options import GlobalDefaults, Source
 
 ParameterValue = str | int
-LABELS: dict[Parameter, str] = {
-    "quality": "quality",
-    "resolution": "resolution",
-    "seed": "seed",
-    "background": "background",
-    "negative_prompt": "negative prompt",
-}
 _CHOICES: dict[Parameter, tuple[str, ...]] = {
     "quality": QUALITIES,
     "resolution": RESOLUTIONS,
@@ -73,11 +67,13 @@ def check_requested(name: Parameter, value: ParameterValue | None) -> None:
         return
     choices = _CHOICES.get(name)
     if choices is not None and value not in choices:
-        raise InputError(f"Unknown {LABELS[name]} {value!r}. Choose one of: {', '.join(choices)}.")
+        raise InputError.keyed(
+            "parameter.unknown", option=label(name), value=repr(value), choices=", ".join(choices)
+        )
     if name == "seed" and not (isinstance(value, int) and 0 <= value <= MAX_SEED):
-        raise InputError(f"The seed must be a whole number from 0 to {MAX_SEED}.")
+        raise InputError.keyed("parameter.seed_range", max=MAX_SEED)
     if name == "negative_prompt" and not str(value).strip():
-        raise InputError("The negative prompt cannot be empty.")
+        raise InputError.keyed("parameter.negative_empty")
 
 
 def server_value(guild: GuildSettings, name: Parameter) -> ParameterValue | None:
@@ -100,19 +96,25 @@ def fit_parameter(
     """
     if value is None or support is None or support.supports(name, value):
         return value
-    label = LABELS[name]
     offered = support.values(name) if support.supports(name) else None
     if source == "member":
         if offered is not None:
-            raise InputError(
-                f"`{model}` does not offer {label} {value}; it offers {', '.join(offered)}. Nothing was sent."
+            raise InputError.keyed(
+                "parameter.not_offered",
+                model=model,
+                option=label(name),
+                value=value,
+                offered=", ".join(offered),
             )
-        raise InputError(f"`{model}` does not take a {label}. Leave it out or pick another model.")
-    notes.append(f"{_LEVEL.get(source, 'The')} {label} {value} does not apply to {model}; skipped.")
+        raise InputError.keyed("parameter.not_taken", model=model, option=label(name))
+    level = source if source in ("locked", "guild", "channel") else "other"
+    notes.append(Phrase(f"note.skipped_{level}", option=label(name), value=value, model=model))
     return None
 
 
-_LEVEL: dict[str, str] = {"locked": "The locked", "guild": "The server's", "channel": "The channel's"}
+def label(name: Parameter) -> Phrase:
+    """A parameter's name as members read it (``negative prompt``), in their language when shown."""
+    return Phrase(f"option.{name}")
 
 
 def enhance_model(
@@ -141,4 +143,4 @@ def enhance_model(
             except PolicyError:
                 continue
         return model
-    raise PolicyError("No chat model is available to enhance prompts. Ask a moderator to check /config.")
+    raise PolicyError.keyed("parameter.no_enhance_model")

@@ -6,11 +6,22 @@ member's language. Buttons and modal titles are labelled in the language of whoe
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from tests.bot.checks import ephemeral_answer
+from bot.jobs import new_job_id
+from bot.storage._admission import AdmissionLimits
+from tests.bot.cards import card_text, walk
+from tests.bot.checks import ephemeral_answer, final_result
 from tests.bot.conftest import BotEnv
+from tests.bot.test_edit_image import message_action
 from tests.bot.test_results import first_result
+from tests.fakes.ai_gateway import make_png
+from tests.fakes.discord_api import RecordedRequest
+from tests.fakes.fake_discord import FakeDiscord
 
 
 def labels_in(components: list[dict[str, Any]]) -> list[str]:
@@ -40,3 +51,119 @@ async def test_refusals_buttons_and_modals_speak_the_members_language(bot_env: B
     shown = await h.interact(h.payloads.slash("job", options={"job_id": job_id}, locale="es-ES"))
     data = (await shown.callback()).json["data"]
     assert labels_in(data["components"]) == ["Repetir", "Editar texto", "Borrar"]
+
+
+def selects_in(request: RecordedRequest) -> list[dict[str, Any]]:
+    """The select menus of a card."""
+    return [node for node in walk(request.data.get("components") or []) if node.get("type") == 3]
+
+
+async def imagine_result(env: BotEnv, locale: str, **options: Any) -> RecordedRequest:
+    """One /imagine by a member whose Discord speaks `locale`; its result card."""
+    h = env.h
+    rec = await h.interact(
+        h.payloads.slash("imagine", options={"prompt": "a kite", **options}, locale=locale)
+    )
+    result = await final_result(rec)
+    async with asyncio.timeout(5):
+        await env.bot.wait_idle()
+    return result
+
+
+async def test_result_cards_and_menus_speak_the_servers_language_private_ones_the_members(
+    discord_fake: FakeDiscord, start_bot: Callable[..., Awaitable[BotEnv]]
+) -> None:
+    discord_fake.world.guild.locale = "de"
+    env = await start_bot()
+    # A public result is read by the whole channel: German, whatever the French member reads.
+    public = await imagine_result(env, "fr", count=2)
+    shown = card_text(public)
+    assert "**Modell** bfl/flux-2-pro" in shown
+    assert "2 Bilder · Auftrag `" in shown
+    assert "angefordert von <@" in shown
+    assert "**Anzahl** 2 · **Seitenverhältnis** Modellstandard · **Privat** nein" in shown
+    menus = selects_in(public)
+    assert [m["placeholder"] for m in menus] == ["Aktion für Bild 1…", "Aktion für Bild 2…"]
+    assert [o["label"] for o in menus[0]["options"]][:3] == [
+        "Variieren (leicht)",
+        "Variieren (stark)",
+        "Hochskalieren",
+    ]
+    assert [o["value"] for o in menus[0]["options"]][:3] == ["vary_subtle", "vary_strong", "upscale"]
+
+    # A private one speaks the member's language.
+    private = await imagine_result(env, "es-ES", private=True)
+    shown = card_text(private)
+    assert "**Modelo** bfl/flux-2-pro" in shown
+    assert "1 imagen · trabajo `" in shown
+    assert "**Privado** sí" in shown
+    assert selects_in(private)[0]["placeholder"] == "Acciones para la imagen 1…"
+
+    # Each job keeps the language it was read in (a restart notice uses it).
+    jobs = await env.bot.store.recent_jobs(discord_fake.world.guild.id, discord_fake.world.alice.id)
+    assert sorted(str(job.options.get("locale")) for job in jobs) == ["de", "es-ES"]
+
+
+async def test_job_card_and_its_menus_are_in_the_readers_language(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    _, job_id = await first_result(bot_env)
+    shown = await h.interact(h.payloads.slash("job", options={"job_id": job_id}, locale="pt-BR"))
+    data = (await shown.callback()).json["data"]
+    text = "\n".join(n["content"] for n in walk(data["components"]) if n.get("type") == 10)
+    assert f"### Trabalho `{job_id}`" in text
+    assert "**Status** ✅ concluído" in text
+    assert "**Proporção** padrão do modelo" in text
+    assert "Abrir resultado" in [n.get("label") for n in walk(data["components"]) if n.get("type") == 2]
+    menus = [n for n in walk(data["components"]) if n.get("type") == 3]
+    assert menus[0]["placeholder"] == "Ações para a imagem 1…"
+    assert menus[0]["options"][2]["label"] == "Ampliar"
+
+
+async def test_edit_image_form_speaks_the_members_language(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    world = h.fake.world
+    attachment = h.api.add_cdn_file("cat.png", make_png(1000, seed=1), content_type="image/png")
+    seeded = h.api.add_message(world.general.id, world.alice.to_payload(), attachments=[attachment])
+    payload = message_action(bot_env, seeded.id)
+    payload["locale"] = "fr"
+    opened = await h.interact(payload)
+    await opened.callback()
+    modal = opened.state.modal
+    assert modal is not None
+    assert modal["title"] == "Modifier cette image"
+    labels = [c["label"] for c in modal["components"] if c["type"] == 18]
+    assert labels == [
+        "Que faut-il changer ?",
+        "Autres images de référence (facultatif)",
+        "Masque (facultatif)",
+    ]
+    hints = [c.get("description") for c in modal["components"] if c["type"] == 18]
+    assert hints[2] == "Une image de même forme : blanc là où elle doit changer, noir ailleurs."
+
+
+async def test_a_restart_notice_is_in_the_language_the_job_was_read_in(bot_env: BotEnv) -> None:
+    """A public job past its token is announced in its channel, in the language stored with it."""
+    h = bot_env.h
+    world = h.fake.world
+    result = await bot_env.bot.store.admit_job(
+        job_id=new_job_id(),
+        user_id=world.alice.id,
+        guild_id=world.guild.id,
+        channel_id=world.general.id,
+        kind="imagine",
+        model="bfl/flux-2-pro",
+        prompt="from a process that vanished",
+        options={"count": 1, "private": False, "locale": "de"},
+        images=1,
+        estimate=Decimal("0.04"),
+        owner="vanished-process",
+        limits=AdmissionLimits(max_pending=3),
+        reply_token="expired-token",
+        interaction_token_expires_at=datetime.now(UTC) - timedelta(minutes=1),
+    )
+    assert result.job is not None
+    mark = len(h.api.requests)
+    await bot_env.restart()
+    sent = await h.api.wait_for(lambda r: r.route == "channel_send" and r.ok, timeout=10, since=mark)
+    assert "Dieser Auftrag wurde vor dem Start durch einen Neustart unterbrochen" in sent.json["content"]
+    assert f"(Auftrag `{result.job.id}`)" in sent.json["content"]

@@ -16,15 +16,31 @@ from bot.discord.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTra
 from bot.error_messages import localized_message, user_message_for
 from bot.errors import CooldownError, InputError, ServiceUnavailableError
 from bot.gateway import errors as gw
-from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, language_of, localize, placeholders, text
+from bot.i18n import (
+    CATALOGUES,
+    DEFAULT_LANGUAGE,
+    Phrase,
+    language_of,
+    localize,
+    placeholders,
+    text,
+    translate,
+)
+from bot.image_actions import ACTIONS
 from bot.jobs import GENERATING, QUEUED_PREFIX
 from bot.money import PAUSED_MESSAGE
+from bot.policy.schemas import PARAMETERS
 from tests.unit.test_app_shape import bot  # noqa: F401  (the fixture)
 
 ENGLISH = CATALOGUES[DEFAULT_LANGUAGE]
 LANGUAGES = [language for language in CATALOGUES if language != DEFAULT_LANGUAGE]
 # Discord's discord.Locale values every command catalogue is offered under.
 DISCORD_LOCALES = {locale.value for locale in discord.Locale}
+# Discord's limits on component text, by key prefix: button labels 80; modal titles and field
+# labels 45; field descriptions and placeholders 100; select placeholders and options 100.
+COMPONENT_LIMITS = {"button.": 80, "modal.": 45, "modal_hint.": 100, "select.": 100}
+# Select option labels that are not under `select.`: the per-image actions.
+OPTION_LABELS = [f"action.{name}" for name in ACTIONS]
 
 
 def is_command_name(name: str) -> bool:
@@ -41,6 +57,23 @@ def test_every_locale_has_every_sentence_with_the_same_placeholders(language: st
         assert placeholders(catalogue[key]) == placeholders(sentence), f"{language} {key}"
         assert catalogue[key].strip(), f"{language} {key} is empty"
         assert len(catalogue[key]) <= 1000, f"{language} {key} is too long for one message part"
+
+
+@pytest.mark.parametrize("language", list(CATALOGUES))
+def test_component_strings_fit_discords_limits(language: str) -> None:
+    catalogue = CATALOGUES[language]
+    checked = 0
+    for key, sentence in catalogue.items():
+        # filled in with the longest values they get: a two-digit image number, a count of 3
+        shown = sentence.format(**dict.fromkeys(placeholders(sentence), "99"))
+        for prefix, limit in COMPONENT_LIMITS.items():
+            if key.startswith(prefix):
+                assert len(shown) <= limit, f"{language} {key}: {len(shown)} > {limit} characters"
+                checked += 1
+        if key in OPTION_LABELS:
+            assert len(shown) <= 100, f"{language} {key}"
+            checked += 1
+    assert checked >= 25  # the prefixes still name the component keys
 
 
 @pytest.mark.parametrize("locale", sorted(COMMAND_STRINGS))
@@ -122,7 +155,7 @@ async def test_catalogue_matches_the_commands_and_the_translator_fills_the_schem
 
 
 SOURCES = [p for d in ("bot", "cogs") for p in Path(d).rglob("*.py")]
-LITERAL_KEY = re.compile(r"""(?:\.keyed\(|\btext\([^()"]*?,\s*)"([a-z_]+\.[A-Za-z_.]+)\"""")
+LITERAL_KEY = re.compile(r"""(?:\.keyed\(|\bPhrase\(|\btext\([^()"]*?,\s*)"([a-z_]+\.[A-Za-z_.]+)\"""")
 
 
 def test_every_key_the_code_names_is_in_the_catalogue() -> None:
@@ -134,7 +167,32 @@ def test_every_key_the_code_names_is_in_the_catalogue() -> None:
     built += [f"refusal.{k}_{w}" for k in ("quota_partial", "quota", "budget") for w in ("server", "outside")]
     options = ("locked_unavailable", "model_unknown", "model_unknown_hint", "no_model")
     built += [f"options.{k}_{w}" for k in options for w in ("image", "chat")]
+    levels = ("channel", "guild", "global")
+    built += [f"note.{k}_{level}" for k in ("not_allowed", "unavailable") for level in levels]
+    built += [f"note.skipped_{level}" for level in ("locked", "guild", "channel", "other")]
+    built += [f"option.{name}" for name in (*PARAMETERS, "count", "aspect_ratio", "private", "enhance")]
+    built += [f"source.{source}" for source in ("locked", "channel", "guild")]
+    built += [f"status.{s}" for s in ("queued", "running", "done", "failed", "cancelled", "interrupted")]
+    built += OPTION_LABELS
     assert set(built) - set(ENGLISH) == set()
+
+
+def test_the_action_menu_reads_the_catalogue_and_english_is_the_actions_own_label() -> None:
+    for name, action in ACTIONS.items():
+        assert text(None, f"action.{name}") == action.label
+
+
+def test_phrases_are_their_english_and_translate_with_their_values() -> None:
+    note = Phrase(
+        "note.locked", option=Phrase("option.aspect_ratio"), value=Phrase("value.the_model_default")
+    )
+    assert note == "This server locks aspect ratio to the model's default."
+    assert (
+        translate(note, "de")
+        == "Auf diesem Server ist Seitenverhältnis festgelegt: der Standard des Modells."
+    )
+    assert translate(note, "en-US") == note
+    assert translate("Delete", "de") == "Delete"  # plain text (a member's words) is never looked up
 
 
 def test_core_refusals_carry_their_key_and_read_in_the_members_language() -> None:

@@ -27,6 +27,7 @@ from bot.discord.tree import report_error
 from bot.discord.views.actions import image_menu_view, image_number
 from bot.errors import InputError, UserFacingError
 from bot.gateway.catalog import ModelCatalog
+from bot.i18n import Phrase, text
 from bot.image_actions import (
     OPTIONS_KEY,
     ImageAction,
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["ImageBot"]
 MAX_BASE_PROMPT = 4000
-GONE = "I cannot find image {n} of that result any more: its message may have been deleted."
 
 
 def plan_adapter(catalog: ModelCatalog, action: ImageAction) -> Callable[[Plan], None]:
@@ -63,13 +63,12 @@ def plan_adapter(catalog: ModelCatalog, action: ImageAction) -> Callable[[Plan],
     def adapt(plan: Plan) -> None:
         model = plan.options.model
         if not edits_images(model, catalog.get(model)):
-            raise InputError(
-                f"The chat image model `{model}` cannot take an image, so it cannot run “{action.label}”. "
-                "A moderator can choose one that edits images with `/config`."
+            raise InputError.keyed(
+                "action.cannot_take_image", model=model, action=Phrase(f"action.{action.name}")
             )
         extra = upscale_options(model) if action.name == "upscale" else None
         if extra:
-            note = "Upscaled at the model's highest resolution."
+            note = Phrase("note.upscaled")
             plan.options = with_provider_options(
                 plan.options, extra, plan.guild.locked_provider_options, note
             )
@@ -88,7 +87,13 @@ def stored_action(options: Mapping[str, Any] | None) -> tuple[ImageAction, dict[
 
 def action_fields(action: ImageAction, record: Mapping[str, Any]) -> dict[str, str]:
     """What the result of an action shows about it."""
-    return {"action": f"{action.label} · image {record.get('image')} of job {record.get('source_job')}"}
+    field = Phrase(
+        "action.field",
+        action=Phrase(f"action.{action.name}"),
+        image=record.get("image"),
+        job=record.get("source_job"),
+    )
+    return {Phrase("option.action"): field}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +127,10 @@ async def answer_pick(interaction: Interaction, job_id: str, number: int) -> Non
     try:
         job = await fetch_own_job(interaction, job_id)
         if not 1 <= number <= job.image_count:
-            raise UserFacingError(f"That result has no image {number}.")
+            raise UserFacingError.keyed("action.no_image", n=number)
         await interaction.response.send_message(
-            f"What should I do with image {number}?",
-            view=image_menu_view(job.id, number),
+            text(interaction.locale, "action.what_to_do", n=number),
+            view=image_menu_view(job.id, number, interaction.locale),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -142,13 +147,13 @@ async def run_image_action(interaction: Interaction, job_id: str, number: int, n
     """
     action = action_named(name)
     if action is None:
-        raise UserFacingError("I do not know that action. Pick another one from the menu.")
+        raise UserFacingError.keyed("action.unknown")
     message = interaction.message
     # Acknowledge before the database read; the result keeps the message's visibility.
     await defer(interaction, ephemeral=bool(message is not None and message.flags.ephemeral))
     job = await fetch_own_job(interaction, job_id)
     if not 1 <= number <= job.image_count:
-        raise UserFacingError(f"That result has no image {number}.")
+        raise UserFacingError.keyed("action.no_image", n=number)
     bot = interaction.client
     attachment, holder = await find_result_image(interaction, job, number)
     check_attachment(attachment)
@@ -197,9 +202,9 @@ async def fetch_own_job(interaction: Interaction, job_id: str) -> JobRecord:
     """
     job = await interaction.client.store.get_job(job_id)
     if job is None:
-        raise UserFacingError("I no longer have that result.")
+        raise UserFacingError.keyed("job.result_gone")
     if job.user_id != interaction.user.id:
-        raise UserFacingError("Only the member who made this image can use its menus.")
+        raise UserFacingError.keyed("action.not_yours")
     return job
 
 
@@ -231,7 +236,7 @@ async def find_result_image(
             found = _attachment_numbered(message, number)
             if found is not None:
                 return found, message
-    raise InputError(GONE.format(n=number))
+    raise InputError.keyed("action.image_gone", n=number)
 
 
 def _attachment_numbered(message: discord.Message, number: int) -> discord.Attachment | None:

@@ -21,7 +21,7 @@ from bot.discord.flows.inputs import OPTIONS_KEY, InputSource
 from bot.discord.flows.posting import retry_budget
 from bot.discord.flows.retrying import with_retries
 from bot.discord.flows.streaming import MAX_MESSAGES, Editor, FollowupSender, StreamedText, TextFile
-from bot.discord.replies import FollowupCapReached, followups_left, send_followup, token_usable
+from bot.discord.replies import FollowupCapReached, followups_left, locale_for, send_followup, token_usable
 from bot.discord.state import state_of
 from bot.discord.views.actions import jump_url, references_text
 from bot.discord.views.text import defuse_model_text
@@ -150,7 +150,8 @@ async def run_chatimage(
             if s.channel_id and s.message_id
             else None
             for s in sources
-        ]
+        ],
+        locale_for(interaction, public=not started.ephemeral),
     )
     progress = progress_for(interaction, plan.job_id)
     edit_original, send_streamed = _editors(interaction, started.ephemeral)

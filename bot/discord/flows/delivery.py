@@ -141,6 +141,7 @@ async def start_job(
     # Kept with the job until it settles, so a restart can still tell the member what happened.
     plan.reply_token = interaction.token
     plan.token_expires_at = interaction.expires_at
+    plan.locale = str(locale_for(interaction, public=not plan.options.private).value)
     await service.admit(plan)
     return Started(plan=plan, ephemeral=plan.options.private)
 
@@ -289,14 +290,14 @@ async def deliver_images(
     )
     plan = outcome.plan
     notes = list(plan.options.notes)
+    locale = locale_for(interaction, public=not ephemeral)
     reencoded = [n for n, image in enumerate((i for b in batches for i in b), start=1) if image.reencoded]
     if reencoded:
         # Results are posted byte for byte unless they cannot be: say so when they were not.
-        locale = locale_for(interaction, public=not ephemeral)
         notes.append(text(locale, "card.reencoded", images=describe_numbers(reencoded, locale)))
     info = ResultInfo(
         prompt=plan.prompt,
-        model=plan.options.model + plan.options.source_suffix("model"),
+        model=plan.options.sourced("model", plan.options.model),
         job_id=plan.job_id,
         elapsed_s=outcome.elapsed,
         options={**plan.options.display_options(), **(extra_fields or {})},
@@ -306,13 +307,16 @@ async def deliver_images(
         cost=shown_cost(outcome),
         references=references,
         enhanced_prompt=plan.enhanced_prompt,
+        locale=str(locale.value),
     )
     image_count = sum(len(batch) for batch in batches)
-    locale = locale_for(interaction, public=not ephemeral)
     payloads = result_payloads(
         batches,
         info,
-        actions=lambda: [result_row(plan.job_id, locale), *image_action_rows(plan.job_id, image_count)],
+        actions=lambda: [
+            result_row(plan.job_id, locale),
+            *image_action_rows(plan.job_id, image_count, locale),
+        ],
     )
     poster = ResultPoster(interaction, plan.job_id, ephemeral, retry_budget(interaction))
     messages: list[discord.Message] = []

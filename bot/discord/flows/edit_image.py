@@ -32,6 +32,7 @@ from bot.discord.tree import report_error
 from bot.discord.views.buttons import submitted_value
 from bot.errors import InputError
 from bot.gateway.models import InputImage
+from bot.i18n import text
 from bot.policy import RequestedOptions
 
 if TYPE_CHECKING:
@@ -122,37 +123,43 @@ class OpenModals:
         return custom_id in self._until
 
 
-class EditImageModal(discord.ui.Modal, title="Edit this image"):
+class EditImageModal(discord.ui.Modal):
     """Asks how to change the image of the message the action was used on.
 
     Its custom_id, ``ib:editimage:<channel>:<message>:<attachment>:<nonce>``, says where the
-    image is, so a submit reaching a fresh process is answered too.
+    image is, so a submit reaching a fresh process is answered too. Its title, labels and
+    hints are in the member's language; the submit is read by field ids, whatever they say.
     """
 
-    prompt: discord.ui.Label[EditImageModal] = discord.ui.Label(
-        text="How should it change?",
-        component=discord.ui.TextInput(
-            style=discord.TextStyle.paragraph, max_length=4000, custom_id=PROMPT_FIELD
-        ),
-    )
-    references: discord.ui.Label[EditImageModal] = discord.ui.Label(
-        text="More reference images (optional)",
-        description=f"Up to {MAX_EXTRA_REFERENCES} images to take subjects, style or details from.",
-        component=discord.ui.FileUpload(
-            custom_id=REFERENCES_FIELD, required=False, min_values=0, max_values=MAX_EXTRA_REFERENCES
-        ),
-    )
-    mask: discord.ui.Label[EditImageModal] = discord.ui.Label(
-        text="Mask (optional)",
-        description="An image the same shape: white where it should change, black where not.",
-        component=discord.ui.FileUpload(custom_id=MASK_FIELD, required=False, min_values=0, max_values=1),
-    )
-
-    def __init__(self, image: discord.Attachment, message: discord.Message, opened: OpenModals) -> None:
+    def __init__(
+        self, image: discord.Attachment, message: discord.Message, opened: OpenModals, locale: object = None
+    ) -> None:
         custom_id = f"ib:editimage:{message.channel.id}:{message.id}:{image.id}:{secrets.token_hex(4)}"
-        super().__init__(timeout=MODAL_SECONDS, custom_id=custom_id)
+        super().__init__(title=text(locale, "modal.edit_image"), timeout=MODAL_SECONDS, custom_id=custom_id)
         self.image = image
         self.message = message
+        prompt = discord.ui.TextInput[EditImageModal](
+            style=discord.TextStyle.paragraph, max_length=4000, custom_id=PROMPT_FIELD
+        )
+        self.add_item(discord.ui.Label(text=text(locale, "modal.how_change"), component=prompt))
+        references = discord.ui.FileUpload[EditImageModal](
+            custom_id=REFERENCES_FIELD, required=False, min_values=0, max_values=MAX_EXTRA_REFERENCES
+        )
+        self.add_item(
+            discord.ui.Label(
+                text=text(locale, "modal.references"),
+                description=text(locale, "modal_hint.references", count=MAX_EXTRA_REFERENCES),
+                component=references,
+            )
+        )
+        mask = discord.ui.FileUpload[EditImageModal](
+            custom_id=MASK_FIELD, required=False, min_values=0, max_values=1
+        )
+        self.add_item(
+            discord.ui.Label(
+                text=text(locale, "modal.mask"), description=text(locale, "modal_hint.mask"), component=mask
+            )
+        )
         opened.add(custom_id)
 
     async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]

@@ -23,6 +23,8 @@ import aiohttp
 import discord
 
 from bot.discord.replies import TOKEN_SAFETY_MARGIN
+from bot.i18n import text
+from bot.jobs import LOCALE_KEY
 from bot.storage.records import JobRecord
 
 if TYPE_CHECKING:
@@ -35,18 +37,19 @@ LEASE = dt.timedelta(seconds=60)
 """A process whose heartbeat is older than this is gone (four missed beats)."""
 HOST = socket.gethostname()[:255]
 
-NOT_SENT_TEXT = (
-    "⚠️ This job was interrupted by a restart before it started, and was not charged. Run the command again."
-)
-SENT_TEXT = (
-    "⚠️ This job was interrupted by a restart while the image service was working on it. It may have "
-    "been charged to this server's budget; nothing was posted. Run the command again to retry."
-)
-
 
 def notice_for(job: JobRecord) -> str:
-    """The sentence for a reconciled job (`job` as it was before: its status says if it was sent)."""
-    return SENT_TEXT if job.status == "running" else NOT_SENT_TEXT
+    """The sentence for a reconciled job (`job` as it was before: its status says if it was sent).
+
+    In the language the job was read in (kept with it: the member's for a private job, the
+    server's for a public one); English for a job stored before the bot kept it.
+    """
+    key = "restart.sent" if job.status == "running" else "restart.not_sent"
+    return text(_locale_of(job), key)
+
+
+def _locale_of(job: JobRecord) -> object:
+    return (job.options or {}).get(LOCALE_KEY)
 
 
 async def reconcile(bot: ImageBot) -> list[JobRecord]:
@@ -110,13 +113,13 @@ async def notify(bot: ImageBot, jobs: list[JobRecord]) -> None:
 
 
 async def _notify_one(bot: ImageBot, session: aiohttp.ClientSession, job: JobRecord) -> None:
-    text = notice_for(job)
+    notice = notice_for(job)
     expires = job.interaction_token_expires_at
     live = expires is not None and discord.utils.utcnow() + TOKEN_SAFETY_MARGIN < expires
     if job.reply_token and live and bot.application_id is not None:
         # The interaction's webhook: no bot authorisation needed, the token is the credential.
         url = f"{discord.http.Route.BASE}/webhooks/{bot.application_id}/{job.reply_token}/messages/@original"
-        body = {"content": text, "components": [], "allowed_mentions": {"parse": []}}
+        body = {"content": notice, "components": [], "allowed_mentions": {"parse": []}}
         async with session.patch(url, json=body, timeout=aiohttp.ClientTimeout(total=10)) as resp:
             if resp.status < 300:
                 return
@@ -128,7 +131,7 @@ async def _notify_one(bot: ImageBot, session: aiohttp.ClientSession, job: JobRec
     channel = bot.get_channel(job.channel_id) or await bot.fetch_channel(job.channel_id)
     if isinstance(channel, discord.abc.Messageable):
         await channel.send(
-            f"<@{job.user_id}> {text} (job `{job.id}`)",
+            f"<@{job.user_id}> {notice} ({text(_locale_of(job), 'card.job', job_id=job.id)})",
             allowed_mentions=discord.AllowedMentions(
                 everyone=False, roles=False, users=[discord.Object(job.user_id)]
             ),

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.i18n import text
 from bot.image_actions import ACTIONS
 from bot.jobs import JOB_ID_PATTERN
 
@@ -68,31 +69,40 @@ def pick_custom_id(job_id: str) -> str:
     return value
 
 
-def action_select(job_id: str, number: int) -> discord.ui.Select[Any]:
-    """The "Act on image N…" select: one option per action (10, under the 25 allowed)."""
+def action_select(job_id: str, number: int, locale: object = None) -> discord.ui.Select[Any]:
+    """The "Act on image N…" select: one option per action (10, under the 25 allowed).
+
+    Labelled in `locale`'s language (the server's on a public result); the values are the
+    action names, so a pick reads the same in every language.
+    """
     options = [
-        discord.SelectOption(label=action.label, value=action.name, emoji=action.emoji)
+        discord.SelectOption(
+            label=text(locale, f"action.{action.name}"), value=action.name, emoji=action.emoji
+        )
         for action in ACTIONS.values()
     ]
+    placeholder = text(locale, "select.act_on_image", n=number)
     return discord.ui.Select(
-        custom_id=act_custom_id(job_id, number), placeholder=f"Act on image {number}…", options=options
+        custom_id=act_custom_id(job_id, number), placeholder=placeholder, options=options
     )
 
 
-def pick_select(job_id: str, image_count: int) -> discord.ui.Select[Any]:
+def pick_select(job_id: str, image_count: int, locale: object = None) -> discord.ui.Select[Any]:
     """The "Act on an image…" select of a result with more images than menus."""
     count = min(image_count, MAX_PICKABLE)
-    options = [discord.SelectOption(label=f"Image {n}", value=str(n)) for n in range(1, count + 1)]
-    return discord.ui.Select(
-        custom_id=pick_custom_id(job_id), placeholder="Act on an image…", options=options
-    )
+    options = [
+        discord.SelectOption(label=text(locale, "select.image", n=n), value=str(n))
+        for n in range(1, count + 1)
+    ]
+    placeholder = text(locale, "select.act_on_an_image")
+    return discord.ui.Select(custom_id=pick_custom_id(job_id), placeholder=placeholder, options=options)
 
 
 class ImageActionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=ACT_TEMPLATE):
     """The "Act on image N…" menu of one image of a result."""
 
-    def __init__(self, job_id: str, number: int) -> None:
-        super().__init__(action_select(job_id, number))
+    def __init__(self, job_id: str, number: int, locale: object = None) -> None:
+        super().__init__(action_select(job_id, number, locale))
         self.job_id = job_id
         self.number = number
 
@@ -112,8 +122,8 @@ class ImageActionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template
 class ImagePickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=PICK_TEMPLATE):
     """The "Act on an image…" picker of a result with more images than menus."""
 
-    def __init__(self, job_id: str, image_count: int = MAX_PICKABLE) -> None:
-        super().__init__(pick_select(job_id, image_count))
+    def __init__(self, job_id: str, image_count: int = MAX_PICKABLE, locale: object = None) -> None:
+        super().__init__(pick_select(job_id, image_count, locale))
         self.job_id = job_id
 
     @classmethod
@@ -130,33 +140,35 @@ class ImagePickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=P
         await interaction.client.on_image_pick(interaction, self.job_id, number)
 
 
-def image_action_items(job_id: str, image_count: int) -> list[discord.ui.Item[Any]]:
+def image_action_items(job_id: str, image_count: int, locale: object = None) -> list[discord.ui.Item[Any]]:
     """The action menus of a result, each needing its own action row.
 
     One "Act on image N…" menu per image up to `MAX_MENUS` images, else one picker; none
-    for a result without images.
+    for a result without images. Labelled in `locale`'s language.
     """
     if image_count <= 0:
         return []
     if image_count <= MAX_MENUS:
-        return [ImageActionSelect(job_id, number) for number in range(1, image_count + 1)]
-    return [ImagePickSelect(job_id, image_count)]
+        return [ImageActionSelect(job_id, number, locale) for number in range(1, image_count + 1)]
+    return [ImagePickSelect(job_id, image_count, locale)]
 
 
-def image_action_rows(job_id: str, image_count: int) -> list[discord.ui.ActionRow[Any]]:
+def image_action_rows(
+    job_id: str, image_count: int, locale: object = None
+) -> list[discord.ui.ActionRow[Any]]:
     """`image_action_items`, each in its own `ActionRow` (for a `LayoutView`)."""
     rows: list[discord.ui.ActionRow[Any]] = []
-    for item in image_action_items(job_id, image_count):
+    for item in image_action_items(job_id, image_count, locale):
         row: discord.ui.ActionRow[Any] = discord.ui.ActionRow()
         row.add_item(item)
         rows.append(row)
     return rows
 
 
-def image_menu_view(job_id: str, number: int) -> discord.ui.View:
+def image_menu_view(job_id: str, number: int, locale: object = None) -> discord.ui.View:
     """The private answer of the picker: image `number`'s menu (persistent, restart-proof)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(ImageActionSelect(job_id, number))
+    view.add_item(ImageActionSelect(job_id, number, locale))
     return view
 
 
@@ -171,7 +183,7 @@ def jump_url(guild_id: int | None, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}/{message_id}"
 
 
-def references_text(links: Sequence[str | None]) -> str | None:
+def references_text(links: Sequence[str | None], locale: object = None) -> str | None:
     """What a result says about its input images: their count, and a link to each source message.
 
     Args:
@@ -183,8 +195,9 @@ def references_text(links: Sequence[str | None]) -> str | None:
     """
     if not links:
         return None
-    noun = "image" if len(links) == 1 else "images"
+    count = len(links)
+    images = text(locale, "card.image_one") if count == 1 else text(locale, "card.images", count=count)
     shown = [f"[{n}]({link})" if link else str(n) for n, link in enumerate(links, start=1)]
     if not any(links):
-        return f"{len(links)} {noun}"
-    return f"{len(links)} {noun}: " + " · ".join(shown)
+        return images
+    return text(locale, "card.references", images=images, links=" · ".join(shown))

@@ -27,6 +27,7 @@ import discord
 
 from bot.discord.views.text import display, format_cost, format_elapsed, truncate
 from bot.error_messages import failure_sentence
+from bot.i18n import Phrase, text, translate
 from bot.storage.records import DELETED_USER_ID, JobRecord
 
 COMPONENT_LIMIT = 40
@@ -45,14 +46,26 @@ _FOOTER_LIMIT = 300
 
 ActionRows = Sequence[discord.ui.ActionRow[Any]]
 
-_STATUS_LABELS = {
-    "queued": "⏳ queued",
-    "running": "⚙️ running",
-    "done": "✅ done",
-    "failed": "⚠️ failed",
-    "cancelled": "✖️ cancelled",
-    "interrupted": "⚠️ interrupted by a restart",
+_STATUS_EMOJI = {
+    "queued": "⏳",
+    "running": "⚙️",
+    "done": "✅",
+    "failed": "⚠️",
+    "cancelled": "✖️",
+    "interrupted": "⚠️",
 }
+
+
+def status_label(status: str, locale: object = None) -> str:
+    """A job status as the card shows it, e.g. ``✅ done`` (an unknown status as it is)."""
+    if status not in _STATUS_EMOJI:
+        return status
+    return f"{_STATUS_EMOJI[status]} {text(locale, f'status.{status}')}"
+
+
+def images_label(count: int, locale: object = None) -> str:
+    """``1 image`` / ``3 images`` in the reader's language."""
+    return text(locale, "card.image_one") if count == 1 else text(locale, "card.images", count=count)
 
 
 def alt_text(prompt: str) -> str:
@@ -76,18 +89,27 @@ def gallery(files: Sequence[discord.File], *, spoiler: bool) -> discord.ui.Media
     return discord.ui.MediaGallery(*items)
 
 
-def details_text(model: str, options: Mapping[str, str], notes: Sequence[str]) -> str:
-    """The model, then the options on one line, then one line per note (escaped, ≤ 1,500 chars)."""
-    lines = [f"**Model** {display(model, _SHORT_LIMIT)}"]
+def details_text(model: str, options: Mapping[str, str], notes: Sequence[str], locale: object = None) -> str:
+    """The model, then the options on one line, then one line per note (escaped, ≤ 1,500 chars).
+
+    Labels, values and notes that are `Phrase`s are shown in `locale`'s language.
+    """
+    lines = [f"**{text(locale, 'card.model')}** {display(translate(model, locale), _SHORT_LIMIT)}"]
     shown = [
-        f"**{display(name.capitalize(), _LABEL_LIMIT)}** {display(value, _SHORT_LIMIT) or '-'}"
+        f"**{display(_capitalized(translate(name, locale)), _LABEL_LIMIT)}** "
+        + (display(translate(value, locale), _SHORT_LIMIT) or "-")
         for name, value in options.items()
     ]
     if shown:
         lines.append(" · ".join(shown))
-    lines.extend(f"• {display(note, _SHORT_LIMIT)}" for note in notes)
-    text = "\n".join(lines)
-    return text if len(text) <= _DETAILS_LIMIT else display(text, _DETAILS_LIMIT)
+    lines.extend(f"• {display(translate(note, locale), _SHORT_LIMIT)}" for note in notes)
+    joined = "\n".join(lines)
+    return joined if len(joined) <= _DETAILS_LIMIT else display(joined, _DETAILS_LIMIT)
+
+
+def _capitalized(label: str) -> str:
+    # First letter only: `str.capitalize` would lower the rest ("Negativ-Prompt", "NSFW").
+    return label[:1].upper() + label[1:]
 
 
 def footer_text(*parts: str | None) -> str:
@@ -95,12 +117,15 @@ def footer_text(*parts: str | None) -> str:
     return "-# " + truncate(" · ".join(part for part in parts if part), _FOOTER_LIMIT)
 
 
-ENHANCED_LABEL = "Prompt (enhanced):"
+ENHANCED_LABEL = text(None, "card.enhanced")
 
 
-def with_enhanced(prompt: str, enhanced: str | None) -> str:
-    """The member's prompt, then the rewrite the model got (`enhance`) when there is one."""
-    return f"{prompt}\n\n{ENHANCED_LABEL} {enhanced}" if enhanced else prompt
+def with_enhanced(prompt: str, enhanced: str | None, locale: object = None) -> str:
+    """The member's prompt, then the rewrite the model got (`enhance`) when there is one.
+
+    The "Prompt (enhanced):" label is in `locale`'s language.
+    """
+    return f"{prompt}\n\n{text(locale, 'card.enhanced')} {enhanced}" if enhanced else prompt
 
 
 def prompt_text(prompt: str, *, room: int, heading: str | None = None) -> str:
@@ -126,6 +151,7 @@ def result_card(
     part: tuple[int, int] | None = None,
     actions: ActionRows = (),
     lead: str | None = None,
+    locale: object = None,
 ) -> discord.ui.LayoutView:
     """The card of a result's first message: gallery, prompt, details, small print, actions.
 
@@ -145,12 +171,19 @@ def result_card(
         part: ``(1, total)`` when the result spans several messages.
         actions: Rows of buttons or selects, placed in the card under the text.
         lead: A line above the card (e.g. the requester's mention in a channel post).
+        locale: The reader's language (the server's for a public post).
     """
-    noun = "image" if image_count == 1 else "images"
-    title = f"{image_count} {noun}" + (f" (part {part[0]}/{part[1]})" if part else "")
-    by = f"requested by {truncate(requester_mention, 100)}" if requester_mention else None
-    footer = footer_text(title, f"job `{job_id}`", format_elapsed(elapsed_s), format_cost(cost), by)
-    details = details_text(model, options or {}, notes)
+    title = images_label(image_count, locale)
+    if part:
+        title = text(locale, "card.title_part", images=title, index=part[0], total=part[1])
+    by = (
+        text(locale, "card.requested_by", mention=truncate(requester_mention, 100))
+        if requester_mention
+        else None
+    )
+    job = text(locale, "card.job", job_id=job_id)
+    footer = footer_text(title, job, format_elapsed(elapsed_s), format_cost(cost), by)
+    details = details_text(model, options or {}, notes, locale)
     extra = [references] if references and len(references) <= _REFERENCES_LIMIT else []
     room = TEXT_LIMIT - LEAD_RESERVE - len(footer) - len(details) - sum(map(len, extra))
     body: list[discord.ui.Item[Any]] = [discord.ui.TextDisplay(prompt_text(prompt, room=room))]
@@ -167,15 +200,18 @@ def part_card(
     part: tuple[int, int],
     spoiler: bool = False,
     lead: str | None = None,
+    locale: object = None,
 ) -> discord.ui.LayoutView:
     """The card of a later message of a multi-message result: its images and "part n/N"."""
     note: discord.ui.TextDisplay[Any] = discord.ui.TextDisplay(
-        footer_text(f"Part {part[0]}/{part[1]}", f"job `{job_id}`")
+        footer_text(
+            text(locale, "card.part", index=part[0], total=part[1]), text(locale, "card.job", job_id=job_id)
+        )
     )
     return _layout([gallery(files, spoiler=spoiler), note], lead=lead)
 
 
-def job_card(job: JobRecord, *, actions: ActionRows = ()) -> discord.ui.LayoutView:
+def job_card(job: JobRecord, *, actions: ActionRows = (), locale: object = None) -> discord.ui.LayoutView:
     """The `/job` card: what was asked, how it ran, a link to the result, and its actions.
 
     No gallery: the images live on the result message (attachment URLs expire; the link
@@ -184,25 +220,28 @@ def job_card(job: JobRecord, *, actions: ActionRows = ()) -> discord.ui.LayoutVi
     Args:
         job: The stored job.
         actions: Rows of buttons or selects, placed in the card under the text.
+        locale: The reader's language.
     """
     options = job.options or {}
-    shown = {
-        "status": _STATUS_LABELS.get(job.status, job.status),
-        "kind": job.kind,
-        "count": str(options.get("count", job.image_count or "-")),
-        "aspect ratio": str(options.get("aspect_ratio") or "model default"),
+    shown: dict[str, str] = {
+        Phrase("option.status"): status_label(job.status, locale),
+        Phrase("option.kind"): job.kind,
+        Phrase("option.count"): str(options.get("count", job.image_count or "-")),
+        Phrase("option.aspect_ratio"): options.get("aspect_ratio") or Phrase("value.model_default"),
     }
     if job.image_count:
-        shown["images"] = str(job.image_count)
+        shown[Phrase("option.images")] = str(job.image_count)
     # The stored error is for logs (it can hold a provider's raw text): show the member's sentence.
-    notes = [f"Error: {failure_sentence(job.error)}"] if job.status == "failed" or job.error else []
-    details = details_text(job.model, shown, notes)
+    failed = job.status == "failed" or job.error
+    notes = [text(locale, "card.error", reason=failure_sentence(job.error, locale))] if failed else []
+    details = details_text(job.model, shown, notes, locale)
     elapsed = (
         (job.finished_at - job.started_at).total_seconds() if job.finished_at and job.started_at else None
     )
-    by = f"requested by <@{job.user_id}>" if job.user_id != DELETED_USER_ID else None
+    mention = f"<@{job.user_id}>"
+    by = text(locale, "card.requested_by", mention=mention) if job.user_id != DELETED_USER_ID else None
     footer = footer_text(
-        f"job `{job.id}`",
+        text(locale, "card.job", job_id=job.id),
         format_elapsed(elapsed) if elapsed else None,
         format_cost(float(job.cost) if job.cost is not None else None),
         by,
@@ -210,12 +249,17 @@ def job_card(job: JobRecord, *, actions: ActionRows = ()) -> discord.ui.LayoutVi
     )
     room = TEXT_LIMIT - LEAD_RESERVE - len(footer) - len(details)
     prompt: discord.ui.TextDisplay[Any] = discord.ui.TextDisplay(
-        prompt_text(with_enhanced(job.prompt, job.enhanced_prompt), room=room, heading=f"### Job `{job.id}`")
+        prompt_text(
+            with_enhanced(job.prompt, job.enhanced_prompt, locale),
+            room=room,
+            heading="### " + text(locale, "card.job_heading", job_id=job.id),
+        )
     )
     head: discord.ui.Item[Any] = prompt
     if job.guild_id and job.channel_id and job.message_id:
         jump = f"https://discord.com/channels/{job.guild_id}/{job.channel_id}/{job.message_id}"
-        head = discord.ui.Section(prompt, accessory=discord.ui.Button(label="Open result", url=jump))
+        button: discord.ui.Button[Any] = discord.ui.Button(label=text(locale, "button.open_result"), url=jump)
+        head = discord.ui.Section(prompt, accessory=button)
     body = [head, discord.ui.Separator(), discord.ui.TextDisplay(details), discord.ui.TextDisplay(footer)]
     return _layout([*body, *actions])
 

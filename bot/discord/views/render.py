@@ -111,6 +111,7 @@ class ResultInfo:
         references: Safe, pre-rendered markdown about the job's input images, shown as given.
         enhanced_prompt: The rewritten prompt the model got (`enhance`), shown under the
             member's as "Prompt (enhanced): …".
+        locale: The language the card is read in (the server's for a public post).
     """
 
     prompt: str
@@ -124,11 +125,12 @@ class ResultInfo:
     cost: float | None = None
     references: str | None = None
     enhanced_prompt: str | None = None
+    locale: str | None = None
 
     @property
     def shown_prompt(self) -> str:
         """The prompt as the card shows it: the member's, then the enhanced one when there is one."""
-        return with_enhanced(self.prompt, self.enhanced_prompt)
+        return with_enhanced(self.prompt, self.enhanced_prompt, self.locale)
 
 
 def image_files(
@@ -203,6 +205,7 @@ def _first_card(
             part=part,
             actions=actions() if actions is not None else (),  # fresh items for each card
             lead=lead,
+            locale=info.locale,
         )
 
     return build
@@ -210,7 +213,9 @@ def _first_card(
 
 def _part_card(info: ResultInfo, files: list[discord.File], *, part: tuple[int, int]) -> CardBuilder:
     def build(lead: str | None) -> discord.ui.LayoutView:
-        return part_card(files, job_id=info.job_id, part=part, spoiler=info.spoiler, lead=lead)
+        return part_card(
+            files, job_id=info.job_id, part=part, spoiler=info.spoiler, lead=lead, locale=info.locale
+        )
 
     return build
 
