@@ -144,11 +144,3 @@ def definitely_unbilled(exc: BaseException) -> bool:
     been billed: the estimate is kept.
     """
     return isinstance(exc, GatewayError) and exc.status is not None and 400 <= exc.status < 500
-
-
-def spend_sentence(spent: Decimal, in_flight: Decimal, budget: float | None) -> str:
-    """This month's spend against the budget, reservations of jobs in progress included."""
-    text = f"${spent:,.2f} of ${budget:,.2f}" if budget is not None else f"${spent:,.2f} (no monthly budget)"
-    if in_flight > 0:
-        text += f", of which ${in_flight:,.2f} is reserved for jobs in progress"
-    return text

@@ -14,7 +14,6 @@ from bot.discord.state import state_of
 from bot.error_messages import localized_message
 from bot.errors import BotError, new_error_id
 from bot.gateway.errors import GatewayError
-from bot.i18n import localize
 from bot.i18n import text as i18n_text
 
 if TYPE_CHECKING:
@@ -33,36 +32,39 @@ def unwrap(error: BaseException) -> BaseException:
     return error
 
 
-_PERMISSION_NAMES = {
-    "manage_guild": "Manage Server",
-    "read_messages": "View Channel",
-    "view_channel": "View Channel",
+# Permissions whose name Discord shows in every language (catalogue `permission.*`); others
+# read as their attribute name in English title case.
+_PERMISSION_KEYS = {
+    "manage_guild": "permission.manage_guild",
+    "read_messages": "permission.view_channel",
+    "view_channel": "permission.view_channel",
 }
 
 
-def permission_name(permission: str) -> str:
+def permission_name(permission: str, locale: object = None) -> str:
     """Discord's UI name for a permission attribute (`manage_guild` -> "Manage Server")."""
-    return _PERMISSION_NAMES.get(permission, permission.replace("_", " ").title())
+    key = _PERMISSION_KEYS.get(permission)
+    return i18n_text(locale, key) if key else permission.replace("_", " ").title()
 
 
-def describe_app_error(error: app_commands.AppCommandError) -> str | None:
+def describe_app_error(error: app_commands.AppCommandError, locale: object = None) -> str | None:
     """Sentences for discord.py's own check failures (cooldowns, permissions, guild-only)."""
-    if isinstance(error, app_commands.MissingPermissions):
-        perms = ", ".join(permission_name(p) for p in error.missing_permissions)
-        return f"You need the {perms} permission to use this command."
-    if isinstance(error, app_commands.BotMissingPermissions):
-        perms = ", ".join(permission_name(p) for p in error.missing_permissions)
-        return f"I need the {perms} permission in this channel. Ask a server admin to grant it."
+    if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
+        perms = ", ".join(permission_name(p, locale) for p in error.missing_permissions)
+        mine = isinstance(error, app_commands.BotMissingPermissions)
+        return i18n_text(
+            locale, "check.bot_permission" if mine else "check.member_permission", permissions=perms
+        )
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works in a server."
+        return i18n_text(locale, "check.guild_only")
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down — try again in {error.retry_after:.0f} s."
+        return i18n_text(locale, "check.cooldown", seconds=f"{error.retry_after:.0f}")
     if isinstance(error, app_commands.CommandNotFound):
-        return "That command is not available any more. Discord may still be updating your command list."
+        return i18n_text(locale, "check.command_gone")
     if isinstance(error, app_commands.CheckFailure):
-        return "You are not allowed to use this command here."
+        return i18n_text(locale, "error.not_allowed")
     if isinstance(error, app_commands.TransformerError):
-        return f"That value for {error.type.name.lower()} is not valid."
+        return i18n_text(locale, "check.bad_value", type=error.type.name.lower())
     return None
 
 
@@ -101,11 +103,9 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     )
     context = (error_id, command, interaction.guild_id, interaction.user.id)
     text: str | None = None
-    if isinstance(cause, app_commands.AppCommandError):
-        text = describe_app_error(cause)
     locale = interaction.locale
-    if text is not None:
-        text = localize(text, locale)
+    if isinstance(cause, app_commands.AppCommandError):
+        text = describe_app_error(cause, locale)
     if isinstance(cause, discord.Forbidden) and cause.code == 50013:
         text = i18n_text(locale, "error.missing_permission")
     if text is None:

@@ -36,8 +36,9 @@ from bot.discord.flows.config.service import (
     require_manage_guild,
     update_guild,
 )
-from bot.discord.views.config import audit_embed, settings_embed, usage_embed
+from bot.discord.views.config import audit_embed, format_value, heading, settings_embed, usage_embed
 from bot.errors import InputError
+from bot.i18n import text
 from bot.policy import AspectRatio, LockableOption
 from cogs.config._models import AllowedGroup, ChannelGroup, CountGroup, ModelGroup
 from cogs.config._moderation import BlockedGroup, FlaggedGroup, ProviderOptionGroup
@@ -86,6 +87,7 @@ class Config(commands.Cog):
             channel_id=channel_id,
             defaults=self.bot.generation.defaults,
             overridden_channels=len(overridden),
+            locale=interaction.locale,
         )
         await reply(interaction, embed=embed)
 
@@ -100,7 +102,7 @@ class Config(commands.Cog):
         """
         await defer(interaction)
         entries = await self.bot.store.list_audit(guild_id_of(interaction), limit)
-        await reply(interaction, embed=audit_embed(entries))
+        await reply(interaction, embed=audit_embed(entries, interaction.locale))
 
     @config.command(name="usage")
     async def config_usage(self, interaction: Interaction, days: app_commands.Range[int, 1, 90] = 30) -> None:
@@ -115,16 +117,19 @@ class Config(commands.Cog):
         summary = await self.bot.store.usage_summary(guild_id, since)
         budget = (await guild_settings(interaction)).monthly_budget
         month = await self.bot.store.monthly_spend(guild_id)
-        await reply(interaction, embed=usage_embed(summary, days, budget=budget, month=month))
+        embed = usage_embed(summary, days, budget=budget, month=month, locale=interaction.locale)
+        await reply(interaction, embed=embed)
 
     @config.command(name="reset")
     async def config_reset(self, interaction: Interaction) -> None:
         """Restore every default on this server (asks to confirm)."""
         await defer(interaction)
         overridden = list(await self.bot.store.list_channel_settings(guild_id_of(interaction)))
-        text = "This restores every default for this server"
-        text += f" and removes the overrides of {len(overridden)} channel(s)." if overridden else "."
-        await reply(interaction, f"{text} Are you sure?", view=ConfirmReset(interaction, overridden))
+        if overridden:
+            question = text(interaction.locale, "config.reset_question_channels", count=len(overridden))
+        else:
+            question = text(interaction.locale, "config.reset_question")
+        await reply(interaction, question, view=ConfirmReset(interaction, overridden))
 
     # --- defaults and locks -------------------------------------------------------------------
 
@@ -204,15 +209,20 @@ class Config(commands.Cog):
             current = await guild_settings(interaction)
             if current.log_channel_id is not None:
                 # Tell the old channel first: once cleared, the change has nowhere to go.
-                change = ("Log channel", f"<#{current.log_channel_id}>", "none")
+                where = self.bot.modlog.locale_of(guild_id_of(interaction))
+                old = format_value("log_channel_id", current.log_channel_id)
+                change = (
+                    heading("log_channel_id", where),
+                    old,
+                    format_value("log_channel_id", None, locale=where),
+                )
                 await self.bot.modlog.config_changed(guild_id_of(interaction), interaction.user.id, [change])
             await update_guild(interaction, log_channel_id=None)
             return
         me = channel.guild.me
         perms = channel.permissions_for(me) if me is not None else None
         if perms is not None and not (perms.view_channel and perms.send_messages and perms.embed_links):
-            needed = "View Channel, Send Messages and Embed Links"
-            raise InputError(f"I cannot post in {channel.mention}: I need {needed} there.")
+            raise InputError.keyed("config.cannot_post", channel=channel.mention)
         await update_guild(interaction, log_channel_id=channel.id)
 
     @config.command(name="cooldown")

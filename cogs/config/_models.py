@@ -22,8 +22,9 @@ from bot.discord.flows.config.service import (
     update_channel,
     update_guild,
 )
-from bot.discord.views.config import channels_listing, listing
+from bot.discord.views.config import channels_listing, heading, listing
 from bot.errors import InputError
+from bot.i18n import Phrase, text
 from bot.policy import AspectRatio
 
 
@@ -106,7 +107,7 @@ class AllowedGroup(ModeratorGroup, name="allowed", description="Models members m
             model: A model on the list.
         """
         if model not in (await guild_settings(interaction)).allowed_models:
-            raise InputError(f"`{model}` is not on the allowed list. See `/config allowed list`.")
+            raise InputError.keyed("config.not_on_allowed_list", model=model)
         await update_guild(
             interaction, edits.remove_model(model), fields=["allowed_models"], notes=edits.allowed_notes
         )
@@ -115,8 +116,10 @@ class AllowedGroup(ModeratorGroup, name="allowed", description="Models members m
     async def allowed_list(self, interaction: Interaction) -> None:
         """List the models members may pick."""
         models = (await guild_settings(interaction)).allowed_models
+        locale = interaction.locale
+        title = heading("allowed_models", locale)
         await reply(
-            interaction, listing("Allowed models", models, empty="none, so every image model is allowed")
+            interaction, listing(title, models, empty=text(locale, "config.allowed_empty"), locale=locale)
         )
 
     @app_commands.command(name="clear")
@@ -186,10 +189,10 @@ class ChannelGroup(ModeratorGroup, name="channel", description="Per-channel over
             notes += found
         changes = {name: value for name, value in changes.items() if value is not None}
         if not changes:
-            raise InputError("Give at least one setting to override, e.g. `image_model` or `count`.")
+            raise InputError.keyed("config.give_a_setting")
         cap = (await guild_settings(interaction)).max_count
         if count is not None and count > cap:
-            notes.append(f"This server allows at most {cap} images per request, so {cap} will be used.")
+            notes.append(Phrase("config.count_capped", cap=cap))
         target_id, name = _target(interaction, channel)
         await update_channel(interaction, target_id, name, extra_notes=notes, **changes)
 
@@ -210,7 +213,7 @@ class ChannelGroup(ModeratorGroup, name="channel", description="Per-channel over
         """List the channels that override server defaults."""
         await defer(interaction)
         overrides = await interaction.client.store.list_channel_settings(guild_id_of(interaction))
-        await reply(interaction, channels_listing(overrides))
+        await reply(interaction, channels_listing(overrides, interaction.locale))
 
 
 def _target(interaction: Interaction, channel: discord.TextChannel | None) -> tuple[int, str | None]:
@@ -218,5 +221,5 @@ def _target(interaction: Interaction, channel: discord.TextChannel | None) -> tu
     if channel is not None:
         return channel.id, channel.name
     if interaction.channel_id is None:
-        raise InputError("Name the channel to configure.")
+        raise InputError.keyed("config.name_the_channel")
     return interaction.channel_id, getattr(interaction.channel, "name", None)

@@ -17,8 +17,9 @@ from bot.discord.flows.config.service import (
     update_channel,
     update_guild,
 )
-from bot.discord.views.config import listing
+from bot.discord.views.config import heading, listing
 from bot.errors import InputError
+from bot.i18n import Phrase
 
 Terms = app_commands.Range[str, 1, 1000]
 OptionName = app_commands.Range[str, 1, 64]
@@ -27,7 +28,7 @@ OptionName = app_commands.Range[str, 1, 64]
 async def _remove_terms(interaction: Interaction, field: str, text: str) -> None:
     terms = split_terms(text)
     missing = edits.missing_terms(getattr(await guild_settings(interaction), field), terms)
-    notes = [f"Not on the list: {', '.join(f'`{t}`' for t in missing)}."] if missing else []
+    notes = [Phrase("config.not_on_list", terms=", ".join(f"`{t}`" for t in missing))] if missing else []
     await update_guild(interaction, edits.remove_terms(field, terms), fields=[field], extra_notes=notes)
 
 
@@ -58,7 +59,9 @@ class BlockedGroup(ModeratorGroup, name="blocked", description="Terms that refus
     @app_commands.command(name="list")
     async def blocked_list(self, interaction: Interaction) -> None:
         """List the blocked terms (only you see them)."""
-        await reply(interaction, listing("Blocked terms", (await guild_settings(interaction)).blocked_terms))
+        terms = (await guild_settings(interaction)).blocked_terms
+        locale = interaction.locale
+        await reply(interaction, listing(heading("blocked_terms", locale), terms, locale=locale))
 
 
 class FlaggedGroup(ModeratorGroup, name="flagged", description="Terms reported to the log channel."):
@@ -88,7 +91,9 @@ class FlaggedGroup(ModeratorGroup, name="flagged", description="Terms reported t
     @app_commands.command(name="list")
     async def flagged_list(self, interaction: Interaction) -> None:
         """List the flagged terms (only you see them)."""
-        await reply(interaction, listing("Flagged terms", (await guild_settings(interaction)).flagged_terms))
+        terms = (await guild_settings(interaction)).flagged_terms
+        locale = interaction.locale
+        await reply(interaction, listing(heading("flagged_terms", locale), terms, locale=locale))
 
 
 class ProviderOptionGroup(
@@ -118,11 +123,11 @@ class ProviderOptionGroup(
             channel: Set it for this channel only (a channel default).
         """
         if locked and age_restricted_only:
-            raise InputError("Choose `locked` or `age_restricted_only`, not both.")
+            raise InputError.keyed("config.locked_or_age_restricted")
         provider, key = check_option_key(provider, key)
         if channel is not None:
             if locked or age_restricted_only:
-                raise InputError("`locked` and `age_restricted_only` are server-wide; leave out `channel`.")
+                raise InputError.keyed("config.server_wide")
             edit = edits.set_channel_provider_option(provider, key, parse_scalar(value))
             await update_channel(interaction, channel.id, channel.name, edit, fields=["provider_options"])
             return
@@ -154,12 +159,14 @@ class ProviderOptionGroup(
             store = interaction.client.store
             current = await store.get_channel_settings(guild_id_of(interaction), channel.id)
             if key not in current.provider_options.get(provider, {}):
-                raise InputError(f"`{provider}.{key}` is not set in {channel.mention}.")
+                raise InputError.keyed(
+                    "config.option_not_set_in", provider=provider, key=key, channel=channel.mention
+                )
             edit = edits.set_channel_provider_option(provider, key, None)
             await update_channel(interaction, channel.id, channel.name, edit, fields=["provider_options"])
             return
         if not edits.has_provider_option(await guild_settings(interaction), provider, key):
-            raise InputError(f"`{provider}.{key}` is not set. See `/config show`.")
+            raise InputError.keyed("config.option_not_set", provider=provider, key=key)
         await update_guild(
             interaction, edits.unset_provider_option(provider, key), fields=list(edits.PROVIDER_SCOPES)
         )

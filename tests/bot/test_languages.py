@@ -167,3 +167,77 @@ async def test_a_restart_notice_is_in_the_language_the_job_was_read_in(bot_env: 
     sent = await h.api.wait_for(lambda r: r.route == "channel_send" and r.ok, timeout=10, since=mark)
     assert "Dieser Auftrag wurde vor dem Start durch einen Neustart unterbrochen" in sent.json["content"]
     assert f"(Auftrag `{result.job.id}`)" in sent.json["content"]
+
+
+async def config(h: Any, *path: str, locale: str, **options: Any) -> Any:
+    """Run `/config <path>` as the moderator, whose Discord speaks `locale`; its final answer."""
+    payload = h.payloads.slash("config", *path, options=options, user=h.fake.world.moderator, locale=locale)
+    record = await h.interact(payload)
+    return await record.wait_message(lambda m: not m.loading)
+
+
+async def test_config_answers_in_the_moderators_language_and_the_mod_log_in_the_servers(
+    discord_fake: FakeDiscord, start_bot: Callable[..., Awaitable[BotEnv]]
+) -> None:
+    discord_fake.world.guild.locale = "fr"  # the server's language: the shared log channel's
+    env = await start_bot()
+    h = env.h
+    world = h.fake.world
+    log = next(c for c in world.guild.channels if c.name == "bot-log")
+
+    def posts() -> list[Any]:
+        return [m for m in h.api.messages.values() if m.channel_id == log.id]
+
+    answer = await config(h, "log-channel", locale="de", channel=log)
+    assert answer.content.startswith("✅ Aktualisiert:\n**Log-Kanal**: keine → <#")
+    answer = await config(h, "cooldown", locale="de", seconds=30)
+    assert answer.content == "✅ Aktualisiert:\n**Wartezeit**: aus → 30 s"
+    answer = await config(h, "cooldown", locale="es-ES", seconds=30)
+    assert answer.content == "No cambió nada.\n**Tiempo de espera**: 30 s."
+    answer = await config(h, "lock", locale="pt-BR", option="aspect_ratio", locked=True)
+    assert "⚠️ Este servidor não define proporção, então os membros recebem o padrão global." in answer.content
+    refused = await config(h, "allowed", "remove", locale="de", model="a/b")
+    assert "`a/b` steht nicht auf der Liste erlaubter Modelle." in refused.content
+
+    shown = await config(h, "show", locale="de")
+    fields = {field["name"]: field["value"] for field in shown.embeds[0]["fields"]}
+    assert shown.embeds[0]["title"] == "Bildeinstellungen"
+    assert fields["Wartezeit"] == "30 s"
+    assert fields["Tageskontingent"] == "unbegrenzt"
+    assert fields["Gesperrte Optionen"] == "`aspect_ratio`"
+
+    # The log channel reads the server's language (French), whoever changed what.
+    reports = await h.api.wait_until(lambda: posts()[2:], what="three log posts")
+    assert reports[0].embeds[0]["title"] == "Réglages modifiés"
+    names = [field["name"] for report in posts() for field in report.embeds[0]["fields"]]
+    assert {"Par", "Salon de journal", "Délai d'attente", "Options verrouillées"} <= set(names)
+
+
+async def test_reset_confirmation_speaks_the_moderators_language(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    question = await config(h, "reset", locale="fr")
+    assert question.content == "Ceci rétablit tous les réglages par défaut de ce serveur. Êtes-vous sûr ?"
+    assert labels_in(question.components) == ["Tout réinitialiser", "Annuler"]
+
+
+async def test_flag_reports_follow_the_servers_language(
+    discord_fake: FakeDiscord, start_bot: Callable[..., Awaitable[BotEnv]]
+) -> None:
+    discord_fake.world.guild.locale = "es-ES"
+    env = await start_bot()
+    h = env.h
+    world = h.fake.world
+    log = next(c for c in world.guild.channels if c.name == "bot-log")
+    await env.bot.store.update_guild_settings(
+        world.guild.id, world.moderator.id, log_channel_id=log.id, flagged_terms=["castle"]
+    )
+    await imagine_result(env, "de", prompt="A CASTLE at dawn")  # the member reads German; the log does not
+    report = await h.api.wait_until(
+        lambda: next((m for m in h.api.messages.values() if m.channel_id == log.id), None), what="flag report"
+    )
+    embed = report.embeds[0]
+    assert embed["title"] == "Prompt marcado"
+    assert [f["name"] for f in embed["fields"]] == [
+        "Usuario", "Canal", "Modelo", "Prompt", "Trabajo", "Resultado", "Coincidencias",
+    ]  # fmt: skip
+    assert "[ir al mensaje](https://discord.com/channels/" in embed["fields"][5]["value"]

@@ -29,7 +29,7 @@ from bot.i18n import (
 from bot.image_actions import ACTIONS
 from bot.jobs import GENERATING, QUEUED_PREFIX
 from bot.money import PAUSED_MESSAGE
-from bot.policy.schemas import PARAMETERS
+from bot.policy.schemas import LOCKABLE_OPTIONS, PARAMETERS, ChannelSettings, GuildSettings
 from tests.unit.test_app_shape import bot  # noqa: F401  (the fixture)
 
 ENGLISH = CATALOGUES[DEFAULT_LANGUAGE]
@@ -174,6 +174,18 @@ def test_every_key_the_code_names_is_in_the_catalogue() -> None:
     built += [f"source.{source}" for source in ("locked", "channel", "guild")]
     built += [f"status.{s}" for s in ("queued", "running", "done", "failed", "cancelled", "interrupted")]
     built += OPTION_LABELS
+    # /config: every settings field is named by its key; lock notes name every lockable option
+    fields = [*GuildSettings.model_fields, *ChannelSettings.model_fields, "channel_overrides"]
+    built += [f"setting.{field}" for field in fields]
+    built += [f"option.{option}" for option in LOCKABLE_OPTIONS]
+    kinds = ("image", "chat")
+    built += [f"config.note_{k}_{kind}" for k in ("not_allowed", "default_skipped") for kind in kinds]
+    built += [
+        "config.model_is_image",
+        "config.model_is_chat",
+        "permission.manage_guild",
+        "permission.view_channel",
+    ]
     assert set(built) - set(ENGLISH) == set()
 
 

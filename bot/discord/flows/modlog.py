@@ -1,5 +1,8 @@
 """Reports to a guild's log channel: flagged prompts, content-policy refusals, config changes.
 
+Reports are in the server's language (Discord's "preferred locale" of the guild, as cached):
+the log channel is read by every moderator, whatever each one's own Discord language.
+
 Everything a member or a provider wrote (prompts, matched terms, refusal reasons, values) is
 shown through `display`: markdown and masked links escaped, mentions broken. A moderator reads
 the text as it was typed, never a live `[link](…)` or a raw `@everyone`.
@@ -13,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord.views.text import display, truncate
+from bot.i18n import text
 
 if TYPE_CHECKING:
     from bot.discord.app import ImageBot
@@ -26,6 +30,11 @@ class ModLog:
 
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
+
+    def locale_of(self, guild_id: int | None) -> discord.Locale | None:
+        """The server's language, from the guild cache (None, i.e. English, when unknown)."""
+        guild = self.bot.get_guild(guild_id) if guild_id is not None else None
+        return guild.preferred_locale if guild is not None else None
 
     async def _send(self, guild_id: int | None, embed: discord.Embed, channel_id: int | None = None) -> bool:
         if guild_id is None:
@@ -44,16 +53,19 @@ class ModLog:
 
     async def flagged(self, plan: Plan, jump_url: str | None) -> bool:
         """Report a prompt that matched a flagged term (it is still generated)."""
-        embed = discord.Embed(title="Flagged prompt", colour=discord.Colour.orange())
-        self._describe(embed, plan, jump_url)
-        embed.add_field(name="Matched", value=display(", ".join(plan.flagged_terms), 1024), inline=False)
+        locale = self.locale_of(plan.requester.guild_id)
+        embed = discord.Embed(title=text(locale, "modlog.flagged"), colour=discord.Colour.orange())
+        self._describe(embed, plan, jump_url, locale)
+        matched = display(", ".join(plan.flagged_terms), 1024)
+        embed.add_field(name=text(locale, "modlog.matched"), value=matched, inline=False)
         return await self._send(plan.requester.guild_id, embed)
 
     async def refused(self, plan: Plan, reason: str) -> bool:
         """Report a content-policy refusal from the gateway."""
-        embed = discord.Embed(title="Content-policy refusal", colour=discord.Colour.red())
-        self._describe(embed, plan, None)
-        embed.add_field(name="Reason", value=display(reason, 1024), inline=False)
+        locale = self.locale_of(plan.requester.guild_id)
+        embed = discord.Embed(title=text(locale, "modlog.refused"), colour=discord.Colour.red())
+        self._describe(embed, plan, None, locale)
+        embed.add_field(name=text(locale, "modlog.reason"), value=display(reason, 1024), inline=False)
         return await self._send(plan.requester.guild_id, embed)
 
     async def config_changed(
@@ -69,11 +81,13 @@ class ModLog:
         Args:
             guild_id: The guild.
             actor_id: The moderator who changed them.
-            changes: (field, old, new) triples; values are shown as given.
+            changes: (field, old, new) triples, labelled in the server's language
+                (`bot.discord.views.config.modlog_changes` with `locale_of`); values are shown as given.
             channel_id: Post here instead of the current log channel (e.g. the one just unset).
         """
-        embed = discord.Embed(title="Settings changed", colour=discord.Colour.blurple())
-        embed.add_field(name="By", value=f"<@{actor_id}>", inline=False)
+        locale = self.locale_of(guild_id)
+        embed = discord.Embed(title=text(locale, "modlog.changed"), colour=discord.Colour.blurple())
+        embed.add_field(name=text(locale, "modlog.by"), value=f"<@{actor_id}>", inline=False)
         for field_name, old, new in changes[:20]:
             embed.add_field(
                 name=display(field_name, 256), value=display(f"{old!r} → {new!r}", 1024), inline=False
@@ -81,22 +95,16 @@ class ModLog:
         return await self._send(guild_id, embed)
 
     @staticmethod
-    def _describe(embed: discord.Embed, plan: Plan, jump_url: str | None) -> None:
+    def _describe(embed: discord.Embed, plan: Plan, jump_url: str | None, locale: object) -> None:
         req = plan.requester
-        embed.add_field(name="User", value=f"<@{req.user_id}> (`{req.user_id}`)")
-        embed.add_field(name="Channel", value=f"<#{req.channel_id}>" if req.channel_id else "DM")
+        embed.add_field(name=text(locale, "modlog.user"), value=f"<@{req.user_id}> (`{req.user_id}`)")
+        where = f"<#{req.channel_id}>" if req.channel_id else text(locale, "modlog.dm")
+        embed.add_field(name=text(locale, "modlog.channel"), value=where)
         model = truncate(plan.options.model.replace("`", ""), 200)  # a backtick would end the code span
-        embed.add_field(name="Model", value=f"`{model}`")
-        embed.add_field(name="Prompt", value=display(plan.prompt, 1024), inline=False)
-        embed.add_field(name="Job", value=f"`{plan.job_id}`")
+        embed.add_field(name=text(locale, "modlog.model"), value=f"`{model}`")
+        embed.add_field(name=text(locale, "modlog.prompt"), value=display(plan.prompt, 1024), inline=False)
+        embed.add_field(name=text(locale, "modlog.job"), value=f"`{plan.job_id}`")
         if jump_url:
-            embed.add_field(name="Result", value=f"[jump to message]({jump_url})")
-
-
-def _shown(value: Any) -> str:
-    """A setting value as a moderator reads it (no Python quoting)."""
-    if value is None or value == [] or value == {}:
-        return "(not set)"
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+            embed.add_field(
+                name=text(locale, "modlog.result"), value=f"[{text(locale, 'modlog.jump')}]({jump_url})"
+            )

@@ -15,7 +15,7 @@ from typing import Any
 import discord
 
 from bot.discord.views.text import truncate
-from bot.money import spend_sentence
+from bot.i18n import text, translate
 from bot.policy import GlobalDefaults
 from bot.policy.schemas import ChannelSettings, GuildSettings
 from bot.storage.records import AuditEntry, UsageSummary
@@ -32,87 +32,74 @@ _SHORT_VALUE = 120
 
 Change = tuple[str, Any, Any]
 COLOUR = discord.Colour.blurple()
-LABELS: dict[str, str] = {
-    "image_model": "default image model",
-    "chat_model": "default chat model",
-    "allowed_models": "allowed models",
-    "default_count": "default image count",
-    "max_count": "maximum image count",
-    "aspect_ratio": "default aspect ratio",
-    "provider_options": "provider options",
-    "locked_options": "locked options",
-    "locked_provider_options": "locked provider options",
-    "private_by_default": "private by default",
-    "nsfw_policy": "NSFW policy",
-    "nsfw_provider_options": "age-restricted provider options",
-    "blocked_terms": "blocked terms",
-    "flagged_terms": "flagged terms",
-    "log_channel_id": "log channel",
-    "cooldown_seconds": "cooldown",
-    "daily_quota": "daily quota",
-    "monthly_budget": "monthly budget",
-    "quality": "default quality",
-    "resolution": "default resolution",
-    "background": "default background",
-    "negative_prompt": "default negative prompt",
-    "enhance_prompts": "prompt enhancement",
-    "enhance_model": "prompt enhancement model",
-}
 REDACTED = frozenset({"blocked_terms", "flagged_terms"})
+# What an unset field means, as a catalogue key (`unset.*`, `value.*`); others read "not set".
 _UNSET = {
-    "image_model": "not set (global default)",
-    "chat_model": "not set (global default)",
-    "aspect_ratio": "model default",
-    "log_channel_id": "none",
-    "daily_quota": "unlimited",
-    "monthly_budget": "no cap",
-    "quality": "model default",
-    "resolution": "model default",
-    "background": "model default",
-    "negative_prompt": "none",
-    "enhance_model": "the chat model",
+    "image_model": "unset.global_default",
+    "chat_model": "unset.global_default",
+    "aspect_ratio": "unset.model_default",
+    "log_channel_id": "value.none",
+    "daily_quota": "unset.unlimited",
+    "monthly_budget": "unset.no_cap",
+    "quality": "unset.model_default",
+    "resolution": "unset.model_default",
+    "background": "unset.model_default",
+    "negative_prompt": "value.none",
+    "enhance_model": "unset.chat_model",
 }
-_EMPTY_LIST = {"allowed_models": "every image model", "locked_options": "nothing"}
+_EMPTY_LIST = {"allowed_models": "value.every_image_model", "locked_options": "value.nothing"}
 
 
-def label(field: str) -> str:
-    """The human name of a settings field (lower case), e.g. ``"default image model"``."""
-    return LABELS.get(field, field.replace("_", " "))
+def label(field: str, locale: object = None) -> str:
+    """The human name of a settings field (lower case), e.g. ``"default image model"``.
+
+    Args:
+        field: A `GuildSettings`/`ChannelSettings` field (or ``channel_overrides``).
+        locale: The moderator's language (the server's in the log channel); None: English.
+    """
+    return text(locale, f"setting.{field}")
 
 
-def format_value(field: str, value: Any, *, channel: bool = False) -> str:
+def heading(field: str, locale: object = None) -> str:
+    """`label` with its first letter upper case (``NSFW policy`` keeps its capitals)."""
+    name = label(field, locale)
+    return name[:1].upper() + name[1:]
+
+
+def format_value(field: str, value: Any, *, channel: bool = False, locale: object = None) -> str:
     """Show one settings value in Discord markdown.
 
     Args:
         field: The `GuildSettings`/`ChannelSettings` field name.
         value: Its value (as in the model, or JSON from the audit log).
         channel: The value is a channel override, where None means "inherit from the server".
+        locale: The reader's language.
 
     Returns:
         Short markdown, e.g. ``"`bfl/flux-2-pro`"``, ``"on"``, ``"<#123>"``, ``"3 terms"``.
     """
     if value is None:
-        return "inherit server setting" if channel else _UNSET.get(field, "not set")
+        return text(locale, "unset.inherit" if channel else _UNSET.get(field, "unset.not_set"))
     if field in REDACTED:
         count = len(value)
-        return f"{count} term" if count == 1 else f"{count} terms"
+        return text(locale, "value.term_one" if count == 1 else "value.terms", count=count)
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return text(locale, "value.on" if value else "value.off")
     if field == "log_channel_id":
         return f"<#{value}>"
     if field == "cooldown_seconds":
-        return f"{value} s" if value else "off"
+        return f"{value} s" if value else text(locale, "value.off")
     if field == "monthly_budget":
         return f"${value:,.2f}"
     if field == "nsfw_policy":
-        return "age-restricted channels only" if value == "age_restricted" else "never"
+        return text(locale, "value.nsfw_age_restricted" if value == "age_restricted" else "value.nsfw_never")
     if isinstance(value, list):
         if not value:
-            return _EMPTY_LIST.get(field, "none")
+            return text(locale, _EMPTY_LIST.get(field, "value.none"))
         return truncate(", ".join(f"`{item}`" for item in value), _LONG_VALUE)
     if isinstance(value, dict):
         if not value:
-            return "none"
+            return text(locale, "value.none")
         return f"`{truncate(json.dumps(value, separators=(',', ':'), sort_keys=True), _LONG_VALUE)}`"
     if isinstance(value, str):
         return f"`{truncate(value, _SHORT_VALUE)}`"
@@ -129,11 +116,11 @@ def changed_fields(
     ]
 
 
-def describe_change(field: str, old: Any, new: Any, *, channel: bool = False) -> str:
+def describe_change(field: str, old: Any, new: Any, *, channel: bool = False, locale: object = None) -> str:
     """One line describing a change, e.g. ``**Default image model**: `a` → `b```."""
-    return f"**{label(field).capitalize()}**: {format_value(field, old, channel=channel)} → " + format_value(
-        field, new, channel=channel
-    )
+    before = format_value(field, old, channel=channel, locale=locale)
+    after = format_value(field, new, channel=channel, locale=locale)
+    return f"**{heading(field, locale)}**: {before} → {after}"
 
 
 def change_reply(
@@ -143,6 +130,7 @@ def change_reply(
     *,
     channel_id: int | None = None,
     notes: Sequence[str] = (),
+    locale: object = None,
 ) -> str:
     """The ephemeral answer to a settings command: what changed (old → new) and any warnings.
 
@@ -151,45 +139,66 @@ def change_reply(
         current: The settings after the command.
         fields: The fields the command was about (shown when nothing changed).
         channel_id: Set for a channel override.
-        notes: Warnings, one sentence each.
+        notes: Warnings, one sentence each (`Phrase`s are shown in `locale`'s language).
+        locale: The moderator's language.
 
     Returns:
         At most 2,000 characters.
     """
     channel = channel_id is not None
-    where = f" in <#{channel_id}>" if channel else ""
     if changes:
-        lines = [f"✅ Updated{where}:"]
-        lines += [describe_change(name, old, new, channel=channel) for name, old, new in changes]
+        lines = [
+            text(locale, "config.updated_in", channel_id=channel_id)
+            if channel
+            else text(locale, "config.updated")
+        ]
+        lines += [
+            describe_change(name, old, new, channel=channel, locale=locale) for name, old, new in changes
+        ]
     else:
-        lines = [f"Nothing changed{where}."]
+        unchanged = text(locale, "config.unchanged_in", channel_id=channel_id) if channel else None
+        lines = [unchanged or text(locale, "config.unchanged")]
         for name in fields:
-            value = format_value(name, getattr(current, name), channel=channel)
-            lines.append(f"**{label(name).capitalize()}** is {value}.")
-    lines += [f"⚠️ {note}" for note in notes]
+            value = format_value(name, getattr(current, name), channel=channel, locale=locale)
+            lines.append(text(locale, "config.is", setting=heading(name, locale), value=value))
+    lines += [f"⚠️ {translate(note, locale)}" for note in notes]
     return truncate("\n".join(lines), CONTENT_LIMIT)
 
 
-def modlog_changes(changes: Sequence[Change], *, channel_name: str | None = None) -> list[Change]:
-    """Changes for `ModLog.config_changed`: labelled fields, term lists reduced to counts."""
-    where = f" in #{channel_name}" if channel_name else ""
+def modlog_changes(
+    changes: Sequence[Change], *, channel_name: str | None = None, locale: object = None
+) -> list[Change]:
+    """Changes for `ModLog.config_changed`: labelled fields, term lists reduced to counts.
+
+    Args:
+        changes: From `changed_fields`.
+        channel_name: The channel of a channel override.
+        locale: The log channel's language (the server's).
+    """
     result: list[Change] = []
     for name, old, new in changes:
         if name in REDACTED:
-            old, new = format_value(name, old), format_value(name, new)
-        result.append((label(name).capitalize() + where, old, new))
+            old, new = format_value(name, old, locale=locale), format_value(name, new, locale=locale)
+        shown = heading(name, locale)
+        if channel_name:
+            shown = text(locale, "config.in_channel", setting=shown, channel=channel_name)
+        result.append((shown, old, new))
     return result
 
 
 def _effective(
-    name: str, guild_value: Any, channel: ChannelSettings | None, global_value: Any = None
+    name: str,
+    guild_value: Any,
+    channel: ChannelSettings | None,
+    global_value: Any = None,
+    locale: object = None,
 ) -> tuple[Any, str]:
     override = getattr(channel, name, None) if channel is not None else None
     if override is not None:
-        return override, " (this channel)"
+        return override, f" ({text(locale, 'config.this_channel')})"
     if guild_value is not None:
         return guild_value, ""
-    return global_value, " (global default)" if global_value is not None else ""
+    return global_value, f" ({text(locale, 'config.global_default')})" if global_value is not None else ""
 
 
 def settings_embed(
@@ -199,6 +208,7 @@ def settings_embed(
     channel_id: int,
     defaults: GlobalDefaults,
     overridden_channels: int,
+    locale: object = None,
 ) -> discord.Embed:
     """`/config show`: the settings that apply in `channel_id` (server settings plus its overrides).
 
@@ -208,85 +218,110 @@ def settings_embed(
         channel_id: That channel.
         defaults: The operator's global defaults (shown where the server sets nothing).
         overridden_channels: How many channels of the server have overrides.
+        locale: The moderator's language.
 
     Returns:
         An embed within Discord's limits (fields ≤ 1,024, total ≤ 6,000 characters).
     """
-    embed = discord.Embed(title="Image settings", colour=COLOUR, description=f"Effective in <#{channel_id}>.")
+    where = text(locale, "config.show_where", channel_id=channel_id)
+    embed = discord.Embed(title=text(locale, "config.show_title"), colour=COLOUR, description=where)
 
     def add(name: str, value: str, *, inline: bool = True) -> None:
         embed.add_field(name=name, value=truncate(value, FIELD_LIMIT), inline=inline)
 
+    def show(field: str, value: Any) -> str:
+        return format_value(field, value, locale=locale)
+
     for field, global_model in (("image_model", defaults.image_model), ("chat_model", defaults.chat_model)):
-        value, source = _effective(field, getattr(guild, field), channel, global_model)
-        add(label(field).capitalize(), format_value(field, value) + source)
-    add("Allowed models", format_value("allowed_models", guild.allowed_models), inline=False)
+        value, source = _effective(field, getattr(guild, field), channel, global_model, locale)
+        add(heading(field, locale), show(field, value) + source)
+    add(heading("allowed_models", locale), show("allowed_models", guild.allowed_models), inline=False)
     # As in `bot.policy.resolve_options`: a field the server never set falls through to the
     # operator's defaults (storage keeps overrides only).
     configured = guild.model_fields_set
     guild_count = guild.default_count if "default_count" in configured else None
     cap = guild.max_count if "max_count" in configured else defaults.max_count
-    count, source = _effective("default_count", guild_count, channel, defaults.count)
-    add("Images per request", f"default {count}{source} · max {cap}")
-    ratio, source = _effective("aspect_ratio", guild.aspect_ratio, channel, defaults.aspect_ratio)
-    add("Aspect ratio", format_value("aspect_ratio", ratio) + source)
+    count, source = _effective("default_count", guild_count, channel, defaults.count, locale)
+    add(
+        text(locale, "config.images_per_request"),
+        text(locale, "config.count_value", count=f"{count}{source}", cap=cap),
+    )
+    ratio, source = _effective("aspect_ratio", guild.aspect_ratio, channel, defaults.aspect_ratio, locale)
+    add(text(locale, "config.aspect_ratio"), show("aspect_ratio", ratio) + source)
     guild_private = guild.private_by_default if "private_by_default" in configured else None
-    private, source = _effective("private_by_default", guild_private, channel, defaults.private)
-    add("Private by default", format_value("private_by_default", private) + source)
-    add("Locked options", format_value("locked_options", guild.locked_options))
-    add("NSFW policy", format_value("nsfw_policy", guild.nsfw_policy))
+    private, source = _effective("private_by_default", guild_private, channel, defaults.private, locale)
+    add(heading("private_by_default", locale), show("private_by_default", private) + source)
+    for field in ("locked_options", "nsfw_policy"):
+        add(heading(field, locale), show(field, getattr(guild, field)))
     for field in ("provider_options", "locked_provider_options", "nsfw_provider_options"):
-        add(label(field).capitalize(), format_value(field, getattr(guild, field)), inline=False)
-    add("Blocked terms", format_value("blocked_terms", guild.blocked_terms) + " · `/config blocked list`")
-    add("Flagged terms", format_value("flagged_terms", guild.flagged_terms) + " · `/config flagged list`")
-    add("Log channel", format_value("log_channel_id", guild.log_channel_id))
-    add("Cooldown", format_value("cooldown_seconds", guild.cooldown_seconds))
-    add("Daily quota", format_value("daily_quota", guild.daily_quota))
-    add("Monthly budget", format_value("monthly_budget", guild.monthly_budget))
+        add(heading(field, locale), show(field, getattr(guild, field)), inline=False)
+    add(
+        heading("blocked_terms", locale),
+        show("blocked_terms", guild.blocked_terms) + " · `/config blocked list`",
+    )
+    add(
+        heading("flagged_terms", locale),
+        show("flagged_terms", guild.flagged_terms) + " · `/config flagged list`",
+    )
+    for field in ("log_channel_id", "cooldown_seconds", "daily_quota", "monthly_budget"):
+        add(heading(field, locale), show(field, getattr(guild, field)))
     parameters = [
-        f"{name.replace('_', ' ').capitalize()}: {format_value(name, getattr(guild, name))}"
+        f"{_first_upper(text(locale, f'option.{name}'))}: {show(name, getattr(guild, name))}"
         for name in ("quality", "resolution", "background", "negative_prompt")
     ]
-    add("Parameters (where the model takes them)", "\n".join(parameters), inline=False)
-    enhance = format_value("enhance_prompts", guild.enhance_prompts)
-    add("Prompt enhancement", f"{enhance} · model {format_value('enhance_model', guild.enhance_model)}")
+    add(text(locale, "config.parameters"), "\n".join(parameters), inline=False)
+    enhance = show("enhance_prompts", guild.enhance_prompts)
+    model = show("enhance_model", guild.enhance_model)
+    add(
+        heading("enhance_prompts", locale), text(locale, "config.enhance_value", enabled=enhance, model=model)
+    )
     overrides = channel.overrides() if channel is not None else {}
-    lines = [f"{label(k).capitalize()}: {format_value(k, v, channel=True)}" for k, v in overrides.items()]
-    add("This channel's overrides", "\n".join(lines) or "none", inline=False)
+    lines = [
+        f"{heading(k, locale)}: {format_value(k, v, channel=True, locale=locale)}"
+        for k, v in overrides.items()
+    ]
+    add(
+        text(locale, "config.channel_overrides"), "\n".join(lines) or text(locale, "value.none"), inline=False
+    )
     if overridden_channels:
-        embed.set_footer(text=f"{overridden_channels} channel(s) have overrides: /config channel list")
+        embed.set_footer(text=text(locale, "config.overridden_footer", count=overridden_channels))
     return embed
 
 
-def audit_embed(entries: Sequence[AuditEntry]) -> discord.Embed:
+def _first_upper(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def audit_embed(entries: Sequence[AuditEntry], locale: object = None) -> discord.Embed:
     """`/config audit`: newest first, who, what, old → new and when (relative timestamps).
 
     Args:
         entries: From `Store.list_audit`, newest first.
+        locale: The moderator's language.
 
     Returns:
         An embed whose description stays within 4,096 characters (older entries dropped).
     """
-    embed = discord.Embed(title="Recent settings changes", colour=COLOUR)
+    embed = discord.Embed(title=text(locale, "config.audit_title"), colour=COLOUR)
     lines: list[str] = []
     size = 0
     for entry in entries:
         channel = entry.channel_id is not None
-        where = f" in <#{entry.channel_id}>" if channel else ""
-        reset = " (reset)" if entry.action.endswith(".reset") else ""
+        where = " " + text(locale, "config.audit_in", channel_id=entry.channel_id) if channel else ""
+        reset = " " + text(locale, "config.audit_reset") if entry.action.endswith(".reset") else ""
         stamp = int(entry.created_at.timestamp())
         line = truncate(
             f"<t:{stamp}:R> <@{entry.actor_id}>{where}{reset}: "
-            + describe_change(entry.field, entry.old, entry.new, channel=channel),
+            + describe_change(entry.field, entry.old, entry.new, channel=channel, locale=locale),
             FIELD_LIMIT,
         )
         if size + len(line) + 1 > DESCRIPTION_LIMIT:
             break
         lines.append(line)
         size += len(line) + 1
-    embed.description = "\n".join(lines) or "No settings changes recorded yet."
+    embed.description = "\n".join(lines) or text(locale, "config.audit_empty")
     if lines:
-        embed.set_footer(text=f"Showing the latest {len(lines)} change(s).")
+        embed.set_footer(text=text(locale, "config.audit_footer", count=len(lines)))
     return embed
 
 
@@ -296,6 +331,7 @@ def usage_embed(
     *,
     budget: float | None,
     month: tuple[Decimal, Decimal] = (Decimal(0), Decimal(0)),
+    locale: object = None,
 ) -> discord.Embed:
     """`/config usage`: totals and the busiest members of the window (mentions never ping).
 
@@ -304,40 +340,63 @@ def usage_embed(
         days: The window's length, for the title.
         budget: The monthly budget, shown for comparison when set.
         month: This UTC month's `(spend, reserved in flight)` from `Store.monthly_spend`.
+        locale: The moderator's language.
 
     Returns:
         An embed within Discord's limits (at most 20 members listed).
     """
-    embed = discord.Embed(title=f"Usage over the last {days} day(s)", colour=COLOUR)
-    embed.add_field(name="Generations", value=str(summary.generations))
-    embed.add_field(name="Images", value=str(summary.images))
+    embed = discord.Embed(title=text(locale, "config.usage_title", days=days), colour=COLOUR)
+    embed.add_field(name=text(locale, "config.usage_generations"), value=str(summary.generations))
+    embed.add_field(name=text(locale, "config.usage_images"), value=str(summary.images))
     # Costs are what budgets count: settled costs, plus estimates reserved by jobs in progress.
-    embed.add_field(name="Cost", value=f"${summary.cost:,.2f}")
-    embed.add_field(name="This month", value=spend_sentence(*month, budget), inline=False)
+    embed.add_field(name=text(locale, "config.usage_cost"), value=f"${summary.cost:,.2f}")
+    embed.add_field(
+        name=text(locale, "config.usage_month"), value=spend_text(*month, budget, locale), inline=False
+    )
     lines = [
-        f"<@{row.user_id}>: {row.generations} generation(s), {row.images} image(s), ${row.cost:,.2f}"
+        text(
+            locale,
+            "config.usage_member",
+            member=f"<@{row.user_id}>",
+            generations=row.generations,
+            images=row.images,
+            cost=f"${row.cost:,.2f}",
+        )
         for row in summary.users[:20]
     ]
     if lines:
-        embed.add_field(name="Members", value=truncate("\n".join(lines), FIELD_LIMIT), inline=False)
+        members = truncate("\n".join(lines), FIELD_LIMIT)
+        embed.add_field(name=text(locale, "config.usage_members"), value=members, inline=False)
     if len(summary.users) > 20:
-        embed.set_footer(text=f"and {len(summary.users) - 20} more member(s)")
+        embed.set_footer(text=text(locale, "config.usage_more", count=len(summary.users) - 20))
     return embed
 
 
-def listing(title: str, items: Sequence[str], *, empty: str = "none") -> str:
+def spend_text(spent: Decimal, in_flight: Decimal, budget: float | None, locale: object = None) -> str:
+    """This month's spend against the budget, reservations of jobs in progress included."""
+    if budget is None:
+        line = text(locale, "config.spend_no_budget", spent=f"${spent:,.2f}")
+    else:
+        line = text(locale, "config.spend", spent=f"${spent:,.2f}", budget=f"${budget:,.2f}")
+    if in_flight > 0:
+        line = text(locale, "config.spend_reserved", spend=line, reserved=f"${in_flight:,.2f}")
+    return line
+
+
+def listing(title: str, items: Sequence[str], *, empty: str | None = None, locale: object = None) -> str:
     """A moderator-only list (blocked terms, allowed models), cut to fit one message.
 
     Args:
         title: E.g. ``"Blocked terms"``.
         items: The values, shown in code spans.
-        empty: What to say when there are none.
+        empty: What to say when there are none (default: "none").
+        locale: The moderator's language.
 
     Returns:
         ``"Blocked terms (2): `a`, `b`"``, at most 2,000 characters.
     """
     if not items:
-        return f"{title}: {empty}."
+        return text(locale, "config.list_empty", title=title, empty=empty or text(locale, "value.none"))
     head = f"{title} ({len(items)}): "
     shown: list[str] = []
     size = len(head)
@@ -345,18 +404,21 @@ def listing(title: str, items: Sequence[str], *, empty: str = "none") -> str:
     for index, item in enumerate(items):
         code = f"`{item}`"
         if size + len(code) + 2 > budget:
-            return head + ", ".join(shown) + f" … and {len(items) - index} more"
+            return head + ", ".join(shown) + " " + text(locale, "config.list_more", count=len(items) - index)
         shown.append(code)
         size += len(code) + 2
     return head + ", ".join(shown)
 
 
-def channels_listing(overrides: Mapping[int, ChannelSettings]) -> str:
+def channels_listing(overrides: Mapping[int, ChannelSettings], locale: object = None) -> str:
     """One line per channel with overrides (≤ 2,000 characters)."""
     if not overrides:
-        return "No channel has overrides. Add one with `/config channel set`."
+        return text(locale, "config.no_overrides")
     lines = []
     for channel_id, settings in overrides.items():
-        parts = [f"{label(k)} {format_value(k, v, channel=True)}" for k, v in settings.overrides().items()]
+        parts = [
+            f"{label(k, locale)} {format_value(k, v, channel=True, locale=locale)}"
+            for k, v in settings.overrides().items()
+        ]
         lines.append(f"<#{channel_id}>: " + ", ".join(parts))
     return truncate("\n".join(lines), CONTENT_LIMIT)

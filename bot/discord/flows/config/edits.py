@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 
 from bot.discord.flows.config.parsing import Scalar
 from bot.gateway.models import Endpoint
+from bot.i18n import Phrase
 from bot.policy.schemas import PARAMETERS, ChannelSettings, GuildSettings
 
 GuildEdit = Callable[[GuildSettings], GuildSettings]
@@ -133,26 +134,23 @@ def _without(options: dict[str, dict[str, Any]], provider: str, key: str) -> dic
     return {name: values for name, values in copy.items() if values}
 
 
-# --- warnings shown with a successful change -------------------------------------------------
+# --- warnings shown with a successful change (Phrases: English, shown in the moderator's language)
 
 
 def model_notes(settings: GuildSettings, model_id: str | None, endpoint: Endpoint) -> list[str]:
     """Warn when a default model will be skipped because the allow-list leaves it out."""
     if model_id and settings.allowed_models and model_id not in settings.allowed_models:
         kind = "image" if endpoint == "images" else "chat"
-        return [
-            f"`{model_id}` is not in the allowed models, so members will not get it as the default {kind} "
-            "model. Add it with `/config allowed add`."
-        ]
+        return [Phrase(f"config.note_not_allowed_{kind}", model=model_id)]
     return []
 
 
 def allowed_notes(settings: GuildSettings) -> list[str]:
     """Warn when the allow-list leaves out a configured default model."""
     if not settings.allowed_models:
-        return ["The allow-list is empty: members may pick any image model."]
+        return [Phrase("config.note_allow_list_empty")]
     return [
-        f"The default {kind} model `{model}` is not allowed, so it will be skipped."
+        Phrase(f"config.note_default_skipped_{kind}", model=model)
         for kind, model in (("image", settings.image_model), ("chat", settings.chat_model))
         if model and model not in settings.allowed_models
     ]
@@ -171,11 +169,11 @@ def lock_notes(settings: GuildSettings, option: str) -> list[str]:
         "enhance": settings.enhance_prompts if "enhance_prompts" in configured else None,
         "seed": None,
     }.get(option, getattr(settings, option, None))
-    name = option.replace("_", " ")
+    name = Phrase(f"option.{option}")
     if option == "seed":
-        return ["Members can no longer choose a seed."]
+        return [Phrase("config.note_no_seed")]
     if value is None and option in PARAMETERS:
-        return [f"This server sets no {name}, so members get each model's own default."]
+        return [Phrase("config.note_lock_model_default", option=name)]
     if value is None:
-        return [f"This server sets no {name}, so members get the global default."]
+        return [Phrase("config.note_lock_global_default", option=name)]
     return []

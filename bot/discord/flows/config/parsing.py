@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from bot.discord.views.config import label
 from bot.errors import InputError
 from bot.gateway.models import Endpoint, ModelInfo
+from bot.i18n import Phrase
 
 Scalar = bool | int | float | str
 
@@ -18,8 +19,8 @@ _KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 # `providerOptions.gateway.user` carries spend attribution per member (bot/generation.py);
 # a server-wide value would bill every member's generations to one name.
 RESERVED_PROVIDER_OPTIONS = frozenset({("gateway", "user")})
-# endpoint -> (what the model is, the `/config model` sub-command for it)
-_ENDPOINTS = {"images": ("an image-only model", "image"), "chat": ("a chat model", "chat")}
+# endpoint -> the sentence saying which `/config model` sub-command sets such a model
+_ENDPOINTS = {"images": "config.model_is_image", "chat": "config.model_is_chat"}
 
 
 def parse_scalar(text: str) -> Scalar:
@@ -61,11 +62,11 @@ def check_option_key(provider: str, key: str) -> tuple[str, str]:
         InputError: a name with characters a provider option cannot have, or a reserved option.
     """
     provider, key = provider.strip(), key.strip()
-    for what, value in (("provider", provider), ("option name", key)):
+    for problem, value in (("config.bad_provider", provider), ("config.bad_option_name", key)):
         if not _KEY.match(value):
-            raise InputError(f"The {what} may only use letters, digits, `_`, `-` and `.` (up to 64).")
+            raise InputError.keyed(problem)
     if (provider, key) in RESERVED_PROVIDER_OPTIONS:
-        raise InputError(f"`{provider}.{key}` is set by the bot for each member and cannot be configured.")
+        raise InputError.keyed("config.reserved_option", provider=provider, key=key)
     return provider, key
 
 
@@ -116,7 +117,7 @@ def invalid_settings(error: ValidationError) -> InputError:
 
 def model_problem(
     model_id: str, info: ModelInfo | None, endpoint: Endpoint | None, suggestions: list[str]
-) -> str | None:
+) -> Phrase | None:
     """Why `model_id` cannot be a default (or allowed) model, or None when it can.
 
     Args:
@@ -127,14 +128,15 @@ def model_problem(
         suggestions: Close ids from `ModelCatalog.suggest`, for an unknown id.
 
     Returns:
-        A sentence naming the problem and the way out, or None.
+        A sentence naming the problem and the way out (English, with its catalogue key), or None.
     """
     if info is None:
-        hint = f" Did you mean: {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-        return f"`{model_id}` is not in the gateway's model list.{hint}"
+        if suggestions:
+            hints = ", ".join(f"`{s}`" for s in suggestions)
+            return Phrase("config.model_unknown_hint", model=model_id, hints=hints)
+        return Phrase("config.model_unknown", model=model_id)
     if info.endpoint is None:
-        return f"`{model_id}` does not make images."
+        return Phrase("config.model_no_images", model=model_id)
     if endpoint is not None and info.endpoint != endpoint:
-        what, command = _ENDPOINTS[info.endpoint]
-        return f"`{model_id}` is {what}: set it with `/config model {command}`."
+        return Phrase(_ENDPOINTS[info.endpoint], model=model_id)
     return None

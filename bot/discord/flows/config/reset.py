@@ -9,7 +9,8 @@ import discord
 
 from bot.discord.flows.config.service import NO_MENTIONS, Interaction
 from bot.discord.tree import report_error
-from bot.discord.views.config import changed_fields, modlog_changes
+from bot.discord.views.config import changed_fields, heading, modlog_changes
+from bot.i18n import text
 from bot.policy.schemas import GuildSettings
 
 log = logging.getLogger(__name__)
@@ -29,16 +30,18 @@ class ConfirmReset(discord.ui.View):
         super().__init__(timeout=CONFIRM_SECONDS)
         self.origin = origin
         self.overridden = overridden
+        self.confirm.label = text(origin.locale, "button.reset_everything")
+        self.cancel.label = text(origin.locale, "button.cancel")
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Only the moderator who asked, and only while they still have Manage Server."""
         if interaction.user.id != self.origin.user.id:
-            text = "Only the moderator who ran `/config reset` can answer this."
+            refusal = text(interaction.locale, "config.reset_not_yours")
         elif not interaction.permissions.manage_guild:
-            text = "You need the Manage Server permission to change this server's settings."
+            refusal = text(interaction.locale, "config.reset_needs_manage")
         else:
             return True
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return False
 
     @discord.ui.button(label="Reset everything", style=discord.ButtonStyle.danger)
@@ -52,9 +55,11 @@ class ConfirmReset(discord.ui.View):
         before = await bot.store.get_guild_settings(guild_id)
         # ModLog posts to the log channel currently configured, and the reset removes it:
         # announce first, while it is still set (the diff is known: everything -> defaults).
-        report = modlog_changes(changed_fields(before, GuildSettings()))
+        where = bot.modlog.locale_of(guild_id)  # the log channel reads the server's language
+        report = modlog_changes(changed_fields(before, GuildSettings()), locale=where)
         if self.overridden:
-            report.append(("Channel overrides", f"{len(self.overridden)} channel(s)", "none"))
+            channels = text(where, "value.channels", count=len(self.overridden))
+            report.append((heading("channel_overrides", where), channels, text(where, "value.none")))
         if report:
             await bot.modlog.config_changed(guild_id, actor_id, report)
         old, new = await bot.store.reset_guild_settings(guild_id, actor_id)
@@ -62,8 +67,9 @@ class ConfirmReset(discord.ui.View):
             await bot.store.reset_channel_settings(guild_id, channel_id, actor_id)
         fields = len(changed_fields(old, new))
         await interaction.edit_original_response(
-            content=f"✅ Server settings restored to defaults ({fields} setting(s) changed, "
-            f"{len(self.overridden)} channel override(s) removed).",
+            content=text(
+                interaction.locale, "config.reset_done", fields=fields, channels=len(self.overridden)
+            ),
             view=None,
             allowed_mentions=NO_MENTIONS,
         )
@@ -72,13 +78,15 @@ class ConfirmReset(discord.ui.View):
     async def cancel(self, interaction: Interaction, _button: discord.ui.Button[ConfirmReset]) -> None:
         """Leave everything as it is."""
         self.stop()
-        await interaction.response.edit_message(content="Cancelled: nothing changed.", view=None)
+        await interaction.response.edit_message(
+            content=text(interaction.locale, "config.reset_cancelled"), view=None
+        )
 
     async def on_timeout(self) -> None:
         """Take the buttons away so a late click cannot surprise anyone."""
         try:
             await self.origin.edit_original_response(
-                content="Reset not confirmed: nothing changed.", view=None
+                content=text(self.origin.locale, "config.reset_timed_out"), view=None
             )
         except discord.HTTPException as exc:
             log.info("could not close the reset confirmation: %s", exc)

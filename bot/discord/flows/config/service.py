@@ -22,6 +22,7 @@ from bot.discord.state import state_of
 from bot.discord.views.config import Change, change_reply, changed_fields, modlog_changes
 from bot.errors import InputError
 from bot.gateway.models import Endpoint
+from bot.i18n import text
 from bot.policy.schemas import ChannelSettings, GuildSettings
 
 Interaction = discord.Interaction[ImageBot]
@@ -139,7 +140,8 @@ async def update_guild(
     changed = changed_fields(old, new)
     lines = [*extra_notes, *(notes(new) if notes is not None else [])]
     lines += await announce(interaction, changed)
-    await reply(interaction, change_reply(changed, new, fields or list(changes), notes=lines))
+    answer = change_reply(changed, new, fields or list(changes), notes=lines, locale=interaction.locale)
+    await reply(interaction, answer)
     return old, new
 
 
@@ -171,24 +173,28 @@ async def update_channel(
         *await announce(interaction, changed, channel_name=channel_name or str(channel_id)),
     ]
     shown = fields or list(changes)
-    await reply(interaction, change_reply(changed, new, shown, channel_id=channel_id, notes=lines))
+    answer = change_reply(changed, new, shown, channel_id=channel_id, notes=lines, locale=interaction.locale)
+    await reply(interaction, answer)
     return old, new
 
 
 async def announce(
     interaction: Interaction, changes: Sequence[Change], *, channel_name: str | None = None
 ) -> list[str]:
-    """Post `changes` to the log channel (when one is set); a warning line if that failed."""
+    """Post `changes` to the log channel (when one is set); a warning line if that failed.
+
+    The report is in the server's language (the log channel is shared); the warning in the
+    moderator's.
+    """
     if not changes:
         return []
     bot = interaction.client
     guild_id = guild_id_of(interaction)
-    posted = await bot.modlog.config_changed(
-        guild_id, interaction.user.id, modlog_changes(changes, channel_name=channel_name)
-    )
+    report = modlog_changes(changes, channel_name=channel_name, locale=bot.modlog.locale_of(guild_id))
+    posted = await bot.modlog.config_changed(guild_id, interaction.user.id, report)
     log_channel_id = (await bot.store.get_guild_settings(guild_id)).log_channel_id
     if log_channel_id is not None and not posted:
-        return [f"I could not post this change in <#{log_channel_id}>: check my permissions there."]
+        return [text(interaction.locale, "config.log_failed", channel_id=log_channel_id)]
     return []
 
 
@@ -218,10 +224,10 @@ async def checked_model(
             await catalog.fetch_models()
     model_id = model_id.strip()
     if not catalog.get_models():
-        return model_id, ["The gateway's model list is unavailable right now, so I could not check this id."]
+        return model_id, [text(interaction.locale, "config.catalog_unavailable")]
     problem = model_problem(model_id, catalog.get(model_id), endpoint, catalog.suggest(model_id))
     if problem is not None:
-        raise InputError(problem)
+        raise InputError.keyed(problem.key, **problem.values)
     return model_id, []
 
 
@@ -243,10 +249,12 @@ async def checked_text_model(interaction: Interaction, model_id: str) -> tuple[s
         async with asyncio.timeout(CATALOG_WAIT_SECONDS):
             await catalog.fetch_models()
     if not catalog.get_models():
-        return model_id, ["The gateway's model list is unavailable right now, so I could not check this id."]
+        return model_id, [text(interaction.locale, "config.catalog_unavailable")]
     info = catalog.get(model_id)
     if info is None:
-        raise InputError(model_problem(model_id, None, None, catalog.suggest(model_id)) or model_id)
+        unknown = model_problem(model_id, None, None, catalog.suggest(model_id))
+        assert unknown is not None  # an unknown id is always a problem
+        raise InputError.keyed(unknown.key, **unknown.values)
     if info.type not in (None, "language"):
-        raise InputError(f"`{model_id}` is not a chat model, so it cannot rewrite prompts.")
+        raise InputError.keyed("config.not_chat_model", model=model_id)
     return model_id, []
