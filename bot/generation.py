@@ -34,6 +34,7 @@ from bot.gateway.models import (
     TextDelta,
     UsageEvent,
 )
+from bot.i18n import Phrase
 from bot.jobs import GENERATING, QUEUED_PREFIX, Outcome, Plan, ProgressCallback
 from bot.limits import JobQueue, Limits
 from bot.money import CostControl, definitely_unbilled
@@ -146,16 +147,13 @@ class GenerationService(Planner):
             PolicyError: the rewrite contains a term this server or the operator blocks.
         """
         if on_progress is not None:
-            await on_progress(f"Enhancing the prompt with `{plan.options.enhance_model}`…")
+            await on_progress(Phrase("progress.enhancing", model=plan.options.enhance_model))
         enhanced = await enhance_prompt(self.gateway, plan, **self._attribute(plan))
         plan.enhanced_prompt, plan.enhance_cost = enhanced.prompt, enhanced.cost
         verdict = check_prompt(enhanced.prompt, plan.guild, self.operator.blocked_terms)
         if verdict.blocked_rule is not None:
             log.info("job %s: the enhanced prompt was blocked", plan.job_id)
-            raise PolicyError(
-                "The enhanced prompt contains a term this server does not allow, so no image was made. "
-                "Try again without `enhance`."
-            )
+            raise PolicyError.keyed("enhance.blocked")
         plan.flagged_terms += [term for term in verdict.flagged_terms if term not in plan.flagged_terms]
         try:  # kept for `/job`; losing it costs only that, never the job
             await self.store.set_enhanced_prompt(plan.job_id, enhanced.prompt)

@@ -345,4 +345,8 @@ MESSAGES: dict[str, str] = {
     "modal_hint.mask": "Ein Bild gleicher Form: weiß, wo sich etwas ändern soll, schwarz, wo nicht.",
     "restart.not_sent": "⚠️ Dieser Auftrag wurde vor dem Start durch einen Neustart unterbrochen und nicht berechnet. Führe den Befehl erneut aus.",
     "restart.sent": "⚠️ Dieser Auftrag wurde durch einen Neustart unterbrochen, während der Bilddienst daran arbeitete. Er wurde eventuell dem Budget dieses Servers angerechnet; gepostet wurde nichts. Führe den Befehl erneut aus, um es noch einmal zu versuchen.",
+    "image.too_large": "Das erzeugte Bild ist zu groß, um es auf Discord zu posten.",
+    "image.too_large_downscaled": "Das erzeugte Bild ist selbst verkleinert zu groß, um es auf Discord zu posten.",
+    "progress.enhancing": "Prompt wird mit `{model}` verbessert…",
+    "enhance.blocked": "Der verbesserte Prompt enthält einen Begriff, den dieser Server nicht erlaubt, daher wurde kein Bild erstellt. Versuche es ohne `enhance` erneut.",
 }

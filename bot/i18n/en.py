@@ -355,4 +355,8 @@ MESSAGES: dict[str, str] = {
     # restart notices (bot/discord/flows/recovery.py): the member's language, kept with the job
     "restart.not_sent": "⚠️ This job was interrupted by a restart before it started, and was not charged. Run the command again.",
     "restart.sent": "⚠️ This job was interrupted by a restart while the image service was working on it. It may have been charged to this server's budget; nothing was posted. Run the command again to retry.",
+    "image.too_large": "The generated image is too large to post on Discord.",
+    "image.too_large_downscaled": "The generated image is too large to post on Discord, even downscaled.",
+    "progress.enhancing": "Enhancing the prompt with `{model}`…",
+    "enhance.blocked": "The enhanced prompt contains a term this server does not allow, so no image was made. Try again without `enhance`.",
 }

@@ -345,4 +345,8 @@ MESSAGES: dict[str, str] = {
     "modal_hint.mask": "Una imagen de la misma forma: blanco donde debe cambiar, negro donde no.",
     "restart.not_sent": "⚠️ Un reinicio interrumpió este trabajo antes de empezar y no se cobró. Vuelve a ejecutar el comando.",
     "restart.sent": "⚠️ Un reinicio interrumpió este trabajo mientras el servicio de imágenes trabajaba en él. Puede que se haya cargado al presupuesto de este servidor; no se publicó nada. Vuelve a ejecutar el comando para reintentarlo.",
+    "image.too_large": "La imagen generada es demasiado grande para publicarla en Discord.",
+    "image.too_large_downscaled": "La imagen generada es demasiado grande para publicarla en Discord, incluso reducida.",
+    "progress.enhancing": "Mejorando el prompt con `{model}`…",
+    "enhance.blocked": "El prompt mejorado contiene un término que este servidor no permite, así que no se creó ninguna imagen. Inténtalo de nuevo sin `enhance`.",
 }

@@ -347,4 +347,8 @@ MESSAGES: dict[str, str] = {
     "modal_hint.mask": "Une image de même forme : blanc là où elle doit changer, noir ailleurs.",
     "restart.not_sent": "⚠️ Cette tâche a été interrompue par un redémarrage avant de commencer, et n'a pas été facturée. Relancez la commande.",
     "restart.sent": "⚠️ Cette tâche a été interrompue par un redémarrage pendant que le service d'images la traitait. Elle a peut-être été imputée au budget de ce serveur ; rien n'a été publié. Relancez la commande pour réessayer.",
+    "image.too_large": "L'image générée est trop lourde pour être publiée sur Discord.",
+    "image.too_large_downscaled": "L'image générée est trop lourde pour être publiée sur Discord, même réduite.",
+    "progress.enhancing": "Amélioration du prompt avec `{model}`…",
+    "enhance.blocked": "Le prompt amélioré contient un terme que ce serveur n'autorise pas, aucune image n'a donc été créée. Réessayez sans `enhance`.",
 }

@@ -344,4 +344,8 @@ MESSAGES: dict[str, str] = {
     "modal_hint.mask": "Uma imagem do mesmo formato: branco onde deve mudar, preto onde não.",
     "restart.not_sent": "⚠️ Este trabalho foi interrompido por uma reinicialização antes de começar e não foi cobrado. Execute o comando de novo.",
     "restart.sent": "⚠️ Este trabalho foi interrompido por uma reinicialização enquanto o serviço de imagens trabalhava nele. Ele pode ter sido cobrado do orçamento deste servidor; nada foi publicado. Execute o comando de novo para tentar outra vez.",
+    "image.too_large": "A imagem gerada é grande demais para postar no Discord.",
+    "image.too_large_downscaled": "A imagem gerada é grande demais para postar no Discord, mesmo reduzida.",
+    "progress.enhancing": "Aprimorando o prompt com `{model}`…",
+    "enhance.blocked": "O prompt aprimorado contém um termo que este servidor não permite, então nenhuma imagem foi criada. Tente de novo sem `enhance`.",
 }

@@ -219,3 +219,6 @@ def test_progress_lines_are_translated_where_they_are_shown() -> None:
     assert localized_progress(GENERATING.format(model="a/b"), "es-419") == "Generando con `a/b`…"
     assert localized_progress(GENERATING.format(model="a/b"), "en-US") == GENERATING.format(model="a/b")
     assert localized_progress("something else", "fr") == "something else"
+    enhancing = Phrase("progress.enhancing", model="a/b")
+    assert localized_progress(enhancing, "de") == "Prompt wird mit `a/b` verbessert…"
+    assert localized_progress(enhancing, "en-US") == "Enhancing the prompt with `a/b`…"

@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.i18n import text
+from bot.i18n import Phrase, text, translate
 from bot.jobs import GENERATING, QUEUED_PREFIX
 from bot.tasks import cancel_and_wait
 
@@ -36,7 +36,9 @@ def queue_position(text: str | None) -> int | None:
 
 
 def localized_progress(english: str, locale: object) -> str:
-    """A progress line of the core (English, see `bot.jobs`) in the reader's language."""
+    """A progress line of the core (English, see `bot.jobs`; or a `Phrase`) in the reader's language."""
+    if isinstance(english, Phrase):
+        return translate(english, locale)
     position = queue_position(english)
     if position is not None:
         return text(locale, "progress.queued", position=position)

@@ -182,18 +182,15 @@ async def _reencode(
         return await budget.run(_shrink, image.content, target, max_pixels, budget)
 
 
-_TOO_LARGE = "The generated image is too large to post on Discord."
-
-
 def _dimensions(content: ImageData, max_pixels: int) -> tuple[int, int]:
     """Width and height from the header (no pixel decoded); refuse decompression bombs."""
     try:
         with content.open() as reader, Image.open(reader) as opened:
             width, height = opened.size
     except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ImageFitError(_TOO_LARGE) from exc
+        raise ImageFitError.keyed("image.too_large") from exc
     if width * height > max_pixels:
-        raise ImageFitError(_TOO_LARGE)
+        raise ImageFitError.keyed("image.too_large")
     return width, height
 
 
@@ -213,7 +210,7 @@ def _shrink_bytes(content: ImageData, limit: int, max_pixels: int) -> tuple[byte
             # `open` reads the header only: check the size before decoding any pixel.
             width, height = opened.size
             if width * height > max_pixels:
-                raise ImageFitError(_TOO_LARGE)
+                raise ImageFitError.keyed("image.too_large")
             opened.seek(0)  # first frame of an animation
             has_alpha = opened.mode in ("RGBA", "LA", "PA") or "transparency" in opened.info
             mode = "RGBA" if has_alpha else "RGB"
@@ -223,13 +220,13 @@ def _shrink_bytes(content: ImageData, limit: int, max_pixels: int) -> tuple[byte
             frame = opened if opened.mode == mode else opened.convert(mode)
             del opened
     except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ImageFitError(_TOO_LARGE) from exc
+        raise ImageFitError.keyed("image.too_large") from exc
 
     scale = 1.0
     while True:
         size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
         if min(size) < _MIN_SIDE:
-            raise ImageFitError("The generated image is too large to post on Discord, even downscaled.")
+            raise ImageFitError.keyed("image.too_large_downscaled")
         # `reducing_gap`: halve cheaply (box filter) first, then LANCZOS over few pixels.
         current = frame if scale == 1.0 else frame.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
         smallest = math.inf
