@@ -349,4 +349,8 @@ MESSAGES: dict[str, str] = {
     "image.too_large_downscaled": "Das erzeugte Bild ist selbst verkleinert zu groß, um es auf Discord zu posten.",
     "progress.enhancing": "Prompt wird mit `{model}` verbessert…",
     "enhance.blocked": "Der verbesserte Prompt enthält einen Begriff, den dieser Server nicht erlaubt, daher wurde kein Bild erstellt. Versuche es ohne `enhance` erneut.",
+    "stream.continues": "… die Antwort geht weiter; sie wird als `{file}` angehängt.",
+    "stream.too_long": "… die Antwort war zu lang: `{file}` enthält ihre ersten {count} Zeichen.",
+    "stream.whole": "… die ganze Antwort steht in `{file}`.",
+    "stream.cut": "[gekürzt: {count} weitere Zeichen wurden nicht behalten]",
 }

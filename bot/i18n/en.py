@@ -359,4 +359,8 @@ MESSAGES: dict[str, str] = {
     "image.too_large_downscaled": "The generated image is too large to post on Discord, even downscaled.",
     "progress.enhancing": "Enhancing the prompt with `{model}`…",
     "enhance.blocked": "The enhanced prompt contains a term this server does not allow, so no image was made. Try again without `enhance`.",
+    "stream.continues": "… the answer continues; it will be attached as `{file}`.",
+    "stream.too_long": "… the answer was too long: `{file}` has its first {count} characters.",
+    "stream.whole": "… the whole answer is in `{file}`.",
+    "stream.cut": "[cut: {count} more characters were not kept]",
 }

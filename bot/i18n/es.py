@@ -349,4 +349,8 @@ MESSAGES: dict[str, str] = {
     "image.too_large_downscaled": "La imagen generada es demasiado grande para publicarla en Discord, incluso reducida.",
     "progress.enhancing": "Mejorando el prompt con `{model}`…",
     "enhance.blocked": "El prompt mejorado contiene un término que este servidor no permite, así que no se creó ninguna imagen. Inténtalo de nuevo sin `enhance`.",
+    "stream.continues": "… la respuesta sigue; se adjuntará como `{file}`.",
+    "stream.too_long": "… la respuesta era demasiado larga: `{file}` tiene sus primeros {count} caracteres.",
+    "stream.whole": "… la respuesta completa está en `{file}`.",
+    "stream.cut": "[cortado: no se guardaron {count} caracteres más]",
 }

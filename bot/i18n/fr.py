@@ -351,4 +351,8 @@ MESSAGES: dict[str, str] = {
     "image.too_large_downscaled": "L'image générée est trop lourde pour être publiée sur Discord, même réduite.",
     "progress.enhancing": "Amélioration du prompt avec `{model}`…",
     "enhance.blocked": "Le prompt amélioré contient un terme que ce serveur n'autorise pas, aucune image n'a donc été créée. Réessayez sans `enhance`.",
+    "stream.continues": "… la réponse continue ; elle sera jointe en `{file}`.",
+    "stream.too_long": "… la réponse était trop longue : `{file}` en contient les {count} premiers caractères.",
+    "stream.whole": "… la réponse complète est dans `{file}`.",
+    "stream.cut": "[coupé : {count} caractères de plus n'ont pas été gardés]",
 }

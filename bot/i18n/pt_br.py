@@ -348,4 +348,8 @@ MESSAGES: dict[str, str] = {
     "image.too_large_downscaled": "A imagem gerada é grande demais para postar no Discord, mesmo reduzida.",
     "progress.enhancing": "Aprimorando o prompt com `{model}`…",
     "enhance.blocked": "O prompt aprimorado contém um termo que este servidor não permite, então nenhuma imagem foi criada. Tente de novo sem `enhance`.",
+    "stream.continues": "… a resposta continua; ela será anexada como `{file}`.",
+    "stream.too_long": "… a resposta era longa demais: `{file}` tem os primeiros {count} caracteres.",
+    "stream.whole": "… a resposta inteira está em `{file}`.",
+    "stream.cut": "[cortado: mais {count} caracteres não foram guardados]",
 }

@@ -155,7 +155,12 @@ async def run_chatimage(
     )
     progress = progress_for(interaction, plan.job_id)
     edit_original, send_streamed = _editors(interaction, started.ephemeral)
-    streamed = StreamedText(edit_original, send_streamed, max_messages=stream_messages(interaction))
+    streamed = StreamedText(
+        edit_original,
+        send_streamed,
+        max_messages=stream_messages(interaction),
+        locale=locale_for(interaction, public=not started.ephemeral),
+    )
     images: list[GeneratedImage] = []
     usage: Usage | None = None  # the stream's last chunk carries the cost, before `Finished`
     got_text = False

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from bot.discord.views.text import CONTENT_LIMIT, split_point
+from bot.i18n import text
 from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,12 @@ class StreamedText:
         max_failures: int = MAX_FAILURES,
         max_messages: int = MAX_MESSAGES,
         max_chars: int = MAX_CHARS,
+        locale: object = None,
     ) -> None:
-        """Prepare the stream; nothing is sent before the first `append`."""
+        """Prepare the stream; nothing is sent before the first `append`.
+
+        `locale` is the reader's language, for the notes about the attached answer.
+        """
         if limit < 1 or min_interval < 0 or max_failures < 1 or max_messages < 1 or max_chars < 1:
             raise ValueError("limits, max_failures and max_messages must be positive, min_interval ≥ 0")
         self._send_followup = send_followup
@@ -101,6 +106,7 @@ class StreamedText:
         self._max_failures = max_failures
         self._max_messages = max_messages
         self._max_chars = max_chars
+        self._locale = locale
         self._messages = [_Message(editor=edit, start=0)]
         self._parts: list[str] = []  # joined lazily: `+=` on a long str copies it every time
         self._length = 0
@@ -285,20 +291,18 @@ class StreamedText:
 
     def _notice(self) -> str:
         if not self._finishing:
-            return f"\n-# … the answer continues; it will be attached as `{ANSWER_FILENAME}`."
+            return "\n-# " + text(self._locale, "stream.continues", file=ANSWER_FILENAME)
         if self._dropped:
-            return (
-                f"\n-# … the answer was too long: `{ANSWER_FILENAME}` has its first "
-                f"{self._max_chars:,} characters."
-            )
-        return f"\n-# … the whole answer is in `{ANSWER_FILENAME}`."
+            count = f"{self._max_chars:,}"
+            return "\n-# " + text(self._locale, "stream.too_long", file=ANSWER_FILENAME, count=count)
+        return "\n-# " + text(self._locale, "stream.whole", file=ANSWER_FILENAME)
 
     def answer_file(self) -> TextFile:
         """The whole kept text as `answer.txt` (with a last line saying if it was cut)."""
-        text = self.text
+        kept = self.text
         if self._dropped:
-            text += f"\n\n[cut: {self._dropped:,} more characters were not kept]\n"
-        return TextFile(ANSWER_FILENAME, text.encode("utf-8", "replace"))
+            kept += "\n\n" + text(self._locale, "stream.cut", count=f"{self._dropped:,}") + "\n"
+        return TextFile(ANSWER_FILENAME, kept.encode("utf-8", "replace"))
 
     async def _attach_elsewhere(self, notice: str) -> None:
         """The last message cannot be edited: send the file in a message of its own (once)."""

@@ -413,3 +413,16 @@ async def test_first_text_after_a_progress_edit_waits_a_quarter_second_not_an_in
     sleeper = await timer.next_sleeper()
     assert sleeper.deadline == pytest.approx(first.at + INTERVAL)  # later edits keep the interval
     await stream.close()
+
+
+async def test_the_notes_about_the_attached_answer_are_in_the_readers_language() -> None:
+    timer = FakeTime(autojump=True)
+    messages = FakeMessages(timer)
+    stream = make(timer, messages, max_chars=100, locale="de")
+    await _stream(stream, timer, ["y" * 60, "z" * 60])
+    assert "die Antwort war zu lang: `answer.txt` enthält ihre ersten 100 Zeichen." in messages.contents[0]
+    assert (
+        messages.attachments[0]
+        .data.decode()
+        .endswith("[gekürzt: 20 weitere Zeichen wurden nicht behalten]\n")
+    )
