@@ -40,6 +40,7 @@ async def test_usage_shows_quota_budget_and_recent_jobs(bot_env: BotEnv) -> None
     answer = await rec.wait_message(lambda m: not m.loading)
     assert "**Hoje:** 2/10 imagens usadas" in answer.content
     assert "$0.04 de $5.00" in answer.content
+    assert f"`{job_id}` · ✅ concluído · `" in answer.content
 
 
 async def test_forgetme_anonymises_the_members_data_after_confirmation(bot_env: BotEnv) -> None:

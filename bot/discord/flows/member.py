@@ -9,6 +9,7 @@ import discord
 
 from bot.discord.app import ImageBot
 from bot.discord.replies import send_followup
+from bot.discord.views.cards import status_label
 from bot.discord.views.text import truncate
 from bot.i18n import text
 from bot.storage._admission import day_start
@@ -42,7 +43,8 @@ async def answer_usage(interaction: Interaction) -> None:
         lines.append(text(locale, "usage.recent"))
         for job in jobs:
             stamp = int(job.created_at.timestamp())
-            lines.append(f"`{job.id}` · {job.status} · `{truncate(job.model, 60)}` · <t:{stamp}:R>")
+            status = status_label(job.status, locale)
+            lines.append(f"`{job.id}` · {status} · `{truncate(job.model, 60)}` · <t:{stamp}:R>")
     await send_followup(interaction, "\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
