@@ -13,6 +13,7 @@ import pytest
 from bot.discord.app import ImageBot
 from bot.discord.flows.progress import localized_progress
 from bot.discord.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTranslator
+from bot.discord.views.cards import with_enhanced
 from bot.error_messages import localized_message, user_message_for
 from bot.errors import CooldownError, InputError, ServiceUnavailableError
 from bot.gateway import errors as gw
@@ -222,3 +223,11 @@ def test_progress_lines_are_translated_where_they_are_shown() -> None:
     enhancing = Phrase("progress.enhancing", model="a/b")
     assert localized_progress(enhancing, "de") == "Prompt wird mit `a/b` verbessert…"
     assert localized_progress(enhancing, "en-US") == "Enhancing the prompt with `a/b`…"
+
+
+def test_the_enhanced_prompt_label_is_in_the_readers_language() -> None:
+    assert (
+        with_enhanced("a fox", "a red fox at dusk", "fr") == "a fox\n\nPrompt (amélioré) : a red fox at dusk"
+    )
+    assert with_enhanced("a fox", None, "fr") == "a fox"
+    assert with_enhanced("a fox", "a red fox", None) == "a fox\n\nPrompt (enhanced): a red fox"
