@@ -6,6 +6,10 @@ deletes when its last handle closes, even after a crash. Memory taken from the b
 given back when the `ImageData` is garbage collected (or `close`d), which CPython does as
 soon as the last reference goes.
 
+An image kept in RAM is written into one buffer reserved up front (`bytes(n)`: calloc'd, so
+pages the image never reaches are never touched) and handed out as that very `bytes` object:
+no list of pieces joined at the end, which cost a second image-sized allocation and copy.
+
 `ImageData.open()` gives each reader its own position over the same bytes (file readers use
 `os.pread`), so re-encoding and uploading never disturb each other, and a reader keeps its
 `ImageData` (and the file) alive until the reader itself is gone. aiohttp uploads an in-memory
@@ -27,6 +31,8 @@ from aiohttp.abc import AbstractStreamWriter
 from bot.gateway.budget import ImageBudget, background_priority
 
 _READ_BUFFER = 256 * 1024
+RESERVE_BYTES = 16 * 2**20
+"""The most an `ImageWriter` reserves before it knows the size (it grows past it if need be)."""
 
 
 class _MemoryReader(io.BytesIO):
@@ -215,46 +221,99 @@ def _close_later(file: BinaryIO) -> None:
 class ImageWriter:
     """Collect an image's bytes piece by piece, in RAM while the budget allows, else on disk.
 
-    Not thread-safe (one writer, one thread at a time); the budget is.
+    In RAM, the pieces are copied into one buffer of `size_hint` bytes (default: the largest
+    image kept in RAM, at most `RESERVE_BYTES`), doubled if the image outgrows it, and
+    `finish` hands that buffer out without another copy. A single `bytes` piece is kept as it
+    is (no copy at all) until a second one arrives. Not thread-safe (one writer, one thread
+    at a time); the budget is.
 
     Args:
         budget: The process-wide budget.
+        size_hint: The expected size, when known (e.g. a download's Content-Length).
     """
 
-    def __init__(self, budget: ImageBudget) -> None:
+    def __init__(self, budget: ImageBudget, *, size_hint: int | None = None) -> None:
         self._budget = budget
-        self._pieces: list[bytes] = []
+        self._hint = size_hint
+        self._first: bytes | None = None  # the only piece so far, kept without a copy
+        self._memory: io.BytesIO | None = None  # the reserved buffer, once there are two
+        self._capacity = 0
         self._file: BinaryIO | None = None
         self.size = 0
 
     def write(self, piece: bytes | bytearray | memoryview) -> None:
-        """Append bytes."""
+        """Append bytes (copied: the caller may reuse `piece`)."""
         if not piece:
             return
         length = len(piece)
         if self._file is None:
             fits = self.size + length <= self._budget.max_image_in_memory
             if fits and self._budget.try_take(length):
-                self._pieces.append(piece if isinstance(piece, bytes) else bytes(piece))
-                self.size += length
+                self._keep(piece, length)
                 return
             self._spill()
         assert self._file is not None
         self._file.write(piece)
         self.size += length
 
+    def may_spool(self, more: int) -> bool:
+        """Whether writing `more` bytes could go to a spool file (disk I/O: keep it off the loop)."""
+        budget = self._budget
+        return (
+            self._file is not None
+            or self.size + more > budget.max_image_in_memory
+            or budget.in_memory + more > budget.memory_bytes
+        )
+
+    def _keep(self, piece: bytes | bytearray | memoryview, length: int) -> None:
+        end = self.size + length
+        if self.size == 0 and type(piece) is bytes:
+            self._first = piece
+        else:
+            if end > self._capacity:
+                self._reserve(end)
+            assert self._memory is not None
+            self._memory.write(piece)
+        self.size = end
+
+    def _reserve(self, need: int) -> None:
+        """Move what is held into a buffer with room for at least `need` bytes."""
+        limit = self._budget.max_image_in_memory
+        default = self._hint if self._hint is not None else min(limit, RESERVE_BYTES)
+        capacity = min(limit, max(need, default, 2 * self._capacity))
+        # `bytes(n)` is calloc'd: pages the image never reaches are never touched. BytesIO
+        # takes it over (it holds the only reference), writes into it in place and gives
+        # it back from `getvalue()` shrunk to size, without copying.
+        grown = io.BytesIO(bytes(capacity))
+        if self._first is not None:
+            grown.write(self._first)
+            self._first = None
+        elif self._memory is not None:
+            with self._memory.getbuffer() as held:
+                grown.write(held[: self.size])
+        self._memory = grown
+        self._capacity = capacity
+
     def _spill(self) -> None:
         """Move what is held in RAM to a spool file and give its budget back."""
         file = self._budget.spool_file()
         try:
-            for held in self._pieces:
-                file.write(held)
+            if self._first is not None:
+                file.write(self._first)
+            elif self._memory is not None:
+                with self._memory.getbuffer() as held:
+                    file.write(held[: self.size])
         except BaseException:
             file.close()
             raise
         self._budget.give_back(self.size)
-        self._pieces = []
+        self._drop()
         self._file = file
+
+    def _drop(self) -> None:
+        self._first = None
+        self._memory = None
+        self._capacity = 0
 
     def finish(self) -> ImageData:
         """The collected bytes as an `ImageData` (the writer is then empty)."""
@@ -266,9 +325,11 @@ class ImageWriter:
             image = ImageData(size, file=file)
             image._track(_close_later, file)
             return image
-        pieces, self._pieces = self._pieces, []
-        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        del pieces
+        data = self._first or b""
+        if self._memory is not None:
+            self._memory.truncate(size)
+            data = self._memory.getvalue()  # the buffer itself, shrunk to size
+        self._drop()
         image = ImageData(size, data=data)
         image._track(_release_memory, self._budget, size)
         return image
@@ -278,7 +339,7 @@ class ImageWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
-        elif self._pieces:
+        elif self.size:
             self._budget.give_back(self.size)
-            self._pieces = []
+            self._drop()
         self.size = 0

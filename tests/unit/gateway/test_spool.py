@@ -277,3 +277,69 @@ def test_a_spooled_image_keeps_aiohttps_own_file_payload() -> None:
     assert not image.in_memory
     payload = aiohttp_payload.get_payload(image.open(), filename="a.png")
     assert type(payload).__name__ != "_MemoryPayload"
+
+
+def test_pieces_are_written_into_one_reserved_buffer_handed_out_as_is() -> None:
+    budget = ImageBudget(memory_bytes=10 * 2**20)
+    data = bytes(range(256)) * 1000
+    writer = ImageWriter(budget)
+    for start in range(0, len(data), 7000):  # pieces of every kind of bytes-like object
+        piece = data[start : start + 7000]
+        writer.write([piece, bytearray(piece), memoryview(piece)][start % 3])
+    image = writer.finish()
+    assert image.in_memory
+    assert image.size == len(data)
+    assert image.read() == data
+    assert type(image.read()) is bytes
+    assert budget.in_memory == len(data)
+
+
+def test_a_single_bytes_piece_is_kept_without_a_copy() -> None:
+    budget = ImageBudget()
+    piece = b"z" * 5000
+    writer = ImageWriter(budget)
+    writer.write(piece)
+    assert writer.finish().read() is piece
+
+
+def test_a_size_hint_too_small_grows_the_buffer() -> None:
+    budget = ImageBudget()
+    data = bytes(range(256)) * 64
+    writer = ImageWriter(budget, size_hint=100)
+    for start in range(0, len(data), 30):
+        writer.write(memoryview(data)[start : start + 30])
+    assert writer.finish().read() == data
+
+
+def test_spilling_after_pieces_writes_only_what_was_written() -> None:
+    budget = ImageBudget(memory_bytes=100 * KiB, max_image_in_memory=20 * KiB)
+    data = bytes(range(256)) * 120  # 30,720 bytes: spills once past 20 KiB
+    writer = ImageWriter(budget)
+    assert not writer.may_spool(10 * KiB)
+    for start in range(0, len(data), 4 * KiB):
+        writer.write(bytearray(data[start : start + 4 * KiB]))
+    assert writer.may_spool(1)  # spooling now: more goes to the file
+    image = writer.finish()
+    assert not image.in_memory
+    assert image.read() == data  # the reserved tail of the buffer never reaches the file
+    assert budget.in_memory == 0
+
+
+def test_may_spool_when_the_budget_is_nearly_full() -> None:
+    budget = ImageBudget(memory_bytes=50 * KiB, max_image_in_memory=40 * KiB)
+    held = write(budget, b"h" * 30 * KiB)
+    writer = ImageWriter(budget)
+    assert not writer.may_spool(20 * KiB)
+    assert writer.may_spool(20 * KiB + 1)  # the budget has 20 KiB left
+    assert writer.may_spool(41 * KiB)  # over the per-image limit whatever the budget
+    held.close()
+
+
+def test_abort_after_pieces_gives_back_the_budget() -> None:
+    budget = ImageBudget(memory_bytes=100 * KiB)
+    writer = ImageWriter(budget)
+    writer.write(b"a" * KiB)
+    writer.write(b"b" * KiB)
+    writer.abort()
+    assert budget.in_memory == 0
+    assert writer.finish().read() == b""
