@@ -135,6 +135,10 @@ class BlobExtractor:
             else:
                 pos = self._scan_b64(data, pos)
 
+    def may_spool(self, more: int) -> bool:
+        """Whether feeding `more` body bytes could write decoded image bytes to a spool file."""
+        return self._writer.may_spool(more * 3 // 4 + 3)
+
     def finish(self) -> bytes:
         """The skeleton JSON (with placeholders); truncated input fails when it is parsed."""
         return bytes(self._skeleton)

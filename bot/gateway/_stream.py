@@ -17,12 +17,11 @@ from bot.gateway._extract import BlobExtractor, extract
 from bot.gateway.budget import ImageBudget, default_budget
 from bot.gateway.models import Finished, GeneratedImage, ImageEvent, StreamEvent, TextDelta, Usage, UsageEvent
 from bot.gateway.spool import ImageData
-from bot.gateway.sse import LargeEventHold, ServerSentEvent, SSEDecoder
+from bot.gateway.sse import STREAM_LINE_BYTES, LargeEventHold, ServerSentEvent, SSEDecoder
 
 log = logging.getLogger(__name__)
 
 _EXTRACT_EVENT_BYTES = 64 * 1024  # chunks this big carry images: skip orjson's extra copies
-_FEED_BATCH = 1024 * 1024  # body bytes of an image line handed to the byte thread per hop
 _ENDED_EARLY = "the stream ended before [DONE] or a finish reason"
 
 
@@ -36,6 +35,7 @@ class ChatStream:
         budget: Where decoded images are held (RAM under the budget, else spooled).
         max_images: Images kept from the whole stream; later ones are dropped (and logged).
         max_total_bytes: Cap on all images of the stream together (`JobTooLargeError`).
+        stream_line_bytes: How long a data line grows before it streams into the extractor.
     """
 
     def __init__(
@@ -47,8 +47,10 @@ class ChatStream:
         budget: ImageBudget | None = None,
         max_images: int | None = None,
         max_total_bytes: int | None = None,
+        stream_line_bytes: int = STREAM_LINE_BYTES,
     ) -> None:
         self._max_event_bytes = max_event_bytes
+        self._stream_line_bytes = stream_line_bytes
         self._max_image_bytes = max_image_bytes
         self._image = image
         self._budget = budget
@@ -70,7 +72,11 @@ class ChatStream:
                 reason (`StreamIncompleteError`).
         """
         done = False
-        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes, sink=self._extractor)
+        decoder = SSEDecoder(
+            max_event_bytes=self._max_event_bytes,
+            sink=self._extractor,
+            stream_line_bytes=self._stream_line_bytes,
+        )
         try:
             async with aclosing(self._sse(decoder, chunks)) as sse_events:
                 async for sse in sse_events:
@@ -82,13 +88,21 @@ class ChatStream:
                         done = True
                         break
                     elif raw and not raw.isspace():
-                        chunk, blobs = await self._load(raw)
+                        if len(raw) < _EXTRACT_EVENT_BYTES:  # a text delta: no coroutine for it
+                            chunk, blobs = _parse.load_object([raw]), []
+                        else:
+                            chunk, blobs = await self._load(raw)
                         del raw
                     else:
                         continue
                     del sink
-                    async for event in self._chunk_events(chunk, blobs):
-                        yield event
+                    for part in self._chunk_parts(chunk):
+                        if isinstance(part, str):
+                            image = await self._image_event(part, blobs)
+                            if image is not None:
+                                yield image
+                        else:
+                            yield part
         except TimeoutError as exc:
             raise gw.GatewayTimeoutError("the stream went silent", generation_id=self.generation_id) from exc
         except aiohttp.ClientError as exc:
@@ -110,39 +124,30 @@ class ChatStream:
     async def _sse(
         self, decoder: SSEDecoder, chunks: AsyncIterable[bytes]
     ) -> AsyncGenerator[ServerSentEvent, None]:
-        """The stream's events; the chunks of an image line are decoded on the byte thread.
+        """The stream's events, each chunk decoded as it arrives.
 
-        Small chunks (text deltas) are decoded on the loop as they come, so text is never held
-        back. While a big data line streams into its extractor, chunks are gathered into
-        batches of `_FEED_BATCH` bytes for one thread hop each; a chunk holding a line end
-        flushes the batch at once, so an event is never held back waiting for the next chunk.
+        Decoding runs on the loop: the base64 of an image goes from the chunk straight into
+        the image's reserved buffer (a chunk is at most aiohttp's read size, a fraction of a
+        millisecond of work). Handing chunks to the byte thread cost more than the work it
+        moved (the chunks waited in batches, the thread's allocations faulted fresh pages),
+        so only a chunk whose image may go to a spool file is decoded there: disk writes
+        stay off the loop.
         """
         budget = self._budget or default_budget()
         hold = LargeEventHold(self._budget)  # see `iter_sse`: few multi-megabyte events at once
-        pending: list[bytes] = []
-        size = 0
         try:
             async for chunk in chunks:
-                if not pending and not decoder.streaming and len(chunk) < _EXTRACT_EVENT_BYTES:
-                    events = decoder.feed(chunk)
+                sink = decoder.sink
+                if isinstance(sink, BlobExtractor) and sink.may_spool(len(chunk)):
+                    events = await budget.run_bytes(decoder.feed, chunk)
                 else:
-                    pending.append(chunk)
-                    size += len(chunk)
-                    if size < _FEED_BATCH and b"\n" not in chunk and b"\r" not in chunk:
-                        continue
-                    events = await budget.run_bytes(_feed_all, decoder, pending)
-                    pending, size = [], 0
-                # Popped, not iterated: the executor's future keeps this list until the loop's
-                # next turn, and an image event must not live on in it once handled.
+                    events = decoder.feed(chunk)
+                # Popped, not iterated: an image event must not live on in the list (or in
+                # the executor's future, until the loop's next turn) once it was handled.
                 events.reverse()
                 while events:
                     yield events.pop()
                 await hold.update(decoder.pending_bytes)
-            if pending:
-                events = await budget.run_bytes(_feed_all, decoder, pending)
-                events.reverse()
-                while events:
-                    yield events.pop()
             for event in decoder.finish():
                 yield event
         finally:
@@ -185,48 +190,48 @@ class ChatStream:
             skeleton, blobs, _ = await asyncio.to_thread(scan, raw)
         return _parse.load_object([skeleton]), blobs
 
-    async def _chunk_events(
-        self, chunk: dict[str, Any], blobs: list[ImageData]
-    ) -> AsyncGenerator[StreamEvent, None]:
+    def _chunk_parts(self, chunk: dict[str, Any]) -> list[StreamEvent | str]:
+        """The chunk's events in order, each image as its URL (for `_image_event`).
+
+        Synchronous: most chunks are one text delta, and an async generator per chunk cost
+        more than the delta's parsing.
+        """
         if isinstance(chunk.get("id"), str):
             self.generation_id = chunk["id"]
         if isinstance(chunk.get("model"), str):
             self.model = chunk["model"]
+        parts: list[StreamEvent | str] = []
         for choice in chunk.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
             delta = choice.get("delta")
             if isinstance(delta, dict):
                 if text := _parse.content_text(delta.get("content")):
-                    yield TextDelta(text)
-                items = delta.pop("images", None) or []
-                while items:  # pop as we go: each data URL dies once decoded
-                    url = _parse.image_url_of(items.pop(0))
+                    parts.append(TextDelta(text))
+                for item in delta.pop("images", None) or ():
+                    url = _parse.image_url_of(item)
                     if url is None:
                         raise gw.BadResponseError("stream image item has no URL")
-                    if self._room() == 0:
-                        self.dropped += 1
-                        continue
-                    image = await self._image(url, blobs)
-                    del url
-                    self._total += image.size
-                    if self._max_total is not None and self._total > self._max_total:
-                        raise gw.JobTooLargeError(
-                            f"streamed images exceed the {self._max_total}-byte cap per job",
-                            generation_id=self.generation_id,
-                        )
-                    yield ImageEvent(image=image, index=self._index)
-                    self._index += 1
+                    parts.append(url)
             if choice.get("finish_reason"):
                 self.finish_reason = str(choice["finish_reason"])
         if isinstance(chunk.get("usage"), dict):
             usage = _parse.parse_usage(chunk["usage"], _parse.provider_metadata_of(chunk))
-            yield UsageEvent(usage or Usage())
+            parts.append(UsageEvent(usage or Usage()))
+        return parts
 
-
-def _feed_all(decoder: SSEDecoder, chunks: list[bytes]) -> list[ServerSentEvent]:
-    """Feed a batch of chunks (on the byte thread); return the events they completed."""
-    events: list[ServerSentEvent] = []
-    for chunk in chunks:
-        events += decoder.feed(chunk)
-    return events
+    async def _image_event(self, url: str, blobs: list[ImageData]) -> ImageEvent | None:
+        """Resolve one image of the stream; None when it is past the cap (dropped)."""
+        if self._room() == 0:
+            self.dropped += 1
+            return None
+        image = await self._image(url, blobs)
+        self._total += image.size
+        if self._max_total is not None and self._total > self._max_total:
+            raise gw.JobTooLargeError(
+                f"streamed images exceed the {self._max_total}-byte cap per job",
+                generation_id=self.generation_id,
+            )
+        event = ImageEvent(image=image, index=self._index)
+        self._index += 1
+        return event

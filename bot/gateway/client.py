@@ -22,7 +22,7 @@ import orjson
 
 from bot.gateway import _parse, _requests
 from bot.gateway import errors as gw
-from bot.gateway._http import ERROR_BODY_CAP, GatewayHttp, offload
+from bot.gateway._http import ERROR_BODY_CAP, GatewayHttp, body_pieces, offload
 from bot.gateway._stream import ChatStream
 from bot.gateway.fetch import fetch_image
 from bot.gateway.media import (
@@ -220,23 +220,19 @@ class GatewayClient(GatewayHttp):
         image = _parse.image_from_url(url, self.max_image_bytes, None, blobs, self.budget)
         return await self._download(image) if isinstance(image, _parse.PendingImage) else image
 
-    async def _stream_events(self, resp: aiohttp.ClientResponse) -> AsyncGenerator[StreamEvent, None]:
-        """Turn a chat response into events (see `stream_chat`)."""
+    def _stream_events(self, resp: aiohttp.ClientResponse) -> AsyncGenerator[StreamEvent, None]:
+        """Turn a chat response into events (see `stream_chat`, which closes them)."""
         if resp.content_type == "application/json":  # the gateway chose not to stream
-            source = self._events_from_json(resp)
-        else:
-            translator = ChatStream(
-                max_event_bytes=self.max_event_bytes,
-                max_image_bytes=self.max_image_bytes,
-                image=self._image,
-                budget=self.budget,
-                max_images=self.max_chat_images,
-                max_total_bytes=self.max_job_bytes,
-            )
-            source = translator.events(resp.content.iter_any())
-        async with aclosing(source) as events:
-            async for event in events:
-                yield event
+            return self._events_from_json(resp)
+        translator = ChatStream(
+            max_event_bytes=self.max_event_bytes,
+            max_image_bytes=self.max_image_bytes,
+            image=self._image,
+            budget=self.budget,
+            max_images=self.max_chat_images,
+            max_total_bytes=self.max_job_bytes,
+        )
+        return translator.events(body_pieces(resp.content))
 
     async def _events_from_json(self, resp: aiohttp.ClientResponse) -> AsyncGenerator[StreamEvent, None]:
         cap = self.max_chat_images

@@ -182,6 +182,11 @@ class SSEDecoder:
         """Whether a data line is being fed into a sink (big chunks are on their way)."""
         return self._sink_line
 
+    @property
+    def sink(self) -> DataSink | None:
+        """The sink taking the current event's data, if it has one yet."""
+        return self._sink
+
     def close(self) -> None:
         """Drop a half-fed sink (after an error or when the consumer stops early)."""
         sink, self._sink, self._sink_line = self._sink, None, False

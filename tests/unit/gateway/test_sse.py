@@ -500,3 +500,15 @@ def test_a_line_reaching_the_stream_threshold_goes_to_the_sink() -> None:
     events, sinks = decode_with_sinks([b"data: abc", b"d", b"e\n\n"], line_bytes=4)
     assert as_buffered(events) == [ev(data="abcde")]
     assert len(sinks) == 1
+
+
+def test_sink_is_the_current_events_sink_until_it_is_dispatched() -> None:
+    decoder = SSEDecoder(max_event_bytes=LIMIT, sink=RecordingSink, stream_line_bytes=32)
+    assert decoder.feed(b"data: short") == []
+    assert decoder.sink is None  # still buffered: under the streaming threshold
+    decoder.feed(b" but now long enough to stream")
+    sink = decoder.sink
+    assert isinstance(sink, RecordingSink)
+    [event] = decoder.feed(b"\n\n")
+    assert event.sink is sink
+    assert decoder.sink is None
