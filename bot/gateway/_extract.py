@@ -33,6 +33,7 @@ _WHITESPACE = frozenset(b" \t\r\n")
 _QUOTE, _COLON, _BACKSLASH, _SLASH = 0x22, 0x3A, 0x5C, 0x2F
 _OUT, _STR, _STR_ESC, _AFTER_KEY, _AFTER_COLON, _RAW, _RAW_ESC, _B64, _B64_ESC = range(9)
 _DATA_HEADER_MAX = 256
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
 
 def blob_index(value: object) -> int | None:
@@ -243,6 +244,7 @@ class BlobExtractor:
                 self._decode(b"/", 0, 1)
             self._state = _B64
             return pos + 1
+        pos = self.feed_run(data, pos, self._stop)
         special = _find_special(data, pos, self._stop)
         end = self._stop if special < 0 else special
         if not self._skip:
@@ -293,12 +295,57 @@ class BlobExtractor:
             piece = pybase64.b64decode(group, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise InvalidImageError("image data is not valid base64") from exc
+        self._keep(piece)
+
+    def _keep(self, piece: bytes) -> None:
+        """Count a decoded piece against the caps, then hand it to the writer."""
         self._decoded += len(piece)
         if self._decoded > self._max_blob:
             raise ImageTooLargeError(f"image larger than the {self._max_blob}-byte cap")
         if self._max_total is not None and self._total + self._decoded > self._max_total:
             raise JobTooLargeError(f"images larger than the {self._max_total}-byte cap per job")
         self._writer.write(piece)
+
+    def feed_run(self, data: bytes | bytearray, start: int, stop: int) -> int:
+        """Decode the plain base64 that `data[start:stop]` begins with, if inside an image.
+
+        Returns where that run ends: `start` when there is none (not inside an image's
+        base64, or its next bytes are not plain base64). The run is decoded whole, validated
+        as it goes; when validation fails (the value ends inside it, an escape, a stray
+        byte) nothing of it is consumed and the scan of `feed` takes over, quote by quote.
+        Plain base64 holds no quote, backslash or line end, so a caller looking for those
+        (the SSE decoder, for the end of its line) need not scan what this consumed: a
+        chunk in the middle of an image costs one decode instead of four scans and a
+        decode per group boundary.
+        """
+        if self._state != _B64 or self._skip:
+            return start
+        pos = start
+        if self._quad:  # first complete the group carried over from the previous chunk
+            take = 4 - len(self._quad)
+            if stop - pos < take:
+                return start
+            try:
+                piece = pybase64.b64decode(bytes(self._quad) + data[pos : pos + take], validate=True)
+            except (binascii.Error, ValueError):
+                return start
+            self._keep(piece)
+            self._quad = bytearray()
+            pos += take
+        end = pos + (stop - pos) // 4 * 4
+        if end > pos:
+            try:
+                piece = pybase64.b64decode(memoryview(data)[pos:end], validate=True)
+            except (binascii.Error, ValueError):
+                return pos
+            self._keep(piece)
+            pos = end
+        if pos < stop and not data[pos:stop].translate(None, _BASE64_ALPHABET):
+            self._quad += data[pos:stop]  # the < 4 characters left: carried to the next chunk
+            pos = stop
+        if pos > start:
+            self._seen = True
+        return pos
 
     def close(self) -> None:
         """Drop a half-decoded image (after an error); finished ones live on in `blobs`."""

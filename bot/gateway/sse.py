@@ -35,6 +35,13 @@ class DataSink(Protocol):
     def feed(self, data: bytes | bytearray, start: int = 0, stop: int | None = None) -> None:
         """Consume `data[start:stop]` (the sink must not keep a reference to `data`)."""
 
+    def feed_run(self, data: bytes | bytearray, start: int, stop: int) -> int:
+        """Consume a leading part of `data[start:stop]` that holds no line end; return its end.
+
+        Optional work for the sink (return `start` to decline): a part it can vouch for (the
+        extractor: base64, validated as it is decoded) is not scanned for line ends.
+        """
+
     def discard(self) -> None:
         """Drop everything fed so far (the event was cut short or the stream failed)."""
 
@@ -128,6 +135,8 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[0] == _LF:
                 pos = 1
+        if self._sink_line and pos < size:
+            pos = self._stream_run(chunk, pos, size)
         # Remember where each terminator was last found: searching again only when the scan
         # has passed it keeps a chunk with many short lines linear even when one of CR/LF
         # never occurs (each failed search would otherwise rescan to the end of the chunk).
@@ -200,6 +209,14 @@ class SSEDecoder:
             raise BadResponseError(f"stream event larger than {self._max_event_bytes} bytes")
         assert self._sink is not None
         self._sink.feed(chunk, start, stop)
+
+    def _stream_run(self, chunk: bytes, start: int, stop: int) -> int:
+        """Let the sink take what it can vouch holds no line end; return where it stopped."""
+        assert self._sink is not None
+        room = self._max_event_bytes - self._event_bytes  # never past the cap: `_stream` raises
+        end = self._sink.feed_run(chunk, start, min(stop, start + room))
+        self._event_bytes += end - start
+        return end
 
     def _stream_buffer(self) -> None:
         """The carried line reached `stream_line_bytes`: if it is `data`, stream it from now on."""

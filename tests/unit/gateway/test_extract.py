@@ -161,3 +161,42 @@ def test_images_together_over_the_job_cap_fail_while_streaming_in() -> None:
     with pytest.raises(JobTooLargeError):
         extractor.feed(body)
     assert len(extractor.blobs) == 1
+
+
+def test_feed_run_takes_nothing_outside_an_image() -> None:
+    extractor = BlobExtractor(max_blob_bytes=10**6, max_skeleton_bytes=10**6)
+    assert extractor.feed_run(b"QUJD", 0, 4) == 0  # before any value: not base64 yet
+    extractor.feed(b'{"note": "')
+    assert extractor.feed_run(b"QUJD", 0, 4) == 0  # a string, but not an image's
+
+
+def test_feed_run_takes_plain_base64_and_carries_the_odd_tail() -> None:
+    extractor = BlobExtractor(max_blob_bytes=10**6, max_skeleton_bytes=10**6)
+    extractor.feed(b'{"b64_json": "')
+    encoded = B64_PNG.encode()
+    head, middle, tail = encoded[:5], encoded[5:50], encoded[50:]
+    assert extractor.feed_run(head, 0, len(head)) == len(head)  # 4 decoded, 1 carried
+    assert extractor.feed_run(b"xx" + middle, 2, 2 + len(middle)) == 2 + len(middle)  # from `start`
+    # The end of the value (a quote) is not plain base64: the run stops short of it.
+    rest = tail + b'"}'
+    taken = extractor.feed_run(rest, 0, len(rest))
+    assert len(tail) - 4 < taken <= len(tail)
+    extractor.feed(rest, taken)
+    skeleton, blobs = extractor.finish(), [blob.read() for blob in extractor.blobs]
+    assert blobs == [PNG]
+    assert blob_index(orjson.loads(skeleton)["b64_json"]) == 0
+
+
+@pytest.mark.parametrize("run", [b"QQ==QUJD", b"QUJ\\/", b"QUJD\nQUJD", b"QU*D"])
+def test_feed_run_declines_what_is_not_plain_base64(run: bytes) -> None:
+    extractor = BlobExtractor(max_blob_bytes=10**6, max_skeleton_bytes=10**6)
+    extractor.feed(b'{"b64_json": "')
+    assert extractor.feed_run(run, 0, len(run)) == 0
+
+
+def test_feed_run_keeps_the_image_cap() -> None:
+    extractor = BlobExtractor(max_blob_bytes=1000, max_skeleton_bytes=10**6)
+    extractor.feed(b'{"b64_json": "')
+    extractor.feed_run(b"QUJD" * 300, 0, 1200)  # 900 bytes: fine
+    with pytest.raises(ImageTooLargeError):
+        extractor.feed_run(b"QUJD" * 100, 0, 400)

@@ -284,6 +284,9 @@ class RecordingSink:
     def feed(self, data: bytes | bytearray, start: int = 0, stop: int | None = None) -> None:
         self.pieces.append(bytes(data[start:stop]))
 
+    def feed_run(self, data: bytes | bytearray, start: int, stop: int) -> int:
+        return start  # vouches for nothing: every byte goes through the decoder's scan
+
     def discard(self) -> None:
         self.discarded = True
 
@@ -292,13 +295,35 @@ class RecordingSink:
         return b"".join(self.pieces)
 
 
+class RunSink(RecordingSink):
+    """Vouches for the letters a piece begins with (letters are no line end), as the extractor
+    vouches for base64."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs = 0
+
+    def feed_run(self, data: bytes | bytearray, start: int, stop: int) -> int:
+        end = start
+        while end < stop and data[end : end + 1].isalpha():
+            end += 1
+        if end > start:
+            self.pieces.append(bytes(data[start:end]))
+            self.runs += 1
+        return end
+
+
 def decode_with_sinks(
-    chunks: Iterable[bytes], *, line_bytes: int = 4, limit: int = LIMIT
+    chunks: Iterable[bytes],
+    *,
+    line_bytes: int = 4,
+    limit: int = LIMIT,
+    kind: type[RecordingSink] = RecordingSink,
 ) -> tuple[list[ServerSentEvent], list[RecordingSink]]:
     sinks: list[RecordingSink] = []
 
     def new_sink() -> RecordingSink:
-        sinks.append(RecordingSink())
+        sinks.append(kind())
         return sinks[-1]
 
     decoder = SSEDecoder(max_event_bytes=limit, sink=new_sink, stream_line_bytes=line_bytes)
@@ -332,6 +357,38 @@ def test_sink_split_at_every_position(position: int) -> None:
 def test_sink_one_byte_chunks() -> None:
     events, _ = decode_with_sinks(STREAM[i : i + 1] for i in range(len(STREAM)))
     assert as_buffered(events) == EXPECTED
+
+
+@pytest.mark.parametrize("position", range(1, len(STREAM)))
+def test_runs_vouched_for_by_the_sink_split_at_every_position(position: int) -> None:
+    events, _ = decode_with_sinks([STREAM[:position], STREAM[position:]], kind=RunSink)
+    assert as_buffered(events) == EXPECTED
+
+
+def test_runs_vouched_for_by_the_sink_one_byte_chunks() -> None:
+    events, sinks = decode_with_sinks((STREAM[i : i + 1] for i in range(len(STREAM))), kind=RunSink)
+    assert as_buffered(events) == EXPECTED
+    assert sum(sink.runs for sink in sinks if isinstance(sink, RunSink)) > 5  # runs were taken
+
+
+def test_a_run_is_not_scanned_but_the_line_still_ends_after_it() -> None:
+    decoder = SSEDecoder(max_event_bytes=LIMIT, sink=RunSink, stream_line_bytes=1024)
+    assert decoder.feed(b"data: " + b"A" * 2000) == []
+    assert decoder.feed(b"B" * 5000) == []  # the whole chunk is one run
+    assert decoder.feed(b"CC") == []
+    (event,) = decoder.feed(b"DD\r\n\r\ndata: [DONE]\n\n")[:1]
+    assert isinstance(event.sink, RunSink)
+    assert event.sink.data == b"A" * 2000 + b"B" * 5000 + b"CCDD"
+    assert event.sink.runs == 3  # the chunks after the first streamed piece
+    assert decoder.pending_bytes == 0
+
+
+def test_a_run_stops_at_the_event_limit() -> None:
+    decoder = SSEDecoder(max_event_bytes=1000, sink=RunSink, stream_line_bytes=16)
+    decoder.feed(b"data: " + b"x" * 900)
+    with pytest.raises(BadResponseError, match="1000"):
+        decoder.feed(b"x" * 200)
+    assert len(decoder.sink.data) <= 1000 - len(b"data: ")  # type: ignore[union-attr]
 
 
 def test_big_line_reaches_the_sink_before_it_ends() -> None:
