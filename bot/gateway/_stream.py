@@ -6,7 +6,6 @@ import asyncio
 import functools
 import logging
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
-from contextlib import aclosing
 from typing import Any
 
 import aiohttp
@@ -17,7 +16,7 @@ from bot.gateway._extract import BlobExtractor, extract
 from bot.gateway.budget import ImageBudget, default_budget
 from bot.gateway.models import Finished, GeneratedImage, ImageEvent, StreamEvent, TextDelta, Usage, UsageEvent
 from bot.gateway.spool import ImageData
-from bot.gateway.sse import STREAM_LINE_BYTES, LargeEventHold, ServerSentEvent, SSEDecoder
+from bot.gateway.sse import STREAM_LINE_BYTES, LargeEventHold, SSEDecoder
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +62,16 @@ class ChatStream:
         self.finish_reason: str | None = None
         self._index = 0
 
-    async def events(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[StreamEvent, None]:
+    async def events(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[StreamEvent, None]:  # noqa: C901 - one loop per chunk: a generator per layer cost more than a text delta
         """Yield the events of the stream whose body arrives as `chunks`.
+
+        Each chunk is decoded on the loop as it arrives: the base64 of an image goes from the
+        chunk straight into the image's reserved buffer (a chunk is at most aiohttp's read
+        size, a fraction of a millisecond of work). Handing chunks to the byte thread cost
+        more than the work it moved (the chunks waited in batches, the thread's allocations
+        faulted fresh pages), so only a chunk whose image may go to a spool file is decoded
+        there: disk writes stay off the loop. One loop over the chunks, no generator per
+        layer: a text delta is one chunk, and each layer cost more than parsing it.
 
         Raises:
             GatewayError: An error chunk (typed like its HTTP equivalent), a silent stream
@@ -77,9 +84,26 @@ class ChatStream:
             sink=self._extractor,
             stream_line_bytes=self._stream_line_bytes,
         )
+        budget = self._budget or default_budget()
+        hold = LargeEventHold(self._budget)  # see `iter_sse`: few multi-megabyte events at once
+        source = aiter(chunks)
         try:
-            async with aclosing(self._sse(decoder, chunks)) as sse_events:
-                async for sse in sse_events:
+            while not done:
+                try:
+                    data: bytes | None = await anext(source)
+                except StopAsyncIteration:
+                    data = None
+                if data is None:
+                    sse_events = decoder.finish()
+                elif isinstance(sink := decoder.sink, BlobExtractor) and sink.may_spool(len(data)):
+                    sse_events = await budget.run_bytes(decoder.feed, data)
+                else:
+                    sse_events = decoder.feed(data)
+                # Popped, not iterated: an image event must not live on in the list (or in
+                # the executor's future, until the loop's next turn) once it was handled.
+                sse_events.reverse()
+                while sse_events:
+                    sse = sse_events.pop()
                     raw, sink = sse.raw, sse.sink
                     del sse  # the event holds a multi-MB line: let it go as soon as possible
                     if sink is not None:
@@ -103,12 +127,17 @@ class ChatStream:
                                 yield image
                         else:
                             yield part
+                if data is None:
+                    break
+                if not hold.settled(decoder.pending_bytes):
+                    await hold.update(decoder.pending_bytes)
         except TimeoutError as exc:
             raise gw.GatewayTimeoutError("the stream went silent", generation_id=self.generation_id) from exc
         except aiohttp.ClientError as exc:
             if self.finish_reason is None:
                 raise gw.StreamIncompleteError(_ENDED_EARLY, generation_id=self.generation_id) from exc
         finally:
+            hold.release()
             decoder.close()  # a half-decoded image gives its memory (or spool file) back now
         if not done and self.finish_reason is None:
             raise gw.StreamIncompleteError(_ENDED_EARLY, generation_id=self.generation_id)
@@ -120,38 +149,6 @@ class ChatStream:
                 self.generation_id,
             )
         yield Finished(finish_reason=self.finish_reason, generation_id=self.generation_id, model=self.model)
-
-    async def _sse(
-        self, decoder: SSEDecoder, chunks: AsyncIterable[bytes]
-    ) -> AsyncGenerator[ServerSentEvent, None]:
-        """The stream's events, each chunk decoded as it arrives.
-
-        Decoding runs on the loop: the base64 of an image goes from the chunk straight into
-        the image's reserved buffer (a chunk is at most aiohttp's read size, a fraction of a
-        millisecond of work). Handing chunks to the byte thread cost more than the work it
-        moved (the chunks waited in batches, the thread's allocations faulted fresh pages),
-        so only a chunk whose image may go to a spool file is decoded there: disk writes
-        stay off the loop.
-        """
-        budget = self._budget or default_budget()
-        hold = LargeEventHold(self._budget)  # see `iter_sse`: few multi-megabyte events at once
-        try:
-            async for chunk in chunks:
-                sink = decoder.sink
-                if isinstance(sink, BlobExtractor) and sink.may_spool(len(chunk)):
-                    events = await budget.run_bytes(decoder.feed, chunk)
-                else:
-                    events = decoder.feed(chunk)
-                # Popped, not iterated: an image event must not live on in the list (or in
-                # the executor's future, until the loop's next turn) once it was handled.
-                events.reverse()
-                while events:
-                    yield events.pop()
-                await hold.update(decoder.pending_bytes)
-            for event in decoder.finish():
-                yield event
-        finally:
-            hold.release()
 
     def _extractor(self) -> BlobExtractor:
         """A sink for an event big enough to carry images, with the caps as they stand now."""

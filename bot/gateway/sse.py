@@ -271,11 +271,15 @@ class SSEDecoder:
         self._event_bytes += end - start
         if buf[start] == _COLON:
             return None  # comment / keep-alive
-        colon = buf.find(b":", start, end)
-        if colon < 0:
-            name, value_start = _text(buf, start, end), end
+        if buf.startswith(b"data:", start, end):  # nearly every line: no field name to decode
+            name, colon = "data", start + 4
         else:
-            name, value_start = _text(buf, start, colon), colon + 1
+            colon = buf.find(b":", start, end)
+            name = _text(buf, start, end if colon < 0 else colon)
+        if colon < 0:
+            value_start = end
+        else:
+            value_start = colon + 1
             if value_start < end and buf[value_start] == _SPACE:
                 value_start += 1
         if name == "data":
@@ -350,6 +354,11 @@ class LargeEventHold:
     def __init__(self, gate: LargeEventGate | None) -> None:
         self._gate = gate
         self._holding = False
+
+    def settled(self, pending_bytes: int) -> bool:
+        """Whether `update(pending_bytes)` would do nothing (so a hot loop need not await it)."""
+        gate = self._gate
+        return gate is None or (pending_bytes > gate.large_event_bytes) == self._holding
 
     async def update(self, pending_bytes: int) -> None:
         """Take the place once the event being read grows large; give it back once it ends."""

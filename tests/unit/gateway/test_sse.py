@@ -569,3 +569,17 @@ def test_sink_is_the_current_events_sink_until_it_is_dispatched() -> None:
     [event] = decoder.feed(b"\n\n")
     assert event.sink is sink
     assert decoder.sink is None
+
+
+async def test_settled_says_when_update_would_change_nothing() -> None:
+    gate = CountingGate(large_event_bytes=10)
+    hold = LargeEventHold(gate)
+    assert hold.settled(10)  # small and not held
+    assert not hold.settled(11)  # large and not held yet: update must take the place
+    await hold.update(11)
+    assert hold.settled(11)
+    assert not hold.settled(10)  # small again while held: update must give it back
+    await hold.update(10)
+    assert hold.settled(0)
+    assert gate.log == ["acquire", "release"]
+    assert LargeEventHold(None).settled(10**9)  # no gate: nothing ever to do
