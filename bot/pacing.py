@@ -34,6 +34,9 @@ DEFAULT_SLICE_SECONDS = 0.01
 INITIAL_TURN_COST = 0.0005
 # Weight of the newest batch in the running estimate of a turn's cost.
 COST_SMOOTHING = 0.3
+# A deferral never waits longer than this (wall clock) for its turn: once the oldest queued one
+# has, the whole urgent lane goes in one pass. Discord's 3-second window comes before a smooth loop.
+MAX_URGENT_WAIT_SECONDS = 0.25
 
 
 class _Lane:
@@ -41,6 +44,7 @@ class _Lane:
 
     def __init__(self) -> None:
         self.waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self.since: collections.deque[float] = collections.deque()  # wall-clock queueing times
         self.turn_cost = INITIAL_TURN_COST
         self.measured = False
         self.waited = 0
@@ -65,15 +69,24 @@ class BurstPacer:
             wait for a later pass.
         clock: Seconds of the loop thread's CPU time (`time.thread_time`): a slice is work
             done, not time the OS gave another process; tests pass their own.
+        max_urgent_wait: Wall-clock seconds after which queued deferrals all go at once.
+        wall_clock: Seconds, monotonic, for `max_urgent_wait`; tests pass their own.
     """
 
     def __init__(
-        self, slice_seconds: float = DEFAULT_SLICE_SECONDS, *, clock: Callable[[], float] = time.thread_time
+        self,
+        slice_seconds: float = DEFAULT_SLICE_SECONDS,
+        *,
+        clock: Callable[[], float] = time.thread_time,
+        max_urgent_wait: float = MAX_URGENT_WAIT_SECONDS,
+        wall_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if slice_seconds <= 0:
             raise ValueError("slice_seconds must be positive")
         self._slice = slice_seconds
         self._clock = clock
+        self._max_urgent_wait = max_urgent_wait
+        self._wall_clock = wall_clock
         self._urgent = _Lane()
         self._later = _Lane()
         # When the current pass let its first arrival in; None: no arrival yet in this pass;
@@ -120,12 +133,14 @@ class BurstPacer:
                 self._window_count = 0
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         lane.waiters.append(waiter)
+        lane.since.append(self._wall_clock())
         lane.waited += 1
         self._schedule_release()
         try:
             await waiter
         except asyncio.CancelledError:
             if waiter in lane.waiters:
+                del lane.since[lane.waiters.index(waiter)]
                 lane.waiters.remove(waiter)
             raise
         if self._batch is not None and self._batch[2] < 0:
@@ -155,7 +170,9 @@ class BurstPacer:
                 lane.learn((now - started) / size)
             self._batch = None
         for lane in (self._urgent, self._later):
-            woken = self._wake(lane)
+            overdue = lane is self._urgent and bool(lane.since)
+            overdue = overdue and self._wall_clock() - lane.since[0] >= self._max_urgent_wait
+            woken = self._wake(lane, everyone=overdue)
             if woken:
                 self._batch = (lane, woken, -1.0)
                 self.batches += 1
@@ -164,12 +181,13 @@ class BurstPacer:
                 return
         self._window_start = None  # the burst is over: the next arrival opens a fresh pass
 
-    def _wake(self, lane: _Lane) -> int:
-        """Wake as many of `lane`'s first waiters as one slice holds; how many were woken."""
-        size = max(1, int(self._slice / max(lane.turn_cost, 1e-6)))
+    def _wake(self, lane: _Lane, *, everyone: bool = False) -> int:
+        """Wake as many of `lane`'s first waiters as one slice holds (or all); how many were woken."""
+        size = len(lane.waiters) if everyone else max(1, int(self._slice / max(lane.turn_cost, 1e-6)))
         woken = 0
         while lane.waiters and woken < size:
             waiter = lane.waiters.popleft()
+            lane.since.popleft()
             if not waiter.done():  # not cancelled while it waited
                 waiter.set_result(None)
                 woken += 1

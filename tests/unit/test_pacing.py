@@ -23,6 +23,10 @@ class FakeClock:
         return self.now
 
 
+def FROZEN() -> float:  # a wall clock that never moves: no deferral is overdue
+    return 0.0
+
+
 class Passes:
     """Numbers the passes of the running loop (one tick per pass)."""
 
@@ -70,7 +74,7 @@ def per_pass(order: list[tuple[int, int]]) -> collections.Counter[int]:
 
 async def test_arrivals_within_a_slice_go_through_in_the_same_pass() -> None:
     clock = FakeClock()
-    pacer = BurstPacer(1.0, clock=clock)
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
     order = await burst(pacer, clock, [0.1] * 5)
     assert [index for index, _ in order] == [0, 1, 2, 3, 4]
     assert len(per_pass(order)) == 1
@@ -80,7 +84,7 @@ async def test_arrivals_within_a_slice_go_through_in_the_same_pass() -> None:
 
 async def test_a_burst_is_cut_into_slices_in_arrival_order() -> None:
     clock = FakeClock()
-    pacer = BurstPacer(1.0, clock=clock)
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
     order = await burst(pacer, clock, [0.25] * 20)
     assert [index for index, _ in order] == list(range(20))  # first come, first served
     counts = per_pass(order)
@@ -97,7 +101,8 @@ async def test_a_burst_is_cut_into_slices_in_arrival_order() -> None:
 
 async def test_the_batch_size_follows_the_measured_cost() -> None:
     cheap_clock, dear_clock = FakeClock(), FakeClock()
-    cheap, dear = BurstPacer(1.0, clock=cheap_clock), BurstPacer(1.0, clock=dear_clock)
+    cheap = BurstPacer(1.0, clock=cheap_clock, wall_clock=FROZEN)
+    dear = BurstPacer(1.0, clock=dear_clock, wall_clock=FROZEN)
     cheap_order = await burst(cheap, cheap_clock, [0.05] * 60)
     dear_order = await burst(dear, dear_clock, [0.5] * 60)
     assert len(per_pass(cheap_order)) < len(per_pass(dear_order))
@@ -107,7 +112,7 @@ async def test_the_batch_size_follows_the_measured_cost() -> None:
 
 async def test_deferrals_go_before_work_after_a_deferral() -> None:
     clock = FakeClock()
-    pacer = BurstPacer(1.0, clock=clock)
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
     # Arrivals 0-9 are continuations after a deferral, 10-19 first steps of new interactions;
     # all queue behind an opening slice used up by the first four continuations.
     lanes = [False] * 10 + [True] * 10
@@ -124,7 +129,7 @@ async def test_deferrals_go_before_work_after_a_deferral() -> None:
 
 async def test_a_cancelled_waiter_leaves_the_queue_and_the_rest_go_on() -> None:
     clock = FakeClock()
-    pacer = BurstPacer(1.0, clock=clock)
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
 
     async def arrival() -> None:
         await pacer.turn()
@@ -142,13 +147,41 @@ async def test_a_cancelled_waiter_leaves_the_queue_and_the_rest_go_on() -> None:
 
 async def test_after_a_burst_the_next_arrival_goes_straight_through() -> None:
     clock = FakeClock()
-    pacer = BurstPacer(1.0, clock=clock)
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
     await burst(pacer, clock, [0.6] * 6)
     waited = pacer.waited
     await asyncio.sleep(0)
     await asyncio.sleep(0)
     await pacer.turn()
     assert pacer.waited == waited
+
+
+async def test_deferrals_queued_too_long_all_go_in_the_next_pass() -> None:
+    clock, wall = FakeClock(), FakeClock()
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=wall, max_urgent_wait=0.25)
+
+    async def slow_arrival(index: int, order: list[int]) -> None:
+        await pacer.turn()
+        order.append(index)
+        clock.now += 0.5  # two per slice
+        wall.now += 0.1  # ... and the wall clock runs on
+
+    order: list[int] = []
+    passes = Passes()
+    passes.start()
+    seen: list[int] = []
+
+    async def arrival(index: int) -> None:
+        await slow_arrival(index, order)
+        seen.append(passes.number)
+
+    await asyncio.gather(*(arrival(i) for i in range(30)))
+    passes.stop()
+    assert order == list(range(30))
+    counts = collections.Counter(seen)
+    # Paced at first (two a pass), then the oldest waiter is 0.25 s old: the rest go together.
+    assert sorted(counts.values())[-1] >= 20
+    assert len(counts) <= 6
 
 
 def test_a_slice_must_be_positive() -> None:
