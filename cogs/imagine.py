@@ -10,6 +10,7 @@ from bot.discord.app import ImageBot
 from bot.discord.flows.autocomplete import image_model_autocomplete
 from bot.discord.flows.delivery import run_imagine, start_job
 from bot.discord.flows.place import apply_reach
+from bot.discord.translator import translated_choices
 from bot.policy import AspectRatio, RequestedOptions
 from bot.policy.schemas import MAX_NEGATIVE_PROMPT, MAX_SEED, Background, Quality, Resolution
 
@@ -24,6 +25,7 @@ class Imagine(commands.Cog):
         apply_reach(self.imagine, bot.settings)  # servers only unless the operator opened more
 
     @app_commands.command(name="imagine")
+    @translated_choices
     @app_commands.autocomplete(model=image_model_autocomplete)
     async def imagine(
         self,

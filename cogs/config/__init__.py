@@ -36,6 +36,7 @@ from bot.discord.flows.config.service import (
     require_manage_guild,
     update_guild,
 )
+from bot.discord.translator import translated_choices
 from bot.discord.views.config import audit_embed, format_value, heading, settings_embed, usage_embed
 from bot.errors import InputError
 from bot.i18n import text
@@ -134,6 +135,7 @@ class Config(commands.Cog):
     # --- defaults and locks -------------------------------------------------------------------
 
     @config.command(name="aspect-ratio")
+    @translated_choices
     async def config_aspect_ratio(
         self, interaction: Interaction, ratio: Literal[AspectRatio, "reset"]
     ) -> None:
@@ -145,6 +147,7 @@ class Config(commands.Cog):
         await update_guild(interaction, aspect_ratio=None if ratio == "reset" else ratio)
 
     @config.command(name="lock")
+    @translated_choices
     async def config_lock(self, interaction: Interaction, option: LockableOption, locked: bool) -> None:
         """Lock an option to the server's value so members cannot change it.
 
@@ -186,6 +189,7 @@ class Config(commands.Cog):
         await update_guild(interaction, private_by_default=enabled)
 
     @config.command(name="nsfw")
+    @translated_choices
     async def config_nsfw(self, interaction: Interaction, policy: Literal["never", "age_restricted"]) -> None:
         """Choose where age-restricted provider options may apply.
 

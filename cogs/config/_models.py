@@ -22,6 +22,7 @@ from bot.discord.flows.config.service import (
     update_channel,
     update_guild,
 )
+from bot.discord.translator import translated_choices
 from bot.discord.views.config import channels_listing, heading, listing
 from bot.errors import InputError
 from bot.i18n import Phrase, text
@@ -64,6 +65,7 @@ class ModelGroup(ModeratorGroup, name="model", description="Default models."):
         )
 
     @app_commands.command(name="reset")
+    @translated_choices
     async def model_reset(
         self, interaction: Interaction, which: Literal["image", "chat", "both"] = "both"
     ) -> None:
@@ -154,6 +156,7 @@ class ChannelGroup(ModeratorGroup, name="channel", description="Per-channel over
     """`/config channel set|reset|list`."""
 
     @app_commands.command(name="set")
+    @translated_choices
     @app_commands.autocomplete(image_model=complete.image_models, chat_model=complete.chat_models)
     async def channel_set(
         self,

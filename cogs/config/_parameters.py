@@ -12,6 +12,7 @@ from typing import Literal
 from discord import app_commands
 
 from bot.discord.flows.config.service import Interaction, ModeratorGroup, update_guild
+from bot.discord.translator import translated_choices
 from bot.policy.schemas import MAX_NEGATIVE_PROMPT, Background, Quality, Resolution
 
 
@@ -21,6 +22,7 @@ class ParameterGroup(
     """`/config parameter quality|resolution|background|negative-prompt`."""
 
     @app_commands.command(name="quality")
+    @translated_choices
     async def quality(self, interaction: Interaction, value: Literal[Quality, "reset"]) -> None:
         """Set the default quality, where the model offers one ("reset": the model's own).
 
@@ -30,6 +32,7 @@ class ParameterGroup(
         await update_guild(interaction, quality=None if value == "reset" else value)
 
     @app_commands.command(name="resolution")
+    @translated_choices
     async def resolution(self, interaction: Interaction, value: Literal[Resolution, "reset"]) -> None:
         """Set the default resolution, where the model offers one ("reset": the model's own).
 
@@ -39,6 +42,7 @@ class ParameterGroup(
         await update_guild(interaction, resolution=None if value == "reset" else value)
 
     @app_commands.command(name="background")
+    @translated_choices
     async def background(self, interaction: Interaction, value: Literal[Background, "reset"]) -> None:
         """Set the default background, where the model offers one ("reset": the model's own).
 

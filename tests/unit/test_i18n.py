@@ -12,7 +12,12 @@ import pytest
 
 from bot.discord.app import ImageBot
 from bot.discord.flows.progress import localized_progress
-from bot.discord.translator import COMMAND_STRINGS, ENGLISH_COMMANDS, CommandTranslator
+from bot.discord.translator import (
+    COMMAND_STRINGS,
+    ENGLISH_COMMANDS,
+    SAME_IN_EVERY_LANGUAGE,
+    CommandTranslator,
+)
 from bot.discord.views.cards import with_enhanced
 from bot.error_messages import localized_message, user_message_for
 from bot.errors import CooldownError, InputError, ServiceUnavailableError
@@ -44,9 +49,21 @@ COMPONENT_LIMITS = {"button.": 80, "modal.": 45, "modal_hint.": 100, "select.": 
 OPTION_LABELS = [f"action.{name}" for name in ACTIONS]
 
 
+# Devanagari and Thai blocks: Discord's name rule admits those scripts' marks, not only letters.
+INDIC_MARKS = ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x0E00, 0x0E7F))
+
+
 def is_command_name(name: str) -> bool:
-    """Discord's CHAT_INPUT name rule: 1-32 of `-`, `_`, `'`, letters, numbers; lowercase."""
-    ok = all(ch in "-_'" or unicodedata.category(ch)[0] in "LN" for ch in name)
+    """Discord's CHAT_INPUT name rule, ``^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, lowercase.
+
+    (Python's `re` has no ``\\p{…}``: letters and numbers are the Unicode categories L* and N*.)
+    """
+    ok = all(
+        ch in "-_"
+        or unicodedata.category(ch)[0] in "LN"
+        or any(low <= ord(ch) <= high for low, high in INDIC_MARKS)
+        for ch in name
+    )
     return ok and 1 <= len(name) <= 32 and name == name.lower()
 
 
@@ -85,6 +102,8 @@ def test_every_command_locale_is_complete_and_fits_discords_limits(locale: str) 
     for key, value in strings.items():
         if key.endswith(".description"):
             assert 1 <= len(value) <= 100, f"{locale} {key}: {len(value)} characters"
+        elif key.startswith("choice."):
+            assert 1 <= len(value) <= 100, f"{locale} {key}"
         elif key[:1].isupper():  # a context menu: any case and spaces, 1-32 characters
             assert 1 <= len(value) <= 32, f"{locale} {key}"
         else:
@@ -120,39 +139,85 @@ def test_refusals_and_gateway_errors_are_translated() -> None:
     assert localized_message(TimeoutError(), "fr") == CATALOGUES["fr"]["gateway.GatewayTimeoutError"]
 
 
-def _english_strings(command: dict[str, Any]) -> dict[str, str]:
-    found = {command["name"]: command["name"]}
-    name = command["name"]
-    if command.get("type", 1) == 1:
-        found[f"{name}.description"] = command["description"]
-        for option in command.get("options", []):
-            found[f"{name}.{option['name']}"] = option["name"]
-            found[f"{name}.{option['name']}.description"] = option["description"]
+def _english_strings(node: dict[str, Any], key: str) -> dict[str, str]:
+    """The catalogue keys of a command and everything under it, with the English the cog declares."""
+    found = {key: node["name"]}
+    if node.get("type", 1) not in (2, 3) or "description" in node:  # not a context menu
+        found[f"{key}.description"] = node["description"]
+    for choice in node.get("choices") or []:
+        if not SAME_IN_EVERY_LANGUAGE.fullmatch(choice["name"]):
+            found[f"choice.{choice['name']}"] = choice["name"]
+    for option in node.get("options") or []:
+        if option["type"] in (1, 2):  # a sub-command or group: keyed by its qualified name
+            found.update(_english_strings(option, f"{key} {option['name']}"))
+        else:
+            found.update(_english_strings(option, f"{key}.{option['name']}"))
     return found
 
 
-async def test_catalogue_matches_the_commands_and_the_translator_fills_the_schema(
-    bot: ImageBot,  # noqa: F811
-) -> None:
+def _nodes(node: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
+    """A command and every group, sub-command and option under it, with its path."""
+    found = [(path, node)]
+    for option in node.get("options") or []:
+        found += _nodes(option, f"{path} {option['name']}")
+    return found
+
+
+def _shown(node: dict[str, Any], field: str, locale: str | None) -> str | None:
+    """What a member with `locale` reads (None: the English default)."""
+    return node[field] if locale is None else (node.get(f"{field}_localizations") or {}).get(locale)
+
+
+async def test_catalogue_matches_the_commands(bot: ImageBot) -> None:  # noqa: F811
     tree = bot.tree
     declared: dict[str, str] = {}
     for command in tree.get_commands():
-        declared.update(_english_strings(command.to_dict(tree)))
+        data = command.to_dict(tree)
+        declared.update(_english_strings(data, data["name"]))
+    assert {"config model image.model", "choice.reset", "config"} <= set(declared)
+    assert set(declared) == set(ENGLISH_COMMANDS), "the catalogue and the cogs name different strings"
     for key, english in ENGLISH_COMMANDS.items():
-        assert declared.get(key) == english, f"{key}: the cog says {declared.get(key)!r}"
+        assert declared[key] == english, f"{key}: the cog says {declared[key]!r}"
 
-    translator = CommandTranslator()
-    for command in tree.get_commands():
-        payload = await command.get_translated_payload(tree, translator)
-        if payload["name"] not in ENGLISH_COMMANDS:
-            continue  # not catalogued yet (/config): stays English
-        for locale, strings in COMMAND_STRINGS.items():
-            assert payload["name_localizations"][locale] == strings[payload["name"]]
-            # an option added after the catalogue keeps its English name: it must not collide either
-            names = [
-                o.get("name_localizations", {}).get(locale, o["name"]) for o in payload.get("options", [])
-            ]
-            assert len(names) == len(set(names)), f"{payload['name']} {locale}: option names collide"
+
+@pytest.mark.parametrize("locale", [None, *sorted(COMMAND_STRINGS)])
+async def test_every_command_option_and_choice_is_translated_and_fits_discords_limits(
+    bot: ImageBot,  # noqa: F811
+    locale: str | None,
+) -> None:
+    """The synced schema, walked to every group, sub-command, option and choice, in one locale."""
+    tree = bot.tree
+    payloads = [await c.get_translated_payload(tree, CommandTranslator()) for c in tree.get_commands()]
+    checked = 0
+    top_level: dict[int, list[str]] = {}
+    for payload in payloads:
+        menu = payload.get("type", 1) != 1
+        for path, node in _nodes(payload, payload["name"]):
+            name = _shown(node, "name", locale)
+            assert name is not None, f"{locale} {path!r}: no name"
+            if menu:  # a context menu: any case and spaces
+                assert 1 <= len(name) <= 32, f"{locale} {path!r}: {name!r}"
+            else:
+                assert is_command_name(name), f"{locale} {path!r}: {name!r} is not a valid name"
+                description = _shown(node, "description", locale)
+                assert description is not None, f"{locale} {path!r}: no description"
+                assert 1 <= len(description) <= 100, f"{locale} {path!r}: {len(description)} characters"
+            siblings = [_shown(option, "name", locale) for option in node.get("options") or []]
+            assert len(siblings) == len(set(siblings)), f"{locale} {path!r}: names collide: {siblings}"
+            choices = node.get("choices") or []
+            shown = [_shown(choice, "name", locale) or choice["name"] for choice in choices]
+            for choice, text_shown in zip(choices, shown, strict=True):
+                translated = _shown(choice, "name", locale) is not None
+                assert translated or SAME_IN_EVERY_LANGUAGE.fullmatch(choice["name"]), (
+                    f"{locale} {path!r}: choice {choice['name']!r} is not translated"
+                )
+                assert 1 <= len(text_shown) <= 100, f"{locale} {path!r}: {text_shown!r}"
+            assert len(shown) == len(set(shown)), f"{locale} {path!r}: choices collide: {shown}"
+            checked += 1 + len(choices)
+        top_level.setdefault(payload.get("type", 1), []).append(_shown(payload, "name", locale) or "")
+    for kind, names in top_level.items():
+        assert len(names) == len(set(names)), f"{locale}: type {kind} commands collide: {names}"
+    assert checked > 200  # the walk reached /config's sub-commands, options and choices
 
 
 SOURCES = [p for d in ("bot", "cogs") for p in Path(d).rglob("*.py")]
@@ -231,3 +296,30 @@ def test_the_enhanced_prompt_label_is_in_the_readers_language() -> None:
     )
     assert with_enhanced("a fox", None, "fr") == "a fox"
     assert with_enhanced("a fox", "a red fox", None) == "a fox\n\nPrompt (enhanced): a red fox"
+
+
+async def test_the_translator_fills_config_from_the_catalogue(bot: ImageBot) -> None:  # noqa: F811
+    config = bot.tree.get_command("config")
+    assert config is not None
+    payload = await config.get_translated_payload(bot.tree, CommandTranslator())
+    model = next(o for o in payload["options"] if o["name"] == "model")
+    reset = next(o for o in model["options"] if o["name"] == "reset")
+    (which,) = reset["options"]
+    for locale, strings in COMMAND_STRINGS.items():
+        assert payload["name_localizations"][locale] == strings["config"]
+        assert model["name_localizations"][locale] == strings["config model"]
+        assert reset["description_localizations"][locale] == strings["config model reset.description"]
+        assert which["name_localizations"][locale] == strings["config model reset.which"]
+        shown = [choice["name_localizations"][locale] for choice in which["choices"]]
+        assert shown == [strings[f"choice.{name}"] for name in ("image", "chat", "both")]
+    assert payload["name_localizations"]["de"] == "config"
+    assert reset["name_localizations"]["de"] == "zurücksetzen"
+    # what the command receives is the English value, whatever the member read
+    assert [choice["value"] for choice in which["choices"]] == ["image", "chat", "both"]
+
+
+@pytest.mark.parametrize("locale", sorted(COMMAND_STRINGS))
+def test_lock_choices_read_as_the_imagine_options_members_see(locale: str) -> None:
+    strings = COMMAND_STRINGS[locale]
+    for option in LOCKABLE_OPTIONS:
+        assert strings[f"choice.{option}"] == strings[f"imagine.{option}"], f"{locale} {option}"
