@@ -104,3 +104,20 @@ async def test_the_bot_identifies_with_the_guilds_intent_only(bot_env: BotEnv) -
     session = bot_env.discord.gateway.session(0)  # type: ignore[union-attr]
     assert session.identify["intents"] == 1  # GUILDS = 1 << 0
     assert bot_env.bot.command_prefix == ()
+
+
+async def test_the_synced_config_speaks_every_shipped_language(bot_env: BotEnv) -> None:
+    """Discord (the fake checks the body against its spec and name rules) stores /config translated."""
+    stored = {c["name"]: c for c in bot_env.discord.api.commands[None]}  # type: ignore[union-attr]
+    config = stored["config"]
+    lock = next(o for o in config["options"] if o["name"] == "lock")
+    channel = next(o for o in config["options"] if o["name"] == "channel")
+    assert lock["name_localizations"]["de"] == "sperren"
+    assert lock["description_localizations"]["fr"].startswith("Verrouille une option")
+    option = next(o for o in lock["options"] if o["name"] == "option")
+    aspect = next(c for c in option["choices"] if c["value"] == "aspect_ratio")
+    assert aspect["name_localizations"]["pt-BR"] == "proporção"
+    assert aspect["name_localizations"]["es-419"] == aspect["name_localizations"]["es-ES"] == "proporción"
+    channel_set = next(o for o in channel["options"] if o["name"] == "set")
+    names = [o["name_localizations"]["de"] for o in channel_set["options"]]
+    assert names == ["kanal", "bildmodell", "chatmodell", "anzahl", "seitenverhältnis", "privat"]

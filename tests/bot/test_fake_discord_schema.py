@@ -220,6 +220,19 @@ async def test_command_sync_is_checked(client: Client, guild: bool) -> None:
     status, stored = await client.send("PUT", path, [command])
     assert status == 200
     assert stored[0]["name"] == "imagine"
+    # translated names follow the name rule too (lowercase, no spaces); descriptions only their length
+    option = command["options"][0]
+    option["name_localizations"] = {"de": "beschreibung", "fr": "Ma description"}
+    option["description_localizations"] = {"de": "Was gezeichnet werden soll."}
+    status, body = await client.send("PUT", path, [command])
+    assert (status, errors_at(body, 0, "options", 0, "name_localizations", "fr")) == (
+        400,
+        ["APPLICATION_COMMAND_INVALID_NAME"],
+    )
+    option["name_localizations"] = {"de": "beschreibung", "fr": "description_de_l'image"}
+    status, stored = await client.send("PUT", path, [command])
+    assert status == 200
+    assert stored[0]["options"][0]["name_localizations"]["de"] == "beschreibung"
 
 
 # -- Discord's limits the schema does not express ------------------------------------------------

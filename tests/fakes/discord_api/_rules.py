@@ -393,6 +393,14 @@ def _validate_command_node(
         errors.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
     elif not 1 <= len(name) <= 32:
         errors.add((*path, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+    if chat_input:  # a translated name follows the same rule as the default one
+        for locale, localized in (node.get("name_localizations") or {}).items():
+            if not _COMMAND_NAME.match(localized) or localized != localized.lower():
+                errors.add(
+                    (*path, "name_localizations", locale),
+                    "APPLICATION_COMMAND_INVALID_NAME",
+                    "Command name is invalid",
+                )
     description = node.get("description", "")
     if chat_input and not 1 <= len(description) <= 100:
         errors.add((*path, "description"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
