@@ -70,7 +70,7 @@ COMMANDS: dict[str, str] = {
     "chatimage.enhance": "verbessern",
     "chatimage.enhance.description": "Ein Chatmodell reichert den Text vorher an.",
     "describe": "beschreiben",
-    "describe.description": "Schlägt 3 Prompts für ein Bild vor; ein Button startet /imagine mit einem davon.",
+    "describe.description": "Schlägt 3 Prompts für ein Bild vor; ein Button startet /bild-erzeugen mit einem davon.",
     "describe.image": "bild",
     "describe.image.description": "Das zu beschreibende Bild (PNG, JPEG, WebP oder GIF).",
     "describe.model": "modell",
@@ -303,11 +303,11 @@ COMMANDS: dict[str, str] = {
 MESSAGES: dict[str, str] = {
     "help.title": "**Was ich mache**",
     "help.intro": (
-        "Ich erstelle Bilder mit KI. `/imagine` zeichnet nach einer Textbeschreibung. `/chatimage` "
+        "Ich erstelle Bilder mit KI. `/bild-erzeugen` zeichnet nach einer Textbeschreibung. `/chatbild` "
         "fragt ein Modell, das mit Text und Bildern antwortet und ein angehängtes Bild verändern kann. "
         "*Bild bearbeiten* (im **Apps**-Menü einer Nachricht) bearbeitet ein im Kanal gepostetes Bild. "
-        "Unter jedem Ergebnis: 🎲 neu würfeln, 🖋️ Prompt bearbeiten, 🗑️ löschen. `/job` zeigt ein "
-        "früheres Ergebnis, `/usage` deine letzten Aufträge, `/about` was gespeichert wird und wie lange."
+        "Unter jedem Ergebnis: 🎲 neu würfeln, 🖋️ Prompt bearbeiten, 🗑️ löschen. `/auftrag` zeigt ein "
+        "früheres Ergebnis, `/nutzung` deine letzten Aufträge, `/info` was gespeichert wird und wie lange."
     ),
     "help.limits_server": "**Deine Limits auf diesem Server heute**",
     "help.limits_outside": "**Deine Limits hier heute** (außerhalb von Servern gelten die Regeln des Bot-Betreibers)",
@@ -337,7 +337,7 @@ MESSAGES: dict[str, str] = {
     ),
     "about.retention": "**Wie lange:** {days} Tage, danach wird es gelöscht.",
     "about.forgetme": (
-        "**Jetzt löschen:** `/forgetme` entfernt deine Prompts und IDs sofort aus allen Aufträgen und "
+        "**Jetzt löschen:** `/vergiss-mich` entfernt deine Prompts und IDs sofort aus allen Aufträgen und "
         "Einstellungsänderungen. Die heutigen Aufträge behalten deine ID bis Mitternacht UTC, damit die "
         "heutigen Limits weiter zählen; danach wird auch sie entfernt. Bereits gepostete Bilder bleiben "
         "in Discord: lösche sie mit 🗑️."
@@ -412,7 +412,7 @@ MESSAGES: dict[str, str] = {
     "usage.spend_no_budget": "**Ausgaben des Servers diesen Monat:** {spent} (kein Monatsbudget).",
     "usage.in_flight": "{reserved} davon ist für laufende Aufträge reserviert.",
     "usage.cooldown": "**Wartezeit:** {seconds} s zwischen Generierungen.",
-    "usage.recent": "**Letzte Aufträge** (mit `/job <id>`):",
+    "usage.recent": "**Letzte Aufträge** (mit `/auftrag <id>`):",
     "forget.results": "{results} Ergebnis(se), die ich nicht posten konnte, sind auch aus dem Speicher gelöscht.",
     # results that could not all be posted (bot/discord/flows/posting.py, /job)
     "images.one": "Bild {n}",
@@ -421,9 +421,9 @@ MESSAGES: dict[str, str] = {
     "result.not_taken": "Deine Bilder sind fertig, aber Discord hat sie nicht angenommen.",
     "result.not_posted": "{images} von {total} konnten nicht gepostet werden.",
     "result.folded": "{images} von {total} passten nicht mehr: Discord erlaubt einer selbst installierten App nur 5 Folgenachrichten pro Befehl.",
-    "result.use_job": "Hol sie dir innerhalb eines Tages mit `/job {job_id}` (bei einem Neustart des Bots gehen sie verloren).",
+    "result.use_job": "Hol sie dir innerhalb eines Tages mit `/auftrag {job_id}` (bei einem Neustart des Bots gehen sie verloren).",
     "result.too_large": "Sie waren zu groß, um sie aufzubewahren; tut mir leid.",
-    "result.cannot_post_here": "Deine Bilder sind fertig, aber ich kann hier nicht posten. Sieh sie dir mit `/job` an.",
+    "result.cannot_post_here": "Deine Bilder sind fertig, aber ich kann hier nicht posten. Sieh sie dir mit `/auftrag` an.",
     "job.spooled": "{images} aus Auftrag `{job_id}`, die vorhin nicht gepostet werden konnten.",
     "job.not_found": "Hier gibt es keinen Auftrag mit dieser ID.",
     "job.not_yours": "Nur wer diesen Auftrag gestartet hat (oder ein Moderator) kann ihn sehen.",
@@ -482,7 +482,7 @@ MESSAGES: dict[str, str] = {
     "job.cancelled": "Abgebrochen – es wurde nichts generiert.",
     "job.result_gone": "Dieses Ergebnis habe ich nicht mehr.",
     "job.buttons_not_yours": "Nur wer dieses Bild erstellt hat, kann seine Schaltflächen nutzen.",
-    "job.was_describe": "Das war ein `/describe`: führe es erneut aus oder nutze eine seiner Vorschlagsschaltflächen.",
+    "job.was_describe": "Das war ein `/beschreiben`: führe es erneut aus oder nutze eine seiner Vorschlagsschaltflächen.",
     "job.empty_prompt": "Der Prompt darf nicht leer sein.",
     "job.restarting": "Der Bot startet neu. Versuch es in einer Minute erneut.",
     "job.no_image": "Das Modell hat ohne Bild geantwortet. Formuliere den Prompt anders.",
@@ -492,12 +492,12 @@ MESSAGES: dict[str, str] = {
     "edit.message_gone": "Diese Nachricht gibt es nicht mehr, ihr Bild kann also nicht bearbeitet werden.",
     "edit.cannot_read": "Ich kann diese Nachricht nicht mehr lesen: nutze „Bild bearbeiten“ erneut darauf.",
     "edit.image_gone": "Diese Nachricht hat das Bild nicht mehr.",
-    "describe.suggestion_gone": "Diesen Vorschlag habe ich nicht mehr. Führe `/describe` erneut aus.",
+    "describe.suggestion_gone": "Diesen Vorschlag habe ich nicht mehr. Führe `/beschreiben` erneut aus.",
     "describe.none": "Das Modell hat für dieses Bild keine Prompts vorgeschlagen. Versuch es erneut.",
     "progress.queued": "In der Warteschlange – Position {position}.",
     "progress.generating": "Wird mit `{model}` generiert …",
     "describe.title": "**Prompt-Vorschläge** von `{model}`:",
-    "describe.footer": "Auftrag `{job_id}` · eine Schaltfläche startet `/imagine` mit diesem Prompt.",
+    "describe.footer": "Auftrag `{job_id}` · eine Schaltfläche startet `/bild-erzeugen` mit diesem Prompt.",
     "card.reencoded": "{images}: neu kodiert, damit sie in Discords Upload-Grenze passen.",
     # which model (bot/policy/options.py): image models for /imagine, chat image models for /chatimage
     "options.locked_unavailable_image": "Das von diesem Server festgelegte Bildmodell `{model}` ist gerade nicht verfügbar. Bitte einen Moderator, /config zu prüfen.",

@@ -70,7 +70,7 @@ COMMANDS: dict[str, str] = {
     "chatimage.enhance": "mejorar",
     "chatimage.enhance.description": "Deja que un modelo de chat enriquezca antes el texto.",
     "describe": "describir",
-    "describe.description": "Sugiere 3 prompts para una imagen; un botón ejecuta /imagine con uno.",
+    "describe.description": "Sugiere 3 prompts para una imagen; un botón ejecuta /imaginar con uno.",
     "describe.image": "imagen",
     "describe.image.description": "La imagen que describir (PNG, JPEG, WebP o GIF).",
     "describe.model": "modelo",
@@ -303,11 +303,11 @@ COMMANDS: dict[str, str] = {
 MESSAGES: dict[str, str] = {
     "help.title": "**Qué hago**",
     "help.intro": (
-        "Creo imágenes con IA. `/imagine` dibuja a partir de un texto. `/chatimage` consulta un modelo "
+        "Creo imágenes con IA. `/imaginar` dibuja a partir de un texto. `/chatimagen` consulta un modelo "
         "que responde con texto e imágenes, y puede cambiar una imagen que adjuntes. *Editar imagen* "
         "(en el menú **Apps** de un mensaje) edita una imagen publicada en el canal. Bajo cada "
-        "resultado: 🎲 repetir, 🖋️ editar el texto, 🗑️ borrar. `/job` muestra un resultado anterior, "
-        "`/usage` tus trabajos recientes, `/about` qué se guarda y durante cuánto tiempo."
+        "resultado: 🎲 repetir, 🖋️ editar el texto, 🗑️ borrar. `/trabajo` muestra un resultado anterior, "
+        "`/uso` tus trabajos recientes, `/info` qué se guarda y durante cuánto tiempo."
     ),
     "help.limits_server": "**Tus límites en este servidor hoy**",
     "help.limits_outside": "**Tus límites aquí hoy** (fuera de los servidores rigen las reglas del operador del bot)",
@@ -337,7 +337,7 @@ MESSAGES: dict[str, str] = {
     ),
     "about.retention": "**Durante cuánto tiempo:** {days} días; después se borra.",
     "about.forgetme": (
-        "**Borra lo tuyo ahora:** `/forgetme` quita tus textos e ids de todos los trabajos y cambios de "
+        "**Borra lo tuyo ahora:** `/olvídame` quita tus textos e ids de todos los trabajos y cambios de "
         "ajustes al momento. Los trabajos de hoy conservan tu id hasta la medianoche UTC, para que los "
         "límites de hoy sigan contando; después también se quita. Las imágenes ya publicadas siguen en "
         "Discord: bórralas con 🗑️."
@@ -412,7 +412,7 @@ MESSAGES: dict[str, str] = {
     "usage.spend_no_budget": "**Gasto del servidor este mes:** {spent} (sin presupuesto mensual).",
     "usage.in_flight": "{reserved} está reservado para trabajos en curso.",
     "usage.cooldown": "**Espera:** {seconds} s entre generaciones.",
-    "usage.recent": "**Trabajos recientes** (usa `/job <id>`):",
+    "usage.recent": "**Trabajos recientes** (usa `/trabajo <id>`):",
     "forget.results": "También se borraron de la memoria {results} resultado(s) que no pude publicar.",
     # results that could not all be posted (bot/discord/flows/posting.py, /job)
     "images.one": "La imagen {n}",
@@ -421,9 +421,9 @@ MESSAGES: dict[str, str] = {
     "result.not_taken": "Tus imágenes están listas, pero Discord no las aceptó.",
     "result.not_posted": "{images} de {total} no se pudieron publicar.",
     "result.folded": "{images} de {total} no cupieron: Discord solo permite 5 mensajes de seguimiento por comando a una app instalada por el usuario.",
-    "result.use_job": "Usa `/job {job_id}` antes de un día para obtenerlas (se pierden si el bot se reinicia).",
+    "result.use_job": "Usa `/trabajo {job_id}` antes de un día para obtenerlas (se pierden si el bot se reinicia).",
     "result.too_large": "Eran demasiado grandes para guardarlas; lo siento.",
-    "result.cannot_post_here": "Tus imágenes están listas, pero no puedo publicar aquí. Usa `/job` para verlas.",
+    "result.cannot_post_here": "Tus imágenes están listas, pero no puedo publicar aquí. Usa `/trabajo` para verlas.",
     "job.spooled": "{images} del trabajo `{job_id}`, que no se pudieron publicar antes.",
     "job.not_found": "No hay ningún trabajo con ese id aquí.",
     "job.not_yours": "Solo quien creó este trabajo (o un moderador) puede verlo.",
@@ -482,7 +482,7 @@ MESSAGES: dict[str, str] = {
     "job.cancelled": "Cancelado: no se generó nada.",
     "job.result_gone": "Ya no tengo ese resultado.",
     "job.buttons_not_yours": "Solo quien creó esta imagen puede usar sus botones.",
-    "job.was_describe": "Eso fue un `/describe`: vuelve a usarlo o pulsa uno de sus botones de sugerencia.",
+    "job.was_describe": "Eso fue un `/describir`: vuelve a usarlo o pulsa uno de sus botones de sugerencia.",
     "job.empty_prompt": "El texto no puede estar vacío.",
     "job.restarting": "El bot se está reiniciando. Inténtalo de nuevo en un minuto.",
     "job.no_image": "El modelo respondió sin imagen. Prueba a reformular el texto.",
@@ -492,12 +492,12 @@ MESSAGES: dict[str, str] = {
     "edit.message_gone": "Ese mensaje ya no existe, así que su imagen no se puede editar.",
     "edit.cannot_read": "Ya no puedo leer ese mensaje: vuelve a usar Editar imagen en él.",
     "edit.image_gone": "Ese mensaje ya no tiene la imagen.",
-    "describe.suggestion_gone": "Ya no tengo esa sugerencia. Vuelve a usar `/describe`.",
+    "describe.suggestion_gone": "Ya no tengo esa sugerencia. Vuelve a usar `/describir`.",
     "describe.none": "El modelo no sugirió ningún texto para esa imagen. Inténtalo de nuevo.",
     "progress.queued": "En cola: posición {position}.",
     "progress.generating": "Generando con `{model}`…",
     "describe.title": "**Sugerencias de texto** de `{model}`:",
-    "describe.footer": "Trabajo `{job_id}` · cada botón usa `/imagine` con ese texto.",
+    "describe.footer": "Trabajo `{job_id}` · cada botón usa `/imaginar` con ese texto.",
     "card.reencoded": "{images}: recodificada(s) para caber en el límite de subida de Discord.",
     # which model (bot/policy/options.py): image models for /imagine, chat image models for /chatimage
     "options.locked_unavailable_image": "El modelo de imagen fijado por este servidor, `{model}`, no está disponible ahora. Pide a un moderador que revise /config.",

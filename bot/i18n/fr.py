@@ -70,7 +70,7 @@ COMMANDS: dict[str, str] = {
     "chatimage.enhance": "améliorer",
     "chatimage.enhance.description": "Laisser un modèle de chat enrichir d'abord le texte.",
     "describe": "décrire",
-    "describe.description": "Propose 3 prompts pour une image ; un bouton lance /imagine avec l'un d'eux.",
+    "describe.description": "Propose 3 prompts pour une image ; un bouton lance /imaginer avec l'un d'eux.",
     "describe.image": "image",
     "describe.image.description": "L'image à décrire (PNG, JPEG, WebP ou GIF).",
     "describe.model": "modèle",
@@ -303,11 +303,11 @@ COMMANDS: dict[str, str] = {
 MESSAGES: dict[str, str] = {
     "help.title": "**Ce que je fais**",
     "help.intro": (
-        "Je crée des images avec l'IA. `/imagine` dessine à partir d'un texte. `/chatimage` interroge "
+        "Je crée des images avec l'IA. `/imaginer` dessine à partir d'un texte. `/chatimage` interroge "
         "un modèle qui répond en texte et en images, et peut modifier une image que vous joignez. "
         "*Modifier l'image* (dans le menu **Applications** d'un message) modifie une image publiée dans "
-        "le salon. Sous chaque résultat : 🎲 relancer, 🖋️ modifier le texte, 🗑️ supprimer. `/job` "
-        "affiche un résultat passé, `/usage` vos tâches récentes, `/about` ce qui est conservé et "
+        "le salon. Sous chaque résultat : 🎲 relancer, 🖋️ modifier le texte, 🗑️ supprimer. `/tâche` "
+        "affiche un résultat passé, `/utilisation` vos tâches récentes, `/à-propos` ce qui est conservé et "
         "combien de temps."
     ),
     "help.limits_server": "**Vos limites sur ce serveur aujourd'hui**",
@@ -339,7 +339,7 @@ MESSAGES: dict[str, str] = {
     ),
     "about.retention": "**Combien de temps :** {days} jours, puis c'est supprimé.",
     "about.forgetme": (
-        "**Supprimez vos données maintenant :** `/forgetme` retire vos textes et identifiants de toutes "
+        "**Supprimez vos données maintenant :** `/oubliez-moi` retire vos textes et identifiants de toutes "
         "les tâches et de tous les changements de réglages immédiatement. Les tâches du jour gardent "
         "votre identifiant jusqu'à minuit UTC, pour que les limites du jour comptent encore ; ensuite il "
         "disparaît aussi. Les images déjà publiées restent sur Discord : supprimez-les avec 🗑️."
@@ -414,7 +414,7 @@ MESSAGES: dict[str, str] = {
     "usage.spend_no_budget": "**Dépenses du serveur ce mois-ci :** {spent} (pas de budget mensuel).",
     "usage.in_flight": "{reserved} est réservé pour des tâches en cours.",
     "usage.cooldown": "**Délai :** {seconds} s entre deux générations.",
-    "usage.recent": "**Tâches récentes** (utilise `/job <id>`) :",
+    "usage.recent": "**Tâches récentes** (utilise `/tâche <id>`) :",
     "forget.results": "{results} résultat(s) que je n'avais pas pu publier sont aussi effacés de la mémoire.",
     # results that could not all be posted (bot/discord/flows/posting.py, /job)
     "images.one": "L'image {n}",
@@ -423,9 +423,9 @@ MESSAGES: dict[str, str] = {
     "result.not_taken": "Tes images sont prêtes, mais Discord ne les a pas acceptées.",
     "result.not_posted": "{images} sur {total} n'ont pas pu être publiées.",
     "result.folded": "{images} sur {total} n'ont pas tenu : Discord n'accorde à une app installée par l'utilisateur que 5 messages de suivi par commande.",
-    "result.use_job": "Utilise `/job {job_id}` dans la journée pour les récupérer (elles sont perdues si le bot redémarre).",
+    "result.use_job": "Utilise `/tâche {job_id}` dans la journée pour les récupérer (elles sont perdues si le bot redémarre).",
     "result.too_large": "Elles étaient trop lourdes pour être gardées ; désolé.",
-    "result.cannot_post_here": "Tes images sont prêtes, mais je ne peux pas publier ici. Utilise `/job` pour les voir.",
+    "result.cannot_post_here": "Tes images sont prêtes, mais je ne peux pas publier ici. Utilise `/tâche` pour les voir.",
     "job.spooled": "{images} de la tâche `{job_id}`, qui n'avaient pas pu être publiées.",
     "job.not_found": "Aucune tâche avec cet id ici.",
     "job.not_yours": "Seul le membre qui a lancé cette tâche (ou un modérateur) peut la voir.",
@@ -484,7 +484,7 @@ MESSAGES: dict[str, str] = {
     "job.cancelled": "Annulé : rien n'a été généré.",
     "job.result_gone": "Je n'ai plus ce résultat.",
     "job.buttons_not_yours": "Seul le membre qui a créé cette image peut utiliser ses boutons.",
-    "job.was_describe": "C'était un `/describe` : relance-le, ou utilise un de ses boutons de suggestion.",
+    "job.was_describe": "C'était un `/décrire` : relance-le, ou utilise un de ses boutons de suggestion.",
     "job.empty_prompt": "Le prompt ne peut pas être vide.",
     "job.restarting": "Le bot redémarre. Réessaie dans une minute.",
     "job.no_image": "Le modèle a répondu sans image. Essaie de reformuler le prompt.",
@@ -494,12 +494,12 @@ MESSAGES: dict[str, str] = {
     "edit.message_gone": "Ce message n'existe plus, son image ne peut donc pas être modifiée.",
     "edit.cannot_read": "Je ne peux plus lire ce message : utilise à nouveau Modifier l'image dessus.",
     "edit.image_gone": "Ce message n'a plus l'image.",
-    "describe.suggestion_gone": "Je n'ai plus cette suggestion. Relance `/describe`.",
+    "describe.suggestion_gone": "Je n'ai plus cette suggestion. Relance `/décrire`.",
     "describe.none": "Le modèle n'a suggéré aucun prompt pour cette image. Réessaie.",
     "progress.queued": "En file d'attente : position {position}.",
     "progress.generating": "Génération avec `{model}`…",
     "describe.title": "**Suggestions de prompt** de `{model}` :",
-    "describe.footer": "Tâche `{job_id}` · un bouton lance `/imagine` avec ce prompt.",
+    "describe.footer": "Tâche `{job_id}` · un bouton lance `/imaginer` avec ce prompt.",
     "card.reencoded": "{images} : réencodée(s) pour tenir dans la limite d'envoi de Discord.",
     # which model (bot/policy/options.py): image models for /imagine, chat image models for /chatimage
     "options.locked_unavailable_image": "Le modèle d'image imposé par ce serveur, `{model}`, n'est pas disponible pour le moment. Demande à un modérateur de vérifier /config.",

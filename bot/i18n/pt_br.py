@@ -70,7 +70,7 @@ COMMANDS: dict[str, str] = {
     "chatimage.enhance": "aprimorar",
     "chatimage.enhance.description": "Deixa um modelo de chat enriquecer o texto antes.",
     "describe": "descrever",
-    "describe.description": "Sugere 3 prompts para uma imagem; um botão executa /imagine com um deles.",
+    "describe.description": "Sugere 3 prompts para uma imagem; um botão executa /imaginar com um deles.",
     "describe.image": "imagem",
     "describe.image.description": "A imagem a descrever (PNG, JPEG, WebP ou GIF).",
     "describe.model": "modelo",
@@ -303,11 +303,11 @@ COMMANDS: dict[str, str] = {
 MESSAGES: dict[str, str] = {
     "help.title": "**O que eu faço**",
     "help.intro": (
-        "Crio imagens com IA. `/imagine` desenha a partir de um texto. `/chatimage` consulta um modelo "
+        "Crio imagens com IA. `/imaginar` desenha a partir de um texto. `/chatimagem` consulta um modelo "
         "que responde com texto e imagens, e pode mudar uma imagem que você anexar. *Editar imagem* "
         "(no menu **Apps** de uma mensagem) edita uma imagem postada no canal. Abaixo de cada "
-        "resultado: 🎲 refazer, 🖋️ editar o texto, 🗑️ apagar. `/job` mostra um resultado anterior, "
-        "`/usage` suas tarefas recentes, `/about` o que é guardado e por quanto tempo."
+        "resultado: 🎲 refazer, 🖋️ editar o texto, 🗑️ apagar. `/tarefa` mostra um resultado anterior, "
+        "`/uso` suas tarefas recentes, `/sobre` o que é guardado e por quanto tempo."
     ),
     "help.limits_server": "**Seus limites neste servidor hoje**",
     "help.limits_outside": "**Seus limites aqui hoje** (fora dos servidores valem as regras do operador do bot)",
@@ -337,7 +337,7 @@ MESSAGES: dict[str, str] = {
     ),
     "about.retention": "**Por quanto tempo:** {days} dias; depois é apagado.",
     "about.forgetme": (
-        "**Apague o que é seu agora:** `/forgetme` remove seus textos e ids de todas as tarefas e "
+        "**Apague o que é seu agora:** `/apagar-dados` remove seus textos e ids de todas as tarefas e "
         "mudanças de configuração na hora. As tarefas de hoje mantêm seu id até a meia-noite UTC, para "
         "que os limites de hoje continuem valendo; depois ele também sai. As imagens já postadas "
         "continuam no Discord: apague-as com 🗑️."
@@ -411,7 +411,7 @@ MESSAGES: dict[str, str] = {
     "usage.spend_no_budget": "**Gasto do servidor este mês:** {spent} (sem orçamento mensal).",
     "usage.in_flight": "{reserved} está reservado para trabalhos em andamento.",
     "usage.cooldown": "**Intervalo:** {seconds} s entre gerações.",
-    "usage.recent": "**Trabalhos recentes** (use `/job <id>`):",
+    "usage.recent": "**Trabalhos recentes** (use `/tarefa <id>`):",
     "forget.results": "{results} resultado(s) que não consegui postar também foram apagados da memória.",
     # results that could not all be posted (bot/discord/flows/posting.py, /job)
     "images.one": "A imagem {n}",
@@ -420,9 +420,9 @@ MESSAGES: dict[str, str] = {
     "result.not_taken": "Suas imagens estão prontas, mas o Discord não as aceitou.",
     "result.not_posted": "{images} de {total} não puderam ser postadas.",
     "result.folded": "{images} de {total} não couberam: o Discord permite a um app instalado pelo usuário só 5 mensagens de acompanhamento por comando.",
-    "result.use_job": "Use `/job {job_id}` em até um dia para recebê-las (elas se perdem se o bot reiniciar).",
+    "result.use_job": "Use `/tarefa {job_id}` em até um dia para recebê-las (elas se perdem se o bot reiniciar).",
     "result.too_large": "Eram grandes demais para guardar; desculpe.",
-    "result.cannot_post_here": "Suas imagens estão prontas, mas não consigo postar aqui. Use `/job` para vê-las.",
+    "result.cannot_post_here": "Suas imagens estão prontas, mas não consigo postar aqui. Use `/tarefa` para vê-las.",
     "job.spooled": "{images} do trabalho `{job_id}`, que não puderam ser postadas antes.",
     "job.not_found": "Não há nenhum trabalho com esse id aqui.",
     "job.not_yours": "Só quem criou este trabalho (ou um moderador) pode vê-lo.",
@@ -481,7 +481,7 @@ MESSAGES: dict[str, str] = {
     "job.cancelled": "Cancelado: nada foi gerado.",
     "job.result_gone": "Não tenho mais esse resultado.",
     "job.buttons_not_yours": "Só quem criou esta imagem pode usar os botões dela.",
-    "job.was_describe": "Isso foi um `/describe`: use de novo ou um dos botões de sugestão.",
+    "job.was_describe": "Isso foi um `/descrever`: use de novo ou um dos botões de sugestão.",
     "job.empty_prompt": "O prompt não pode ficar vazio.",
     "job.restarting": "O bot está reiniciando. Tente de novo em um minuto.",
     "job.no_image": "O modelo respondeu sem imagem. Tente reformular o prompt.",
@@ -491,12 +491,12 @@ MESSAGES: dict[str, str] = {
     "edit.message_gone": "Essa mensagem sumiu, então a imagem dela não pode ser editada.",
     "edit.cannot_read": "Não consigo mais ler essa mensagem: use Editar imagem nela de novo.",
     "edit.image_gone": "Essa mensagem não tem mais a imagem.",
-    "describe.suggestion_gone": "Não tenho mais essa sugestão. Use `/describe` de novo.",
+    "describe.suggestion_gone": "Não tenho mais essa sugestão. Use `/descrever` de novo.",
     "describe.none": "O modelo não sugeriu nenhum prompt para essa imagem. Tente de novo.",
     "progress.queued": "Na fila: posição {position}.",
     "progress.generating": "Gerando com `{model}`…",
     "describe.title": "**Sugestões de prompt** de `{model}`:",
-    "describe.footer": "Trabalho `{job_id}` · cada botão roda `/imagine` com esse prompt.",
+    "describe.footer": "Trabalho `{job_id}` · cada botão roda `/imaginar` com esse prompt.",
     "card.reencoded": "{images}: recodificada(s) para caber no limite de upload do Discord.",
     # which model (bot/policy/options.py): image models for /imagine, chat image models for /chatimage
     "options.locked_unavailable_image": "O modelo de imagem fixado por este servidor, `{model}`, não está disponível agora. Peça a um moderador para verificar /config.",

@@ -323,3 +323,34 @@ def test_lock_choices_read_as_the_imagine_options_members_see(locale: str) -> No
     strings = COMMAND_STRINGS[locale]
     for option in LOCKABLE_OPTIONS:
         assert strings[f"choice.{option}"] == strings[f"imagine.{option}"], f"{locale} {option}"
+
+
+def _command_paths(strings: dict[str, str]) -> set[tuple[str, ...]]:
+    """Every slash command, group and sub-command as its words, e.g. ``("config", "lock")``."""
+    keys = [k for k in strings if "." not in k and k[:1].islower()]  # no options, choices, menus
+    return {tuple(strings[" ".join(key.split()[: n + 1])] for n in range(len(key.split()))) for key in keys}
+
+
+def _longest_path(words: list[str], paths: set[tuple[str, ...]]) -> int:
+    return max((n for n in range(1, len(words) + 1) if tuple(words[:n]) in paths), default=0)
+
+
+MENTION = re.compile(r"(?<![\w/])/(\w[\w-]*(?: [\w-]+){0,2})")
+
+
+@pytest.mark.parametrize("locale", sorted(COMMAND_STRINGS))
+def test_sentences_name_commands_as_the_reader_sees_them(locale: str) -> None:
+    """ "Add it with `/config allowed add`" reads `/config erlaubt hinzufügen` in German."""
+    local, english = _command_paths(COMMAND_STRINGS[locale]), _command_paths(ENGLISH_COMMANDS)
+    sentences = {**CATALOGUES[language_of(locale)], **COMMAND_STRINGS[locale]}  # descriptions too
+    mentions = [
+        (key, match.group(1).split())
+        for key, sentence in sentences.items()
+        for match in MENTION.finditer(sentence)
+    ]
+    assert len(mentions) > 20  # the pattern still finds them
+    for key, words in mentions:
+        # a mention that spells more of an English command than of the reader's is untranslated
+        assert _longest_path(words, local) >= _longest_path(words, english), (
+            f"{locale} {key}: /{' '.join(words)}"
+        )
