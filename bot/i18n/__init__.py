@@ -16,6 +16,7 @@ from __future__ import annotations
 from bot.i18n.catalog import (
     CATALOGUES,
     DEFAULT_LANGUAGE,
+    Heading,
     Phrase,
     language_of,
     localize,
@@ -27,6 +28,7 @@ from bot.i18n.catalog import (
 __all__ = [
     "CATALOGUES",
     "DEFAULT_LANGUAGE",
+    "Heading",
     "Phrase",
     "language_of",
     "localize",

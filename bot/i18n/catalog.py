@@ -72,18 +72,44 @@ class Phrase(str):
 
     def __new__(cls, key: str, /, **values: object) -> Phrase:
         """The English sentence `key` with `values`; `KeyError` for a key English lacks."""
-        self = super().__new__(cls, text(None, key, **values))
+        self = super().__new__(cls, cls.shown(text(None, key, **values)))
         self.key = key
         self.values = values
         return self
+
+    @staticmethod
+    def shown(sentence: str) -> str:
+        """How the catalogue's sentence reads (as it is; `Heading` capitalises)."""
+        return sentence
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Copy and pickle by key and values (the default would pass the English text as the key)."""
         return _phrase, (self.key, self.values)
 
 
+class Heading(Phrase):
+    """A `Phrase` that starts a sentence: its first letter upper case in every language.
+
+    For a label kept lower case in the catalogue (``setting.max_count``: "maximum image count")
+    that a sentence puts first ("Maximum image count: ..."); capitals inside it stay ("NSFW policy").
+    """
+
+    @staticmethod
+    def shown(sentence: str) -> str:
+        """`sentence` with its first letter upper case."""
+        return sentence[:1].upper() + sentence[1:]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copy and pickle as a `Heading` (see `Phrase.__reduce__`)."""
+        return _heading, (self.key, self.values)
+
+
 def _phrase(key: str, values: dict[str, object]) -> Phrase:
     return Phrase(key, **values)
+
+
+def _heading(key: str, values: dict[str, object]) -> Heading:
+    return Heading(key, **values)
 
 
 def translate(sentence: str, locale: object) -> str:
@@ -99,7 +125,7 @@ def translate(sentence: str, locale: object) -> str:
         values = {
             name: translate(v, locale) if isinstance(v, str) else v for name, v in sentence.values.items()
         }
-        return text(locale, sentence.key, **values)
+        return sentence.shown(text(locale, sentence.key, **values))
     return sentence
 
 

@@ -4,6 +4,10 @@ The one home of the aspect ratios and the lockable (neutral) options: `AspectRat
 `LockableOption` are the `Literal` types the commands offer as choices, `ASPECT_RATIOS` and
 `LOCKABLE_OPTIONS` the same values as tuples. Pure: storage keeps these models (only the
 overrides; a guild never configured reads as `GuildSettings()`), policy reads them.
+
+The validators' own refusals are `ValueError(Phrase(...))`: English where pydantic prints them,
+and a catalogue key `/config` shows in the moderator's language
+(`bot.discord.flows.config.parsing.validation_sentence`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.i18n import Phrase
 
 AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 ASPECT_RATIOS: tuple[AspectRatio, ...] = get_args(AspectRatio)
@@ -46,11 +52,17 @@ def _clean_terms(values: list[str]) -> list[str]:
         if not term:
             continue
         if len(term) > MAX_TERM_LENGTH:
-            raise ValueError(f"a term is longer than {MAX_TERM_LENGTH} characters")
+            raise ValueError(Phrase("config.term_too_long", limit=MAX_TERM_LENGTH))
         seen.setdefault(term, None)
     if len(seen) > MAX_TERMS:
-        raise ValueError(f"at most {MAX_TERMS} terms")
+        raise ValueError(Phrase("config.too_many_terms", limit=MAX_TERMS))
     return list(seen)
+
+
+def _known_ratio(value: str | None) -> str | None:
+    if value is not None and value not in ASPECT_RATIOS:
+        raise ValueError(Phrase("config.unknown_ratio", ratios=", ".join(ASPECT_RATIOS)))
+    return value
 
 
 class GuildSettings(BaseModel):
@@ -115,16 +127,15 @@ class GuildSettings(BaseModel):
     @field_validator("aspect_ratio")
     @classmethod
     def _known_ratio(cls, value: str | None) -> str | None:
-        if value is not None and value not in ASPECT_RATIOS:
-            raise ValueError(f"aspect ratio must be one of {', '.join(ASPECT_RATIOS)}")
-        return value
+        return _known_ratio(value)
 
     @field_validator("locked_options")
     @classmethod
     def _known_locks(cls, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - set(LOCKABLE_OPTIONS))
         if unknown:
-            raise ValueError(f"cannot lock {', '.join(unknown)}; lockable: {', '.join(LOCKABLE_OPTIONS)}")
+            lockable = ", ".join(LOCKABLE_OPTIONS)
+            raise ValueError(Phrase("config.cannot_lock", options=", ".join(unknown), lockable=lockable))
         return sorted(set(value))
 
     @field_validator("blocked_terms", "flagged_terms")
@@ -140,7 +151,7 @@ class GuildSettings(BaseModel):
     @model_validator(mode="after")
     def _count_within_cap(self) -> GuildSettings:
         if self.default_count > self.max_count:
-            raise ValueError(f"default count {self.default_count} is above the maximum {self.max_count}")
+            raise ValueError(Phrase("config.count_above_max", count=self.default_count, cap=self.max_count))
         return self
 
     def overrides(self) -> dict[str, Any]:
@@ -163,9 +174,7 @@ class ChannelSettings(BaseModel):
     @field_validator("aspect_ratio")
     @classmethod
     def _known_ratio(cls, value: str | None) -> str | None:
-        if value is not None and value not in ASPECT_RATIOS:
-            raise ValueError(f"aspect ratio must be one of {', '.join(ASPECT_RATIOS)}")
-        return value
+        return _known_ratio(value)
 
     def overrides(self) -> dict[str, Any]:
         """Only the fields that are set."""

@@ -213,6 +213,23 @@ async def test_config_answers_in_the_moderators_language_and_the_mod_log_in_the_
     assert {"Par", "Salon de journal", "Délai d'attente", "Options verrouillées"} <= set(names)
 
 
+async def test_a_rejected_settings_value_is_explained_in_the_moderators_language(bot_env: BotEnv) -> None:
+    h = bot_env.h
+    # Discord's client keeps the count within 1-10; a forged interaction past it meets the
+    # settings rules, which name the field in the moderator's language.
+    refused = await config(h, "count", "max", locale="de", count=11)
+    assert refused.ephemeral
+    assert "Höchstzahl an Bildern: Der Wert darf höchstens 10 sein." in refused.content
+    assert "Fehler-ID" in refused.content
+    assert "input should" not in refused.content
+    english = await config(h, "count", "max", locale="en-US", count=11)
+    assert "Maximum image count: input should be less than or equal to 10." in english.content
+    ratio = await config(h, "aspect-ratio", locale="es-ES", ratio="7:1")
+    assert "La relación de aspecto debe ser una de estas: 1:1, 2:3, 3:2," in ratio.content
+    settings = await bot_env.bot.store.get_guild_settings(h.fake.world.guild.id)
+    assert (settings.max_count, settings.aspect_ratio) == (4, None)  # nothing was written
+
+
 async def test_reset_confirmation_speaks_the_moderators_language(bot_env: BotEnv) -> None:
     h = bot_env.h
     question = await config(h, "reset", locale="fr")

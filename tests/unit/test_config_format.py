@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from pydantic_core import InitErrorDetails
 
 from bot.discord.flows.config import edits
 from bot.discord.flows.config.parsing import (
@@ -28,8 +30,10 @@ from bot.discord.views.config import (
     modlog_changes,
     settings_embed,
 )
+from bot.error_messages import localized_message
 from bot.errors import InputError
 from bot.gateway.models import ModelInfo
+from bot.i18n import Heading, translate
 from bot.policy import GlobalDefaults
 from bot.policy.schemas import MAX_TERMS, ChannelSettings, GuildSettings
 from bot.storage.records import AuditEntry
@@ -116,6 +120,112 @@ def test_aspect_ratio_error_names_the_choices() -> None:
     sentence = validation_sentence(validation_error(aspect_ratio="7:1"))
     assert sentence.startswith("Aspect ratio must be one of 1:1,")
     assert "\n" not in sentence
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "sentence"),
+    [
+        ({"monthly_budget": 0}, "config.above", "Monthly budget: input should be greater than 0."),
+        (
+            {"monthly_budget": 2e6},
+            "config.at_most",
+            "Monthly budget: input should be less than or equal to 1000000.",
+        ),
+        (
+            {"negative_prompt": "x" * 501},
+            "config.text_too_long",
+            "Default negative prompt: at most 500 characters.",
+        ),
+        (
+            {"quality": "ultra"},
+            "config.choose_one",
+            "Default quality: choose one of `low`, `medium`, `high`.",
+        ),
+        (
+            {"nsfw_policy": "all"},
+            "config.choose_one",
+            "NSFW policy: choose one of `never`, `age_restricted`.",
+        ),
+        (
+            {"default_count": 2.5},
+            "config.whole_number",
+            "Default image count: input should be a whole number.",
+        ),
+        (
+            {"private_by_default": "maybe"},
+            "config.true_or_false",
+            "Private by default: input should be true or false.",
+        ),
+        ({"aspect_ratio": "7:1"}, "config.unknown_ratio", None),
+        ({"blocked_terms": ["x" * 101]}, "config.term_too_long", "A term is longer than 100 characters."),
+    ],
+)
+def test_each_settings_rule_has_a_catalogued_sentence(
+    data: dict[str, Any], key: str, sentence: str | None
+) -> None:
+    error = invalid_settings(validation_error(**data))
+    assert error.key == key
+    if sentence is not None:
+        assert error.user_message == sentence
+
+
+def test_settings_errors_read_in_the_moderators_language_with_the_fields_label() -> None:
+    out_of_range = invalid_settings(validation_error(max_count=11))
+    assert localized_message(out_of_range, "de") == "Höchstzahl an Bildern: Der Wert darf höchstens 10 sein."
+    # the label starts the sentence: upper case there, whatever the catalogue's case
+    below_zero = invalid_settings(validation_error(cooldown_seconds=-1))
+    assert (
+        localized_message(below_zero, "fr")
+        == "Délai d'attente : la valeur doit être supérieure ou égale à 0."
+    )
+    choice = invalid_settings(validation_error(resolution="8K"))
+    assert localized_message(choice, "pt-BR") == (
+        "Resolução padrão: escolha um destes valores: `1K`, `2K`, `4K`."
+    )
+    # our own validators' sentences, channel settings included
+    with pytest.raises(ValidationError) as caught:
+        ChannelSettings(aspect_ratio="7:1")
+    ratio = invalid_settings(caught.value)
+    assert localized_message(ratio, "es-ES").startswith(
+        "La relación de aspecto debe ser una de estas: 1:1, 2:3,"
+    )
+    above = invalid_settings(validation_error(default_count=6))
+    assert localized_message(above, "de") == "Die Standardanzahl 6 liegt über der Höchstzahl 4."
+    assert localized_message(above, "en-US") == "Default count 6 is above the maximum 4."
+
+
+def test_a_bound_no_field_has_yet_still_reads_as_a_sentence() -> None:
+    problem: InitErrorDetails = {
+        "type": "less_than",
+        "loc": ("cooldown_seconds",),
+        "input": 9,
+        "ctx": {"lt": 5},
+    }
+    error = ValidationError.from_exception_data("GuildSettings", [problem])
+    assert validation_sentence(error) == "Cooldown: input should be less than 5."
+
+
+def test_an_unmapped_pydantic_error_gets_the_generic_sentence_and_a_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    error = invalid_settings(validation_error(image_model=3))
+    assert error.user_message == "Default image model: that value is not valid."
+    assert localized_message(error, "fr") == "Modèle d'image par défaut : cette valeur n'est pas valide."
+    assert "string_type" in caplog.text
+    assert "image_model" in caplog.text
+    unknown_field = invalid_settings(validation_error(prompt="x"))  # extra="forbid"
+    assert unknown_field.user_message == "That value is not valid."
+    assert localized_message(unknown_field, "de") == "Dieser Wert ist ungültig."
+
+
+def test_a_heading_is_its_label_capitalised_in_every_language() -> None:
+    heading = Heading("setting.max_count")
+    assert heading == "Maximum image count"
+    assert translate(heading, "fr") == "Nombre maximal d'images"
+    assert translate(Heading("setting.nsfw_policy"), "en") == "NSFW policy"
+    copied = copy.deepcopy(heading)
+    assert isinstance(copied, Heading)
+    assert translate(copied, "es-ES") == "Cantidad máxima de imágenes"
 
 
 IMAGE = ModelInfo(id="bfl/flux-2-pro", endpoint="images")

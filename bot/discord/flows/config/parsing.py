@@ -1,17 +1,21 @@
-"""Turning moderator input into settings values, and settings errors into one sentence (pure)."""
+"""Turning moderator input into settings values, and settings errors into one catalogued sentence (pure)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
+from typing import Literal, get_args, get_origin
 
 from pydantic import ValidationError
 
-from bot.discord.views.config import label
 from bot.errors import InputError
 from bot.gateway.models import Endpoint, ModelInfo
-from bot.i18n import Phrase
+from bot.i18n import CATALOGUES, DEFAULT_LANGUAGE, Heading, Phrase
+from bot.policy.schemas import ChannelSettings, GuildSettings
+
+log = logging.getLogger(__name__)
 
 Scalar = bool | int | float | str
 
@@ -87,32 +91,96 @@ def split_terms(text: str) -> list[str]:
     return list(seen.values())
 
 
-def validation_sentence(error: ValidationError) -> str:
+def validation_sentence(error: ValidationError) -> Phrase:
     """One short sentence for the first problem pydantic found in a settings change.
+
+    Our validators raise `ValueError(Phrase(...))` (`bot.policy.schemas`): that phrase is the
+    sentence. pydantic's own checks are mapped by error type to a catalogue sentence that
+    starts with the field's label. The types mapped are those the settings fields can raise
+    (bounds, text length, a choice, a value of the wrong type, which a forged interaction can
+    send past Discord's option checks); any other type gets a generic sentence, its detail logged.
 
     Args:
         error: Raised by `GuildSettings`/`ChannelSettings` validation.
 
     Returns:
-        E.g. "Maximum image count: input should be less than or equal to 10." or, for our own
-        validators whose messages are already sentences, that message.
+        English, keeping its catalogue key and values, e.g. "Maximum image count: input should be
+        less than or equal to 10." (`InputError.keyed` shows it in the moderator's language).
     """
     problems = error.errors(include_url=False)
     if not problems:
-        return "That value is not valid."
+        return Phrase("config.invalid")
     first = problems[0]
-    message = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
+    context = first.get("ctx") or {}
+    cause = context.get("error")
+    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Phrase):
+        return cause.args[0]
+    kind = first["type"]
     fields = [part for part in first["loc"] if isinstance(part, str)]
-    if first["type"] == "value_error" or not fields:
-        sentence = message[:1].upper() + message[1:]
-    else:
-        sentence = f"{label(fields[0]).capitalize()}: {message[:1].lower()}{message[1:]}"
-    return sentence + "."
+    field = fields[0] if fields else None
+    if field is None or f"setting.{field}" not in CATALOGUES[DEFAULT_LANGUAGE]:
+        log.warning("settings change refused: unmapped %s at %s: %s", kind, first["loc"], first["msg"])
+        return Phrase("config.invalid")
+    setting = Heading(f"setting.{field}")
+    if kind in _BOUNDS:
+        key, bound = _BOUNDS[kind]
+        return Phrase(key, setting=setting, limit=_number(context[bound]))
+    if kind in _LENGTHS:
+        key, bound = _LENGTHS[kind]
+        return Phrase(key, setting=setting, limit=context[bound])
+    if kind == "literal_error":
+        return Phrase("config.choose_one", setting=setting, choices=_choices(field))
+    if kind in _TYPES:
+        return Phrase(_TYPES[kind], setting=setting)
+    log.warning("settings change refused: unmapped %s at %s: %s", kind, first["loc"], first["msg"])
+    return Phrase("config.invalid_value", setting=setting)
+
+
+# pydantic error type -> (catalogue key, the `ctx` entry holding the limit)
+_BOUNDS = {
+    "less_than_equal": ("config.at_most", "le"),
+    "greater_than_equal": ("config.at_least", "ge"),
+    "greater_than": ("config.above", "gt"),
+    "less_than": ("config.below", "lt"),
+}
+_LENGTHS = {
+    "string_too_long": ("config.text_too_long", "max_length"),
+    "string_too_short": ("config.text_too_short", "min_length"),
+}
+_TYPES = {
+    "int_parsing": "config.whole_number",
+    "int_from_float": "config.whole_number",
+    "int_type": "config.whole_number",
+    "float_parsing": "config.number",
+    "float_type": "config.number",
+    "bool_parsing": "config.true_or_false",
+    "bool_type": "config.true_or_false",
+}
+
+
+def _number(value: object) -> object:
+    """A bound as pydantic printed it: ``1000000.0`` reads ``1000000``."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _choices(field: str) -> str:
+    """The values a `Literal` settings field takes, as code spans (``"`low`, `medium`, `high`"``)."""
+    model = GuildSettings if field in GuildSettings.model_fields else ChannelSettings
+    found: list[object] = []
+    pending = [model.model_fields[field].annotation]
+    while pending:
+        annotation = pending.pop(0)
+        if get_origin(annotation) is Literal:
+            found += get_args(annotation)
+        else:
+            pending += get_args(annotation)
+    return ", ".join(f"`{value}`" for value in found)
 
 
 def invalid_settings(error: ValidationError) -> InputError:
     """The `InputError` to raise for a rejected settings change (see `validation_sentence`)."""
-    return InputError(validation_sentence(error))
+    sentence = validation_sentence(error)
+    return InputError.keyed(sentence.key, **sentence.values)
 
 
 def model_problem(
