@@ -209,8 +209,12 @@ async def test_config_answers_in_the_moderators_language_and_the_mod_log_in_the_
     # The log channel reads the server's language (French), whoever changed what.
     reports = await h.api.wait_until(lambda: posts()[2:], what="three log posts")
     assert reports[0].embeds[0]["title"] == "Réglages modifiés"
-    names = [field["name"] for report in posts() for field in report.embeds[0]["fields"]]
-    assert {"Par", "Salon de journal", "Délai d'attente", "Options verrouillées"} <= set(names)
+    fields = {field["name"]: field["value"] for report in posts() for field in report.embeds[0]["fields"]}
+    assert {"Par", "Salon de journal", "Délai d'attente", "Options verrouillées"} <= set(fields)
+    # old → new read as /config shows them, in French too (not as stored: `None → 30`)
+    assert fields["Salon de journal"] == f"aucun → <#{log.id}>"
+    assert fields["Délai d'attente"] == "désactivé → 30 s"
+    assert fields["Options verrouillées"] == "rien → `aspect_ratio`"
 
 
 async def test_a_rejected_settings_value_is_explained_in_the_moderators_language(bot_env: BotEnv) -> None:

@@ -228,6 +228,11 @@ def test_a_heading_is_its_label_capitalised_in_every_language() -> None:
     assert translate(copied, "es-ES") == "Cantidad máxima de imágenes"
 
 
+def test_values_never_leave_their_code_span() -> None:
+    assert format_value("negative_prompt", "a` [link](https://x.test) `b") == "`aˋ [link](https://x.test) ˋb`"
+    assert format_value("allowed_models", ["a`b"]) == "`aˋb`"
+
+
 IMAGE = ModelInfo(id="bfl/flux-2-pro", endpoint="images")
 CHAT = ModelInfo(id="google/gemini-3-pro-image", endpoint="chat")
 TEXT = ModelInfo(id="anthropic/claude-sonnet-4.5")
@@ -363,10 +368,16 @@ def test_change_reply_shows_old_and_new_and_never_the_terms() -> None:
         "⚠️ Careful.",
     ]
     assert "secret" not in text
+    # The log channel reads values as /config shows them (a channel's unset value inherits).
     assert modlog_changes(changes, channel_name="art") == [
-        ("Default image model in #art", None, "a/b"),
+        ("Default image model in #art", "inherit server setting", "`a/b`"),
         ("Blocked terms in #art", "1 term", "2 terms"),
     ]
+    assert modlog_changes(changes, locale="es-ES")[0] == (
+        "Modelo de imagen predeterminado",
+        "sin definir (predeterminado global)",
+        "`a/b`",
+    )
 
 
 def test_change_reply_when_nothing_changed_and_for_channels() -> None:

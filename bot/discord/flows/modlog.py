@@ -11,7 +11,7 @@ the text as it was typed, never a live `[link](…)` or a raw `@everyone`.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -72,7 +72,7 @@ class ModLog:
         self,
         guild_id: int,
         actor_id: int,
-        changes: list[tuple[str, Any, Any]],
+        changes: list[tuple[str, str, str]],
         *,
         channel_id: int | None = None,
     ) -> bool:
@@ -81,8 +81,8 @@ class ModLog:
         Args:
             guild_id: The guild.
             actor_id: The moderator who changed them.
-            changes: (field, old, new) triples, labelled in the server's language
-                (`bot.discord.views.config.modlog_changes` with `locale_of`); values are shown as given.
+            changes: (field, old, new) triples in the server's language, values already shown as
+                `/config` shows them (`bot.discord.views.config.modlog_changes` with `locale_of`).
             channel_id: Post here instead of the current log channel (e.g. the one just unset).
         """
         locale = self.locale_of(guild_id)
@@ -90,7 +90,7 @@ class ModLog:
         embed.add_field(name=text(locale, "modlog.by"), value=f"<@{actor_id}>", inline=False)
         for field_name, old, new in changes[:20]:
             embed.add_field(
-                name=display(field_name, 256), value=display(f"{old!r} → {new!r}", 1024), inline=False
+                name=display(field_name, 256), value=truncate(f"{old} → {new}", 1024), inline=False
             )
         return await self._send(guild_id, embed)
 

@@ -96,14 +96,20 @@ def format_value(field: str, value: Any, *, channel: bool = False, locale: objec
     if isinstance(value, list):
         if not value:
             return text(locale, _EMPTY_LIST.get(field, "value.none"))
-        return truncate(", ".join(f"`{item}`" for item in value), _LONG_VALUE)
+        return truncate(", ".join(_code(item, _LONG_VALUE) for item in value), _LONG_VALUE)
     if isinstance(value, dict):
         if not value:
             return text(locale, "value.none")
-        return f"`{truncate(json.dumps(value, separators=(',', ':'), sort_keys=True), _LONG_VALUE)}`"
+        return _code(json.dumps(value, separators=(",", ":"), sort_keys=True), _LONG_VALUE)
     if isinstance(value, str):
-        return f"`{truncate(value, _SHORT_VALUE)}`"
+        return _code(value, _SHORT_VALUE)
     return str(value)
+
+
+def _code(value: object, limit: int = _SHORT_VALUE) -> str:
+    # A backtick in a moderator's value would end the code span and let the rest render as
+    # markdown (links included) in the log channel; a look-alike keeps it readable.
+    return f"`{truncate(str(value).replace('`', 'ˋ'), limit)}`"
 
 
 def changed_fields(
@@ -167,22 +173,25 @@ def change_reply(
 
 def modlog_changes(
     changes: Sequence[Change], *, channel_name: str | None = None, locale: object = None
-) -> list[Change]:
-    """Changes for `ModLog.config_changed`: labelled fields, term lists reduced to counts.
+) -> list[tuple[str, str, str]]:
+    """Changes for `ModLog.config_changed`: labelled fields, values shown as `/config` shows them.
+
+    Term lists are reduced to counts (`format_value`).
 
     Args:
         changes: From `changed_fields`.
-        channel_name: The channel of a channel override.
+        channel_name: The channel of a channel override (None then reads "inherit server setting").
         locale: The log channel's language (the server's).
     """
-    result: list[Change] = []
+    result: list[tuple[str, str, str]] = []
+    channel = channel_name is not None
     for name, old, new in changes:
-        if name in REDACTED:
-            old, new = format_value(name, old, locale=locale), format_value(name, new, locale=locale)
         shown = heading(name, locale)
         if channel_name:
             shown = text(locale, "config.in_channel", setting=shown, channel=channel_name)
-        result.append((shown, old, new))
+        before = format_value(name, old, channel=channel, locale=locale)
+        after = format_value(name, new, channel=channel, locale=locale)
+        result.append((shown, before, after))
     return result
 
 
