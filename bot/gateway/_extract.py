@@ -67,6 +67,8 @@ class BlobExtractor:
         budget: The process-wide image budget (default: the process default).
         max_blobs: Images kept at most; later ones are skipped undecoded (`dropped` counts them).
         max_total_bytes: Cap on all decoded images together (`JobTooLargeError` past it).
+        contiguous: Decode each image into one reserved buffer (`ImageWriter`): for streamed
+            replies, fed in many small pieces.
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class BlobExtractor:
         budget: ImageBudget | None = None,
         max_blobs: int | None = None,
         max_total_bytes: int | None = None,
+        contiguous: bool = False,
     ) -> None:
         self.blobs: list[ImageData] = []
         self.dropped = 0
@@ -93,7 +96,7 @@ class BlobExtractor:
         self._raw = bytearray()  # a `url` value not (yet) known to be a data URL
         self._plain = False  # the current `url` value is known not to be a data URL
         self._quad = bytearray()  # < 4 base64 characters carried to the next chunk
-        self._writer = ImageWriter(self._budget)  # the image decoded so far
+        self._writer = ImageWriter(self._budget, contiguous=contiguous)  # the image decoded so far
         self._decoded = 0
         self._seen = False  # the current base64 value is not empty
         self._skip = False  # the current base64 value is past `max_blobs`

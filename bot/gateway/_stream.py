@@ -158,6 +158,7 @@ class ChatStream:
             budget=self._budget,
             max_blobs=self._room(),  # images past the cap are skipped undecoded
             max_total_bytes=None if self._max_total is None else self._max_total - self._total,
+            contiguous=True,  # many small network-sized pieces: one reserved buffer (spool.py)
         )
 
     @staticmethod

@@ -279,13 +279,16 @@ def test_a_spooled_image_keeps_aiohttps_own_file_payload() -> None:
     assert type(payload).__name__ != "_MemoryPayload"
 
 
-def test_pieces_are_written_into_one_reserved_buffer_handed_out_as_is() -> None:
+@pytest.mark.parametrize("contiguous", [False, True], ids=["pieces", "contiguous"])
+def test_pieces_of_every_kind_make_one_bytes_image(contiguous: bool) -> None:
     budget = ImageBudget(memory_bytes=10 * 2**20)
     data = bytes(range(256)) * 1000
-    writer = ImageWriter(budget)
+    writer = ImageWriter(budget, contiguous=contiguous)
+    scratch = bytearray(7000)
     for start in range(0, len(data), 7000):  # pieces of every kind of bytes-like object
         piece = data[start : start + 7000]
-        writer.write([piece, bytearray(piece), memoryview(piece)][start % 3])
+        scratch[: len(piece)] = piece  # a decoder reusing one buffer for every piece
+        writer.write([piece, scratch[: len(piece)], memoryview(scratch)[: len(piece)]][start % 3])
     image = writer.finish()
     assert image.in_memory
     assert image.size == len(data)
@@ -294,10 +297,11 @@ def test_pieces_are_written_into_one_reserved_buffer_handed_out_as_is() -> None:
     assert budget.in_memory == len(data)
 
 
-def test_a_single_bytes_piece_is_kept_without_a_copy() -> None:
+@pytest.mark.parametrize("contiguous", [False, True], ids=["pieces", "contiguous"])
+def test_a_single_bytes_piece_is_kept_without_a_copy(contiguous: bool) -> None:
     budget = ImageBudget()
     piece = b"z" * 5000
-    writer = ImageWriter(budget)
+    writer = ImageWriter(budget, contiguous=contiguous)
     writer.write(piece)
     assert writer.finish().read() is piece
 
@@ -305,16 +309,17 @@ def test_a_single_bytes_piece_is_kept_without_a_copy() -> None:
 def test_a_size_hint_too_small_grows_the_buffer() -> None:
     budget = ImageBudget()
     data = bytes(range(256)) * 64
-    writer = ImageWriter(budget, size_hint=100)
+    writer = ImageWriter(budget, contiguous=True, size_hint=100)
     for start in range(0, len(data), 30):
         writer.write(memoryview(data)[start : start + 30])
     assert writer.finish().read() == data
 
 
-def test_spilling_after_pieces_writes_only_what_was_written() -> None:
+@pytest.mark.parametrize("contiguous", [False, True], ids=["pieces", "contiguous"])
+def test_spilling_after_pieces_writes_only_what_was_written(contiguous: bool) -> None:
     budget = ImageBudget(memory_bytes=100 * KiB, max_image_in_memory=20 * KiB)
     data = bytes(range(256)) * 120  # 30,720 bytes: spills once past 20 KiB
-    writer = ImageWriter(budget)
+    writer = ImageWriter(budget, contiguous=contiguous)
     assert not writer.may_spool(10 * KiB)
     for start in range(0, len(data), 4 * KiB):
         writer.write(bytearray(data[start : start + 4 * KiB]))
@@ -335,9 +340,10 @@ def test_may_spool_when_the_budget_is_nearly_full() -> None:
     held.close()
 
 
-def test_abort_after_pieces_gives_back_the_budget() -> None:
+@pytest.mark.parametrize("contiguous", [False, True], ids=["pieces", "contiguous"])
+def test_abort_after_pieces_gives_back_the_budget(contiguous: bool) -> None:
     budget = ImageBudget(memory_bytes=100 * KiB)
-    writer = ImageWriter(budget)
+    writer = ImageWriter(budget, contiguous=contiguous)
     writer.write(b"a" * KiB)
     writer.write(b"b" * KiB)
     writer.abort()
