@@ -131,10 +131,10 @@ class JobQueue:
                 if on_position is not None and position != reported:
                     reported = position
                     await self._report(on_position, position)
-                # A change during the callback has set `wake`: loop and recompute at once.
-                if not waiter.granted and not waiter.wake.is_set():
-                    await waiter.wake.wait()
-                if on_position is not None and self._position_interval > 0 and not waiter.granted:
+                # Returns at once when a change (or the grant, which sets `wake` too) came during
+                # the callback: loop and recompute.
+                await waiter.wake.wait()
+                if on_position is not None and self._position_interval and not waiter.granted:
                     # Rest before recomputing: only the grant ends the rest early.
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(self._position_interval):
@@ -166,7 +166,7 @@ class JobQueue:
         if self._user_waiting[waiter.user] <= 0:
             # With nothing waiting, the user's next job starts a fresh round at virtual time.
             del self._user_waiting[waiter.user]
-            self._last_tag.pop(waiter.user, None)
+            del self._last_tag[waiter.user]  # set by `_wait` for every waiter of this user
 
     def _remove(self, waiter: _Waiter) -> None:
         index = self._index(waiter)
@@ -180,7 +180,6 @@ class JobQueue:
 
     def _release(self) -> None:
         self._running -= 1
-        granted = 0
         while self._running < self._max and self._waiting:
             waiter = self._waiting.pop(0)
             self._vtime = max(self._vtime, waiter.tag)
@@ -191,6 +190,5 @@ class JobQueue:
                 waiter.on_grant()
             waiter.wake.set()
             waiter.grant.set()
-            granted += 1
-        if granted:
-            self._wake_from(0)
+        for waiter in self._waiting:  # everyone left moved up (nothing waits if none was granted)
+            waiter.wake.set()

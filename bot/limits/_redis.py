@@ -104,9 +104,9 @@ class RedisLimits:
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self._timeout = timeout
-        self._redis: redis.Redis = redis.from_url(
-            redis_url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
+        # The socket timeout bounds connecting too (redis-py uses it when no connect timeout is
+        # given) and `ping`, which `_guarded` does not wrap. Replies are integers: no decoding.
+        self._redis: redis.Redis = redis.from_url(redis_url, socket_timeout=timeout)
         # Cooldowns whose command failed without an answer: it may still run on the server.
         self._orphan_cooldowns: set[str] = set()
         self._prefix = prefix
@@ -117,8 +117,9 @@ class RedisLimits:
     def _key(self, kind: str, key: str) -> str:
         return f"{self._prefix}:{kind}:{key}"
 
-    def _now_arg(self) -> str:
-        return "" if self._clock is None else str(math.floor(self._clock() * 1000))
+    def _now_args(self) -> list[str]:
+        # No argument: the scripts read the server's clock (`now_ms`).
+        return [] if self._clock is None else [str(math.floor(self._clock() * 1000))]
 
     async def ping(self) -> None:
         """Check the connection.
@@ -140,7 +141,7 @@ class RedisLimits:
             await self._redis.delete(redis_key)
             self._orphan_cooldowns.discard(redis_key)
         try:
-            remaining_ms = int(await self._cooldown(keys=[redis_key], args=[duration_ms, self._now_arg()]))
+            remaining_ms = int(await self._cooldown(keys=[redis_key], args=[duration_ms, *self._now_args()]))
         except BaseException:
             self._orphan_cooldowns.add(redis_key)
             raise
@@ -154,7 +155,7 @@ class RedisLimits:
     @_guarded
     async def cooldown_remaining(self, key: str) -> float | None:
         """See `Limits.cooldown_remaining`."""
-        remaining_ms = int(await self._remaining(keys=[self._key("cd", key)], args=[self._now_arg()]))
+        remaining_ms = int(await self._remaining(keys=[self._key("cd", key)], args=self._now_args()))
         return None if remaining_ms <= 0 else remaining_ms / 1000
 
     @_guarded

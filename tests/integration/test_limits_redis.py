@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import redis.asyncio as redis
 
+from bot.errors import ServiceUnavailableError
 from bot.limits import InMemoryLimits, Limits, RedisLimits, open_limits
 
 pytestmark = pytest.mark.redis
@@ -179,3 +180,50 @@ async def test_open_limits_namespaces_keys_under_imagebot_by_default(
 async def test_open_limits_fails_fast_when_unreachable() -> None:
     with pytest.raises(redis.ConnectionError):
         await open_limits("redis://127.0.0.1:1/0")
+
+
+async def test_redis_limits_namespace_keys_under_imagebot_by_default(
+    redis_url: str, client: redis.Redis
+) -> None:
+    key = f"{uuid.uuid4().int % 10**12}:{uuid.uuid4().int % 10**12}"
+    limits = RedisLimits(redis_url)
+    try:
+        await limits.hit_cooldown(key, 30)
+        assert await client.exists(f"imagebot:cd:{key}") == 1
+    finally:
+        await client.delete(f"imagebot:cd:{key}")
+        await limits.close()
+
+
+# --- a server that answers badly (loopback fakes, no real Redis needed) ---------------------------
+
+
+@pytest.fixture
+async def silent_server() -> AsyncIterator[str]:
+    """A Redis URL whose server accepts connections and never answers."""
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.read(4096):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"redis://127.0.0.1:{port}/0"
+
+
+async def test_open_limits_gives_up_on_a_silent_server_after_the_command_timeout(silent_server: str) -> None:
+    async with asyncio.timeout(2):  # REDIS_TIMEOUT is 0.2 s here (the default, 5 s, would be past this)
+        with pytest.raises(redis.TimeoutError):
+            await open_limits(silent_server, command_timeout=0.2)
+
+
+async def test_a_command_on_a_silent_server_is_unavailable_not_stuck(silent_server: str) -> None:
+    limits = RedisLimits(silent_server, timeout=0.2)
+    try:
+        async with asyncio.timeout(2):
+            with pytest.raises(ServiceUnavailableError):
+                await limits.cooldown_remaining("1:2")
+    finally:
+        await limits.close()

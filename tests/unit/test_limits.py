@@ -426,3 +426,86 @@ async def test_queue_positions_are_recomputed_at_most_once_per_interval() -> Non
         release.set()  # 21 releases follow; each would move `last` up one place
         await asyncio.gather(first, *others, last)
     assert reports == [21, 0]  # the first position, then the start: no 20 wake-ups in between
+
+
+async def test_queue_waiter_rests_a_whole_interval_after_each_wake() -> None:
+    """With an interval, a waiter woken by a move reports nothing more until the rest ends."""
+    queue = JobQueue(1, position_interval=3600)  # far longer than the test: the rest never ends
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    assert await h.next_started() == "hold"
+    for name, user in [("w1", "A"), ("w2", "B"), ("w3", "C"), ("last", "D")]:
+        await h.submit(name, user)
+    await h.finish("hold")
+    assert await _run_all(h, 4) == ["w1", "w2", "w3", "last"]  # each release moved `last` up
+    assert h.positions["last"] == [4, 0]  # the grant ends the rest; 3, 2 and 1 were never sent
+
+
+async def test_queue_waiter_reports_again_once_a_short_rest_is_over() -> None:
+    queue = JobQueue(1, position_interval=0.01)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    assert await h.next_started() == "hold"
+    await h.submit("w1", "A")
+    await h.submit("last", "B")
+    await h.finish("hold")
+    assert await h.next_started() == "w1"
+    await h.until_positions({"last": 1})  # after the rest, not at the grant
+    await h.finish("w1")
+    assert await h.next_started() == "last"
+    await h.finish("last")
+    assert h.positions["last"] == [2, 1, 0]
+
+
+async def test_queue_position_that_moved_and_came_back_is_not_reported_twice() -> None:
+    """A newcomer who goes ahead and leaves during the callback leaves the position as reported."""
+    queue = JobQueue(1)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    assert await h.next_started() == "hold"
+    await h.submit("a1", "A")
+    reports: list[int] = []
+    in_callback, resume = asyncio.Event(), asyncio.Event()
+
+    async def on_position(position: int) -> None:
+        reports.append(position)
+        if len(reports) == 1:
+            in_callback.set()
+            await resume.wait()
+
+    async def second_job_of_a() -> None:
+        async with queue.slot("A", on_position):
+            pass
+
+    task = asyncio.create_task(second_job_of_a())
+    async with asyncio.timeout(2):
+        await in_callback.wait()
+    await h.submit("b1", "B")  # B's first round goes ahead of A's second job...
+    assert h.positions["b1"] == [2]
+    h.tasks["b1"].cancel()  # ...and leaves again
+    with pytest.raises(asyncio.CancelledError):
+        await h.tasks["b1"]
+    resume.set()
+    await h.finish("hold")
+    assert await h.next_started() == "a1"
+    await h.finish("a1")
+    async with asyncio.timeout(2):
+        await task
+    assert reports == [2, 1, 0]
+
+
+async def test_queue_newcomer_ahead_of_everyone_moves_every_waiter_back() -> None:
+    queue = JobQueue(1)
+    h = Harness(queue)
+    await h.submit("hold", "x")
+    assert await h.next_started() == "hold"
+    for name in ("x1", "x2", "x3"):
+        await h.submit(name, "X")
+    h.tasks["x1"].cancel()  # X's first round is empty now: x2 and x3 keep rounds 2 and 3
+    with pytest.raises(asyncio.CancelledError):
+        await h.tasks["x1"]
+    await h.until_positions({"x2": 1, "x3": 2})
+    await h.submit("b1", "B")  # round 1: ahead of every waiter
+    await h.until_positions({"b1": 1, "x2": 2, "x3": 3})
+    await h.finish("hold")
+    assert await _run_all(h, 3) == ["b1", "x2", "x3"]
