@@ -58,10 +58,10 @@ class OperatorPolicy:
             Settings with the operator's terms, allow-list, caps and cooldown; NSFW options
             never apply there.
         """
+        # No blocked terms (the operator's are checked separately, with their own sentence) and
+        # the default NSFW policy, "never".
         return GuildSettings(
-            blocked_terms=[],  # the operator's terms are checked separately, with their own sentence
             allowed_models=list(self.allowed_models),
-            nsfw_policy="never",
             cooldown_seconds=self.outside_cooldown_seconds,
             daily_quota=self.outside_daily_images,
             monthly_budget=self.outside_monthly_spend,

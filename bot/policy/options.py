@@ -231,7 +231,8 @@ def resolve_options(
         ],
         notes,
     )
-    count = picked_count if picked_count is not None else defaults.count  # global is never None
+    assert picked_count is not None  # the global level is never None
+    count = picked_count
     if count > cap:
         if sources["count"] == "member":
             raise PolicyError.keyed("options.count_cap_one" if cap == 1 else "options.count_cap", cap=cap)
@@ -281,7 +282,7 @@ def resolve_options(
         "enhance",
         locked,
         requested.enhance,
-        [("channel", None), ("guild", guild_enhance), ("global", False)],
+        [("guild", guild_enhance), ("global", False)],  # no channel level
         notes,
     )
 
@@ -333,7 +334,6 @@ def _resolve_parameters(
         member = requested.parameter(name)
         check_requested(name, member)
         levels: list[tuple[Source, ParameterValue | None]] = [
-            ("channel", None),
             ("guild", server_value(guild, name)),
             ("global", None),
         ]
@@ -464,7 +464,7 @@ def _listing(values: list[str]) -> str:
     return f"{shown} (and {more} more)" if more > 0 else shown
 
 
-def _label(value: object, name: str = "private") -> str:
+def _label(value: object, name: str) -> str:
     if value is None:
         return Phrase("value.the_model_default")
     if isinstance(value, bool) and name == "private":

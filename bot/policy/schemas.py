@@ -46,18 +46,13 @@ ProviderOptions = dict[str, dict[str, Any]]
 
 
 def _clean_terms(values: list[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for raw in values:
-        term = " ".join(raw.split()).strip()
-        if not term:
-            continue
-        if len(term) > MAX_TERM_LENGTH:
-            raise ValueError(Phrase("config.term_too_long", limit=MAX_TERM_LENGTH))
-        seen.setdefault(term, None)
-    if len(seen) > MAX_TERMS:
+    collapsed = (" ".join(raw.split()) for raw in values)  # inner runs of whitespace: one space
+    terms = list(dict.fromkeys(term for term in collapsed if term))  # first spelling, in order
+    if any(len(term) > MAX_TERM_LENGTH for term in terms):
+        raise ValueError(Phrase("config.term_too_long", limit=MAX_TERM_LENGTH))
+    if len(terms) > MAX_TERMS:
         raise ValueError(Phrase("config.too_many_terms", limit=MAX_TERMS))
-    return list(seen)
-
+    return terms
 
 def _known_ratio(value: str | None) -> str | None:
     if value is not None and value not in ASPECT_RATIOS:

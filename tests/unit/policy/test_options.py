@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.errors import InputError, PolicyError
-from bot.policy import GlobalDefaults, RequestedOptions, resolve_options
+from bot.policy import GlobalDefaults, RequestedOptions, resolve_options, with_provider_options
 from bot.policy.schemas import LOCKABLE_OPTIONS, ChannelSettings, GuildSettings
 
 LEVELS = ("member", "channel", "guild", "global")
@@ -490,3 +490,22 @@ def test_list_provider_options_are_copied() -> None:
     assert result.provider_options == {"vertex": {"tags": ["a"]}}
     result.provider_options["vertex"]["tags"].append("b")
     assert guild.provider_options == {"vertex": {"tags": ["a"]}}
+
+
+def test_an_unknown_aspect_ratio_is_named_in_the_refusal() -> None:
+    with pytest.raises(InputError) as info:
+        _resolve(RequestedOptions(aspect_ratio="7:3"))
+    assert info.value.user_message.startswith("Unknown aspect ratio '7:3'. Choose one of: 1:1, 2:3")
+
+
+def test_workflow_provider_options_go_over_the_defaults_under_the_locks() -> None:
+    guild = GuildSettings(
+        provider_options={"bfl": {"steps": 20, "safety": 2}}, locked_provider_options={"bfl": {"safety": 1}}
+    )
+    base = _resolve(guild=guild)
+    upscale = with_provider_options(base, {"bfl": {"steps": 50, "safety": 6}}, guild.locked_provider_options)
+    assert upscale.provider_options == {"bfl": {"steps": 50, "safety": 1}}
+    assert upscale.notes == base.notes  # no note given: none added
+    kept = with_provider_options(base, {"openai": {"x": 1}}, {}, note="Upscaled.")
+    assert kept.provider_options == {"bfl": {"steps": 20, "safety": 1}, "openai": {"x": 1}}
+    assert kept.notes == [*base.notes, "Upscaled."]

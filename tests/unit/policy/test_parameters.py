@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.errors import InputError, PolicyError
 from bot.policy import GlobalDefaults, GuildSettings, RequestedOptions, ResolvedOptions, resolve_options
 from bot.policy.parameters import check_requested, enhance_model
+from bot.policy.schemas import MAX_SEED
 
 _TAKES = {
     "openai/gpt-image-1": {"quality": None, "background": None},
@@ -136,3 +139,39 @@ def test_enhance_model_order() -> None:
     assert enhance_model(GuildSettings(), defaults, language, ["a/text", "b/writer"], operator) == "b/writer"
     with pytest.raises(PolicyError, match="No chat model is available"):
         enhance_model(GuildSettings(), GlobalDefaults(), language, [])
+
+
+def test_requested_values_inside_our_choices_pass_and_outside_are_named() -> None:
+    check_requested("seed", MAX_SEED)  # the largest seed is allowed
+    check_requested("negative_prompt", "blurry")
+    check_requested("quality", "high")
+    with pytest.raises(InputError) as unknown:
+        check_requested("quality", "ultra")
+    assert unknown.value.user_message == "Unknown quality 'ultra'. Choose one of: low, medium, high."
+    with pytest.raises(InputError) as empty:
+        check_requested("negative_prompt", "  ")
+    assert empty.value.user_message == "The negative prompt cannot be empty."
+
+
+def test_no_enhancement_model_is_refused_with_a_pointer_to_config() -> None:
+    with pytest.raises(PolicyError) as info:
+        enhance_model(GuildSettings(), GlobalDefaults(), language_models=None)
+    assert info.value.user_message == (
+        "No chat model is available to enhance prompts. Ask a moderator to check /config."
+    )
+
+
+def test_enhancement_shows_in_the_options_with_its_model() -> None:
+    enhanced = replace(_resolve(RequestedOptions(enhance=True)), enhance_model="openai/gpt-5-mini")
+    assert enhanced.display_options()["enhance"] == "yes (openai/gpt-5-mini)"
+    assert replace(enhanced, enhance_model=None).display_options()["enhance"] == "yes"
+    guild = GuildSettings(enhance_prompts=True)
+    assert _resolve(RequestedOptions(), guild).display_options()["enhance"] == "yes (server default)"
+    assert "enhance" not in _resolve(RequestedOptions()).display_options()
+
+
+def test_a_locked_switch_is_named_on_or_off_in_the_note() -> None:
+    off = GuildSettings(enhance_prompts=False, locked_options=["enhance"])
+    assert "This server locks enhance to off." in _resolve(RequestedOptions(enhance=True), off).notes
+    on = GuildSettings(enhance_prompts=True, locked_options=["enhance"])
+    assert "This server locks enhance to on." in _resolve(RequestedOptions(enhance=False), on).notes
