@@ -57,10 +57,13 @@ def test_member_values_the_model_takes_are_kept_with_their_source() -> None:
         (RequestedOptions(model="openai/gpt-image-1", seed=3), "`openai/gpt-image-1` does not take a seed."),
         (
             RequestedOptions(model="bfl/flux-2-pro", resolution="4K"),
-            "does not offer resolution 4K; it offers 1K, 2K.",
+            "`bfl/flux-2-pro` does not offer resolution 4K; it offers 1K, 2K.",
         ),
         (RequestedOptions(model="bfl/flux-2-pro", quality="ultra"), "Unknown quality 'ultra'."),
-        (RequestedOptions(model="bfl/flux-2-pro", seed=-1), "The seed must be a whole number"),
+        (
+            RequestedOptions(model="bfl/flux-2-pro", seed=-1),
+            f"The seed must be a whole number from 0 to {MAX_SEED}.",
+        ),
         (
             RequestedOptions(model="bfl/flux-2-pro", negative_prompt="  "),
             "The negative prompt cannot be empty.",
