@@ -54,6 +54,7 @@ def _clean_terms(values: list[str]) -> list[str]:
         raise ValueError(Phrase("config.too_many_terms", limit=MAX_TERMS))
     return terms
 
+
 def _known_ratio(value: str | None) -> str | None:
     if value is not None and value not in ASPECT_RATIOS:
         raise ValueError(Phrase("config.unknown_ratio", ratios=", ".join(ASPECT_RATIOS)))
