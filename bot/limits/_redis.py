@@ -160,9 +160,25 @@ class RedisLimits:
 
     @_guarded
     async def forget_user(self, user_id: int) -> int:
-        """See `Limits.forget_user` (SCAN: bounded work per call, no blocking KEYS)."""
+        """See `Limits.forget_user` (SCAN: bounded work per call, no blocking KEYS).
+
+        The SCAN loop checks the command timeout itself between pages: `_guarded` cancels the
+        call once at the deadline, and a cancellation that lands inside redis-py's reply
+        handling can be absorbed there, which left a server that keeps saying "more to come"
+        looping for good.
+        """
         pattern = self._key("cd", f"*:{user_id}")
-        keys = [key async for key in self._redis.scan_iter(match=pattern, count=500)]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timeout
+        keys: list[bytes | str] = []
+        cursor = 0
+        while True:
+            cursor, page = await self._redis.scan(cursor=cursor, match=pattern, count=500)
+            keys.extend(page)
+            if cursor == 0:
+                break
+            if loop.time() >= deadline:
+                raise RedisTimeoutError(f"SCAN for {pattern} did not finish within {self._timeout} s")
         return int(await self._redis.delete(*keys)) if keys else 0
 
     async def close(self) -> None:

@@ -227,3 +227,37 @@ async def test_a_command_on_a_silent_server_is_unavailable_not_stuck(silent_serv
                 await limits.cooldown_remaining("1:2")
     finally:
         await limits.close()
+
+
+@pytest.fixture
+async def endless_scan_server() -> AsyncIterator[str]:
+    """A Redis URL whose server answers every SCAN with "more to come" and no keys, forever."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while line := await reader.readline():
+            if not line.startswith(b"*"):
+                continue
+            parts = []
+            for _ in range(int(line[1:])):
+                await reader.readline()  # $<length>
+                parts.append((await reader.readline()).rstrip(b"\r\n"))
+            writer.write(b"*2\r\n$1\r\n7\r\n*0\r\n" if parts[0].upper() == b"SCAN" else b"+OK\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"redis://127.0.0.1:{port}/0"
+
+
+async def test_forgetting_a_user_stops_at_the_timeout_on_a_scan_that_never_ends(
+    endless_scan_server: str,
+) -> None:
+    limits = RedisLimits(endless_scan_server, timeout=0.2)
+    try:
+        async with asyncio.timeout(5):  # the bound under test is 0.2 s; a loop for good fails here
+            with pytest.raises(ServiceUnavailableError):
+                await limits.forget_user(42)
+    finally:
+        await limits.close()
