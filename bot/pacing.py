@@ -14,9 +14,9 @@ the loop runs its other ready callbacks (network reads, uploads, timers). Work a
 queues in a second lane behind the deferrals still to send (`turn(urgent=False)`).
 
 The price: the burst's last deferral is sent later than if the whole burst ran in one pass, by the
-other work that now runs in between (bench/bot_load.py, 400 at once on 2 busy cores: the longest
-pass fell from 65-130 ms to 15-20 ms of CPU, the deferral p99 rose from about 0.1 s to 0.2-0.3 s,
-well inside Discord's 3 s).
+other work that now runs in between (bench/bot_load.py, 400 at once on 2 busy cores: most passes
+fell from 65-130 ms to 15-27 ms of CPU, the deferral p99 rose from about 0.1 s to 0.23-0.29 s,
+well inside Discord's 3 s). A deferral never waits more than `MAX_URGENT_WAIT_SECONDS`.
 """
 
 from __future__ import annotations
