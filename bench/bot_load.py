@@ -577,7 +577,8 @@ class Round:
     budget_stats: dict[str, float] = field(default_factory=dict)
     bot_cpu: float = 0.0  # seconds of CPU of the bot process during the load
     thread_cpu: str = ""  # the process's, by thread kind (threads that ended during the load are missing)
-    instrument_cpu: float = 0.0  # this bench's probe threads' share, taken out of bot_cpu
+    instrument_cpu: float = 0.0  # this bench's probes' share (threads, 10 ms monitor), taken out of bot_cpu
+    monitor_cpu: float = 0.0  # of which the 10 ms loop monitor (ticks x calibrated cost per tick)
     image_mib_per_job: float = 0.0
 
     @property
@@ -797,6 +798,7 @@ async def _load(
     if args.stall_stacks:
         result.stalls = StallSampler(loop)
         result.stalls.begin()
+    tick_cost = await _monitor_tick_cost()
     monitor = EventLoopMonitor(0.01, metrics=bot.metrics, on_sample=result.lags.append)
     monitor.start()
     probe = None
@@ -815,6 +817,7 @@ async def _load(
                 loop.call_later(args.profile_seconds, profiler.disable)
         result.started_at = time.monotonic()
         threads_before = _thread_cpu()
+        ticks_before = monitor.samples
         result.bot_cpu = -_cpu_seconds()
         async with control.post(urls["control"] + "/dispatch", json={"count": args.interactions}) as resp:
             result.dispatch_seconds = (await resp.json())["dispatch_seconds"]
@@ -827,6 +830,8 @@ async def _load(
         await bot.wait_idle()  # the last job's ledger write after its final edit
         result.bot_cpu += _cpu_seconds()
         result.thread_cpu, result.instrument_cpu = _thread_cpu_split(threads_before, _thread_cpu())
+        result.monitor_cpu = (monitor.samples - ticks_before) * tick_cost
+        result.instrument_cpu += result.monitor_cpu
         result.bot_cpu -= result.instrument_cpu
         result.passes, result.pass_count = passes.passes, passes.count
         pacer = bot.pacer
@@ -878,6 +883,28 @@ async def _load(
         if args.profile_out:
             profiler.dump_stats(args.profile_out)
         result.profile = buffer.getvalue()
+
+
+async def _monitor_tick_cost(seconds: float = 1.0) -> float:
+    """Loop-thread CPU seconds per tick of this bench's 10 ms `EventLoopMonitor`, on the idle bot.
+
+    The monitor is this bench's probe, not the bot's (the bot runs its own at 50 ms, which
+    counts): measured as the loop thread's CPU over `seconds` with a second monitor running,
+    minus the same span without it, per tick.
+    """
+    from bot.observability import EventLoopMonitor
+
+    started = time.thread_time()
+    await asyncio.sleep(seconds)
+    idle = time.thread_time() - started
+    probe = EventLoopMonitor(0.01)
+    probe.start()
+    started = time.thread_time()
+    await asyncio.sleep(seconds)
+    busy = time.thread_time() - started
+    ticks = probe.samples
+    await probe.stop()
+    return max(0.0, busy - idle) / max(1, ticks)
 
 
 async def _floor_4k(bot: Any, control: aiohttp.ClientSession, urls: dict[str, Any]) -> dict[str, float]:
@@ -1056,8 +1083,9 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
         f"({image_mib:.0f} image-MiB per job; target <= {budget_ms:.1f} ms per job); fakes' CPU below"
     )
     print(
-        f"  by thread: {result.thread_cpu} (the samplers are this bench's probes: their "
-        f"{result.instrument_cpu:.2f} s are not counted as the bot's)"
+        f"  by thread: {result.thread_cpu}; not counted as the bot's, this bench's probes: "
+        f"{result.instrument_cpu:.2f} s (the sampler threads, and {result.monitor_cpu:.2f} s of "
+        "the loop thread for the 10 ms lag monitor, calibrated on the idle bot)"
     )
     print(
         f"interactions: {len(rows)}, deferred {sum(r['deferred'] for r in rows)}, "
