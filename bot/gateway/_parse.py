@@ -7,6 +7,7 @@ and popped, so nothing else keeps it alive while the parsed copy exists).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Sequence
@@ -214,11 +215,11 @@ def parse_images_body(
 
 def _trim(items: list[Any], max_images: int | None) -> int:
     """Cut `items` to `max_images` in place; return how many were cut."""
-    if max_images is None or len(items) <= max_images:
+    if max_images is None:
         return 0
-    dropped = len(items) - max_images
+    before = len(items)
     del items[max_images:]
-    return dropped
+    return before - len(items)
 
 
 def parse_chat_body(
@@ -276,11 +277,14 @@ def _scrub(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret and secret in text else text
 
 
-def _nested(value: Any) -> tuple[str | None, str | None]:
-    """Message and type double-encoded in `error.value.error_message` (in-stream errors)."""
+def _nested(value: Any) -> tuple[str | None, Any]:
+    """Message and type double-encoded in `error.value.error_message` (in-stream errors).
+
+    The type is returned unchecked: `error_from_payload` keeps it only if it is a string.
+    """
     if not isinstance(value, dict):
         return None, None
-    fallback_type = value.get("error_type") if isinstance(value.get("error_type"), str) else None
+    fallback_type = value.get("error_type")
     raw = value.get("error_message")
     if not isinstance(raw, str):
         return None, fallback_type
@@ -313,9 +317,9 @@ def error_from_payload(
     and implied status come from `error.type`/`error.code`.
     """
     error = body.get("error")
-    message: str | None = None
-    error_type: Any = None
-    code: Any = None
+    message: str | None
+    error_type: Any
+    code: Any
     param: Any = None
     if isinstance(error, dict):
         message = error.get("message") if isinstance(error.get("message"), str) else None
@@ -334,8 +338,8 @@ def error_from_payload(
         error_type = code
     if status in (None, 200):
         status = gw.status_for_type(error_type)
-    cls = gw.class_for(status, error_type)
-    if status == 400 and gw.is_content_policy(error_type, code, message or ""):
+    cls = gw.class_for(status)
+    if status == 400 and gw.is_content_policy(error_type, code, message):
         cls = gw.ContentPolicyError
     generation_id = next(
         (body[key] for key in ("generationId", "generation_id", "id") if isinstance(body.get(key), str)),
@@ -358,14 +362,12 @@ def error_from_http(
     status: int, raw: bytes, *, retry_after: float | None = None, secret: str | None = None
 ) -> gw.GatewayError:
     """The typed error for a non-2xx response; the body is parsed leniently and kept for logs."""
-    text = raw.decode("utf-8", "replace")
-    try:
-        body = orjson.loads(raw) if raw else None
-    except orjson.JSONDecodeError:
-        body = None
-    if isinstance(body, dict):
-        return error_from_payload(body, status=status, retry_after=retry_after, raw=text, secret=secret)
-    cls = gw.class_for(status, None)
+    text = raw.decode(errors="replace")
+    with contextlib.suppress(orjson.JSONDecodeError):
+        body = orjson.loads(raw)
+        if isinstance(body, dict):
+            return error_from_payload(body, status=status, retry_after=retry_after, raw=text, secret=secret)
+    cls = gw.class_for(status)
     return cls(f"HTTP {status}", status=status, retry_after=retry_after, body=_scrub(text, secret) or None)
 
 

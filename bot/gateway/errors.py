@@ -236,7 +236,7 @@ def class_for(status: int | None, error_type: str | None = None) -> type[Gateway
     return ServerError
 
 
-def is_content_policy(error_type: str | None, code: object, message: str) -> bool:
+def is_content_policy(error_type: str | None, code: object, message: str | None) -> bool:
     """Whether a 400 describes a safety refusal rather than a malformed request."""
-    haystack = f"{error_type or ''} {code or ''} {message}".lower()
+    haystack = f"{error_type or ''} {code or ''} {message or ''}".lower()
     return any(marker in haystack for marker in _POLICY_MARKERS)
