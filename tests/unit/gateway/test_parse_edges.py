@@ -9,11 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pybase64
 import pytest
 
 from bot.gateway import _parse
 from bot.gateway import errors as gw
+from bot.gateway._extract import BLOB_PREFIX
+from bot.gateway.budget import ImageBudget
 from bot.gateway.models import GeneratedImage
+from bot.gateway.spool import ImageData
 from tests.fakes.ai_gateway import data_url, make_png
 
 KEY = "sk-secret-key-123"
@@ -273,3 +277,196 @@ def test_unreadable_chat_bodies_say_why_in_the_log(payload: dict[str, Any], reas
     with pytest.raises(gw.BadResponseError) as info:
         _parse.parse_chat_body(box(payload), max_image_bytes=10)
     assert str(info.value) == reason
+
+
+# --- exact shapes of parsed results (what a lenient or sloppy parser would get wrong) --------
+
+
+def placeholder(index: int) -> str:
+    return f"{BLOB_PREFIX}{index}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"<html>", "the gateway answered with invalid JSON"),
+        (b"[1]", "the gateway answered with JSON that is not an object"),
+        (b'{"data": 5}', "image result has no `data` list"),
+        (b'{"data": ["x"]}', "image result item is not an object"),
+        (b'{"data": [{"revised_prompt": "p"}]}', "image result item has neither `b64_json` nor `url`"),
+        (b'{"data": [{"b64_json": 5}]}', "image result item has neither `b64_json` nor `url`"),
+    ],
+)
+def test_unreadable_image_bodies_say_why_in_the_log(raw: bytes, reason: str) -> None:
+    with pytest.raises(gw.BadResponseError) as info:
+        _parse.parse_images_body([raw], max_image_bytes=10)
+    assert str(info.value) == reason
+
+
+def test_a_model_list_without_data_says_why() -> None:
+    with pytest.raises(gw.BadResponseError) as info:
+        _parse.parse_models_body(box({"object": "list", "data": {}}))
+    assert str(info.value) == "model list has no `data` list"
+
+
+def test_an_image_url_that_is_not_http_or_data_is_refused_with_its_reason() -> None:
+    with pytest.raises(gw.UnsafeURLError) as info:
+        _parse.image_from_url("file:///etc/passwd", 10)
+    assert str(info.value) == "image URL is neither a data URL nor http(s)"
+
+
+@pytest.mark.parametrize("url", ["https://cdn.example.test/a.png", "http://cdn.example.test/a.png"])
+def test_an_http_image_url_is_a_pending_download_with_its_revised_prompt(url: str) -> None:
+    assert _parse.image_from_url(url, 10, "a fox") == _parse.PendingImage(url, "a fox")
+
+
+def test_a_data_url_image_keeps_mime_revised_prompt_and_budget() -> None:
+    budget = ImageBudget()
+    image = _parse.image_from_url(data_url(PNG), len(PNG), "a fox", budget=budget)
+    assert isinstance(image, GeneratedImage)
+    assert (image.data, image.mime, image.revised_prompt) == (PNG, "image/png", "a fox")
+    assert budget.in_memory == len(PNG)
+
+
+def test_a_placeholder_becomes_its_blob_with_the_revised_prompt() -> None:
+    blobs = [ImageData.of(make_png(200, seed=1)), ImageData.of(PNG)]
+    image = _parse.image_from_url(placeholder(1), 10, "a fox", blobs)
+    assert isinstance(image, GeneratedImage)
+    assert (image.data, image.revised_prompt) == (PNG, "a fox")
+    direct = _parse.blob_image(placeholder(0), blobs, "an owl")
+    assert direct is not None
+    assert direct.revised_prompt == "an owl"
+    assert _parse.blob_image("not a placeholder", blobs) is None
+
+
+@pytest.mark.parametrize("index", [2, 3])
+def test_a_placeholder_past_the_blobs_is_a_bad_response(index: int) -> None:
+    blobs = [ImageData.of(PNG), ImageData.of(PNG)]
+    with pytest.raises(gw.BadResponseError) as info:
+        _parse.blob_image(placeholder(index), blobs)
+    assert str(info.value) == "image placeholder out of range"
+
+
+def test_images_body_items_in_every_form() -> None:
+    blobs = [ImageData.of(PNG)]
+    budget = ImageBudget()
+    other = make_png(400, seed=2)
+    body = {
+        "data": [
+            {"b64_json": placeholder(0), "revised_prompt": "from a blob"},
+            {"b64_json": pybase64.b64encode(other).decode(), "revised_prompt": 7},
+            {"b64_json": "", "url": "https://cdn.example.test/a.png", "revised_prompt": "by url"},
+            {"url": placeholder(0)},
+            {"url": data_url(other)},
+        ],
+        "id": 5,
+        "generationId": "gen_1",
+        "model": 3,
+        "providerMetadata": "not an object",
+    }
+    parsed = _parse.parse_images_body(box(body), len(other), blobs, budget=budget)
+    blob, decoded, pending, by_url, data = parsed.images
+    assert isinstance(blob, GeneratedImage)
+    assert (blob.data, blob.revised_prompt) == (PNG, "from a blob")
+    assert isinstance(decoded, GeneratedImage)
+    assert (decoded.data, decoded.revised_prompt) == (other, None)  # a non-string prompt is dropped
+    assert pending == _parse.PendingImage("https://cdn.example.test/a.png", "by url")
+    assert isinstance(by_url, GeneratedImage)
+    assert by_url.data == PNG
+    assert isinstance(data, GeneratedImage)
+    assert data.data == other
+    assert budget.in_memory == 2 * len(other)  # the two images decoded here, not the blob
+    assert (parsed.text, parsed.generation_id, parsed.model) == ("", "gen_1", None)
+    assert (parsed.provider_metadata, parsed.usage, parsed.dropped) == ({}, None, 0)
+
+
+def test_images_past_the_request_cap_are_dropped_at_the_exact_boundary() -> None:
+    item = {"url": "https://cdn.example.test/a.png"}
+    for count, kept, dropped in [(1, 1, 0), (2, 2, 0), (3, 2, 1), (5, 2, 3)]:
+        parsed = _parse.parse_images_body(box({"data": [item] * count}), 10, max_images=2)
+        assert (len(parsed.images), parsed.dropped) == (kept, dropped)
+    unbounded = _parse.parse_images_body(box({"data": [item] * 5}), 10)
+    assert (len(unbounded.images), unbounded.dropped) == (5, 0)
+
+
+def test_chat_images_are_held_in_the_budget() -> None:
+    budget = ImageBudget()
+    parsed = _parse.parse_chat_body(box(chat(data_url(PNG))), len(PNG), budget=budget)
+    assert [image.data for image in parsed.images] == [PNG]  # type: ignore[union-attr]
+    assert budget.in_memory == len(PNG)
+
+
+def test_a_chat_image_item_without_a_url_says_so_exactly() -> None:
+    with pytest.raises(gw.BadResponseError) as info:
+        _parse.parse_chat_body(box(chat({"image_url": {"url": 5}})), max_image_bytes=10)
+    assert str(info.value) == "chat image item has no URL"
+    assert _parse.image_url_of({"image_url": 5}) is None
+
+
+def test_content_text_keeps_only_text_parts() -> None:
+    parts = ["loose", {"type": "image_url", "text": "no"}, {"type": "text"}, {"type": "text", "text": "a"}]
+    assert _parse.content_text(parts) == "a"
+
+
+@pytest.mark.parametrize(
+    ("usage", "expected"),
+    [
+        ({"input_tokens": True, "cost": "inf"}, (None, None)),
+        ({"input_tokens": "12", "cost": "nan"}, (12, None)),
+        ({"input_tokens": 3.9, "cost": False}, (3, None)),
+    ],
+)
+def test_usage_numbers_must_be_finite_and_not_booleans(usage: dict[str, Any], expected: object) -> None:
+    parsed = _parse.parse_usage(usage)
+    assert parsed is not None
+    assert (parsed.input_tokens, parsed.cost) == expected
+
+
+def test_classify_model_keeps_only_string_supported_parameters() -> None:
+    info = _parse.classify_model({"id": "v/m", "supported_parameters": ["seed", 3, "n"]})
+    assert info is not None
+    assert info.supported_parameters == ("seed", "n")
+
+
+# --- exact fields of errors -------------------------------------------------------------------
+
+
+def test_a_non_string_message_falls_back_to_the_outer_one() -> None:
+    error = _parse.error_from_payload({"error": {"message": 5}, "message": "outer"}, status=400)
+    assert error.message == "outer"
+
+
+def test_a_non_string_bare_error_has_no_message() -> None:
+    error = _parse.error_from_payload({"error": 5}, status=None)
+    assert (type(error), error.message, error.param) == (gw.ServerError, "HTTP 500", None)
+
+
+def test_a_bare_string_error_has_no_param() -> None:
+    assert _parse.error_from_payload({"error": "no", "param": "x"}, status=400).param is None
+
+
+def test_a_non_string_type_is_dropped() -> None:
+    error = _parse.error_from_payload({"error": {"message": "m", "type": 5}}, status=None)
+    assert (type(error), error.type, error.status) == (gw.ServerError, None, 500)
+
+
+def test_a_non_string_nested_type_falls_back_to_the_outer_error_type() -> None:
+    value = {"error_type": "rate_limit_exceeded", "error_message": '{"error": {"message": "m", "type": 5}}'}
+    error = _parse.error_from_payload({"error": {"value": value}}, status=None)
+    assert (type(error), error.type, error.message) == (gw.RateLimitError, "rate_limit_exceeded", "m")
+
+
+def test_content_policy_is_read_from_the_type_alone() -> None:
+    body = {"error": {"message": "refused", "type": "content_policy_violation"}}
+    assert type(_parse.error_from_payload(body, status=400)) is gw.ContentPolicyError
+
+
+def test_an_empty_raw_body_is_kept_as_none() -> None:
+    assert _parse.error_from_payload({"error": "x"}, status=400, raw="").body is None
+
+
+def test_an_error_body_that_is_not_utf8_is_kept_with_replacements() -> None:
+    error = _parse.error_from_http(502, b"bad \xff gateway")
+    assert (type(error), error.body, error.retryable) == (gw.ServerError, "bad \ufffd gateway", True)
+    coded = _parse.error_from_http(400, b'{"error": {"message": "caf\xc3\xa9 \xff"}}')
+    assert coded.body == '{"error": {"message": "caf\u00e9 \ufffd"}}'
