@@ -1,8 +1,8 @@
 """Mutation scores of the modules issue 11 names: bot/policy, bot/gateway/sse.py, _parse.py, bot/limits.
 
-Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`) from scratch - the `mutants/`
-directory is removed first, because results cached from an earlier run hide kills and
-survivors alike - then prints one line per module group:
+Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`) from scratch, one group after
+another - the `mutants/` directory is removed before each, because results cached from an
+earlier run hide kills and survivors alike - and prints one line per module group:
 
     bot/policy: 812/840 killed = 96.7% (survived 20, no tests 8, timeout 3)
 
@@ -12,11 +12,21 @@ mutmut's wall-clock limit (e.g. a queue that never grants a slot, so the tests' 
 timeouts fire one after another); the line still shows how many were timeouts. Usage:
 ``make mutation`` or ``.venv/bin/python scripts/mutation.py [mutant-glob ...]`` (e.g.
 ``"bot.policy*"`` to run one group; the default runs all of them). Slow: minutes per group.
+
+Test selection per group: mutmut has a single one (`pytest_add_cli_args_test_selection` in
+pyproject.toml) and no option or environment variable to change it per run, so `SELECTIONS`
+gives a group its own: the script starts mutmut through a small bootstrap that replaces the
+selection in mutmut's loaded config before the run (the fork server and every mutant's process
+are forked from it, so they all see it). A group without an entry keeps pyproject's selection.
+bot/gateway/sse.py runs only tests/unit/gateway: with the whole selection each of its mutants
+ran ~425 tests (the loopback integration tests stream through the decoder), ~10-25 s a mutant.
 """
 
 from __future__ import annotations
 
 import collections
+import fnmatch
+import json
 import re
 import shutil
 import subprocess
@@ -31,34 +41,56 @@ GROUPS = {
     "bot/gateway/_parse.py": "bot.gateway._parse.",
     "bot/limits": "bot.limits.",
 }
+SELECTIONS = {
+    "bot/gateway/sse.py": ["tests/unit/gateway"],
+}
+"""Test selection of a group, instead of pyproject's `pytest_add_cli_args_test_selection`."""
+BOOTSTRAP = (
+    "import json, sys\n"
+    "from mutmut.__main__ import cli\n"
+    "from mutmut.configuration import config\n"
+    "config().pytest_add_cli_args_test_selection[:] = json.loads(sys.argv.pop(1))\n"
+    "cli()\n"
+)
+"""`mutmut <args>` with the selection given as first argument (JSON) in mutmut's config."""
 LINE = re.compile(r"^\s*(?P<name>[\w.]+__mutmut_\d+): (?P<status>.+)$")
 
 
 def main(argv: list[str]) -> int:
-    """Run mutmut afresh and print the score of each group."""
+    """Run mutmut afresh for each group the globs name and print its score."""
+    for group, prefix in GROUPS.items():
+        globs = [glob for glob in argv if glob.startswith(prefix) or fnmatch.fnmatchcase(prefix, glob)]
+        if argv and not globs:
+            continue
+        code = _run(group, globs)
+        if code:
+            return code
+    return 0
+
+
+def _run(group: str, globs: list[str]) -> int:
+    """Run mutmut from scratch on one group (all of it without globs) and print its score."""
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
-    run = subprocess.run([MUTMUT, "run", *argv], cwd=ROOT, check=False)
+    command = [MUTMUT, "run", *(globs or [GROUPS[group] + "*"])]
+    if group in SELECTIONS:
+        command = [sys.executable, "-c", BOOTSTRAP, json.dumps(SELECTIONS[group]), *command[1:]]
+    run = subprocess.run(command, cwd=ROOT, check=False)
     if run.returncode not in (0, 1):
         print(f"mutmut run failed with exit code {run.returncode}", file=sys.stderr)
         return run.returncode
     listing = subprocess.run(
         [MUTMUT, "results", "--all", "true"], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout
-    counts: dict[str, collections.Counter[str]] = {group: collections.Counter() for group in GROUPS}
+    seen: collections.Counter[str] = collections.Counter()
     for line in listing.splitlines():
         match = LINE.match(line)
-        if match is None:
-            continue
-        for group, prefix in GROUPS.items():
-            if match["name"].startswith(prefix):
-                counts[group][match["status"]] += 1
-    for group, seen in counts.items():
-        total = sum(seen.values())
-        if not total or seen["not checked"] == total:  # a group left out by the globs given
-            continue
-        killed = seen["killed"] + seen["caught by type check"] + seen["timeout"]
-        rest = ", ".join(f"{status} {n}" for status, n in sorted(seen.items()) if status != "killed")
-        print(f"{group}: {killed}/{total} killed = {100 * killed / total:.1f}% ({rest or 'no survivors'})")
+        if match is not None and match["name"].startswith(GROUPS[group]):
+            seen[match["status"]] += 1
+    total = sum(seen.values())
+    killed = seen["killed"] + seen["caught by type check"] + seen["timeout"]
+    rest = ", ".join(f"{status} {n}" for status, n in sorted(seen.items()) if status != "killed")
+    score = f"{100 * killed / total:.1f}%" if total else "n/a"
+    print(f"{group}: {killed}/{total} killed = {score} ({rest or 'no survivors'})", flush=True)
     return 0
 
 
