@@ -3,7 +3,8 @@
 Modelled on openai-python's `SSEDecoder`, with two differences that matter here: a streamed
 image is a single `data:` line of many megabytes (aiohttp's line reader gives up at 512 KiB,
 so we never use it), and an event is bounded by `max_event_bytes` so a runaway stream cannot
-exhaust memory. Line ends may be LF, CRLF or CR, split anywhere across chunks.
+exhaust memory. Line ends may be LF, CRLF or CR, split anywhere across chunks; a UTF-8 byte
+order mark at the very start of the stream is dropped (the spec's one leading U+FEFF).
 
 Given a `sink` factory, an event whose data grows past `STREAM_LINE_BYTES` is not buffered at
 all: its data (earlier lines, the newlines between them, and the big line piece by piece as
@@ -25,6 +26,7 @@ _LF = 0x0A
 _CR = 0x0D
 _COLON = 0x3A
 _SPACE = 0x20
+_BOM = b"\xef\xbb\xbf"
 STREAM_LINE_BYTES = 64 * 1024
 """A `data` value this long goes to the sink (when there is one) instead of a buffer."""
 
@@ -32,7 +34,7 @@ STREAM_LINE_BYTES = 64 * 1024
 class DataSink(Protocol):
     """Where a big event's data goes (see `SSEDecoder`)."""
 
-    def feed(self, data: bytes | bytearray, start: int = 0, stop: int | None = None) -> None:
+    def feed(self, data: bytes | bytearray, start: int, stop: int) -> None:
         """Consume `data[start:stop]` (the sink must not keep a reference to `data`)."""
 
     def feed_run(self, data: bytes | bytearray, start: int, stop: int) -> int:
@@ -115,6 +117,7 @@ class SSEDecoder:
         self._sink_line = False  # inside a data line being streamed into the sink
         self._buffer = bytearray()  # the unfinished line carried over from earlier chunks
         self._skip_lf = False  # last chunk ended with CR: a leading LF belongs to that line end
+        self._first_line = True  # the stream's first line: a leading BOM is dropped from it
         self._event: str | None = None
         self._data: list[bytes | bytearray] = []
         self._last_id: str | None = None
@@ -135,20 +138,14 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[0] == _LF:
                 pos = 1
-        if self._sink_line and pos < size:
-            pos = self._stream_run(chunk, pos, size)
+        if self._sink_line and size:  # a streamed line goes on (it did not end in CR: no LF to skip)
+            pos = self._stream_run(chunk, size)
         # Remember where each terminator was last found: searching again only when the scan
         # has passed it keeps a chunk with many short lines linear even when one of CR/LF
         # never occurs (each failed search would otherwise rescan to the end of the chunk).
         next_lf = chunk.find(b"\n", pos)
         next_cr = chunk.find(b"\r", pos)
-        while pos < size:
-            if 0 <= next_lf < pos:
-                next_lf = chunk.find(b"\n", pos)
-            if 0 <= next_cr < pos:
-                next_cr = chunk.find(b"\r", pos)
-            if next_lf < 0 and next_cr < 0:
-                break
+        while next_lf >= 0 or next_cr >= 0:
             end = next_lf if next_cr < 0 or (0 <= next_lf < next_cr) else next_cr
             if self._sink_line:
                 self._stream(chunk, pos, end)
@@ -166,11 +163,14 @@ class SSEDecoder:
                 events.append(event)
             pos = end + 1
             if end == next_cr:
-                if pos < size:
-                    if chunk[pos] == _LF:
-                        pos += 1
-                else:
+                if pos == size:
                     self._skip_lf = True
+                elif chunk[pos] == _LF:
+                    pos += 1
+            if 0 <= next_lf < pos:
+                next_lf = chunk.find(b"\n", pos)
+            if 0 <= next_cr < pos:
+                next_cr = chunk.find(b"\r", pos)
         if pos < size:
             if self._sink_line:
                 self._stream(chunk, pos, size)
@@ -210,24 +210,30 @@ class SSEDecoder:
         assert self._sink is not None
         self._sink.feed(chunk, start, stop)
 
-    def _stream_run(self, chunk: bytes, start: int, stop: int) -> int:
-        """Let the sink take what it can vouch holds no line end; return where it stopped."""
+    def _stream_run(self, chunk: bytes, stop: int) -> int:
+        """Let the sink take what it vouches holds no line end, from the chunk's start on.
+
+        Returns:
+            Where the sink stopped.
+        """
         assert self._sink is not None
         room = self._max_event_bytes - self._event_bytes  # never past the cap: `_stream` raises
-        end = self._sink.feed_run(chunk, start, min(stop, start + room))
-        self._event_bytes += end - start
+        end = self._sink.feed_run(chunk, 0, min(stop, room))
+        self._event_bytes += end
         return end
 
     def _stream_buffer(self) -> None:
         """The carried line reached `stream_line_bytes`: if it is `data`, stream it from now on."""
         buf = self._buffer
-        if not buf.startswith(b"data:"):
+        start = len(_BOM) if self._first_line and buf.startswith(_BOM) else 0
+        if not buf.startswith(b"data:", start):
             return  # a comment or another field: buffered (under the size cap) as usual
-        if len(buf) < 6:
+        if len(buf) < start + 6:
             return  # whether a space follows the colon (and is dropped) is not known yet
-        value_start = 6 if buf[5] == _SPACE else 5
+        value_start = start + (6 if buf[start + 5] == _SPACE else 5)
+        self._first_line = False
         self._event_bytes += len(buf)
-        self._sink_for_line().feed(buf, value_start)
+        self._sink_for_line().feed(buf, value_start, len(buf))
         self._buffer = bytearray()
         self._sink_line = True
         self._pending = True
@@ -239,10 +245,10 @@ class SSEDecoder:
             self._sink = self._new_sink()
             lines, self._data = self._data, []
             for line in lines:
-                self._sink.feed(line)
-                self._sink.feed(b"\n")
+                self._sink.feed(line, 0, len(line))
+                self._sink.feed(b"\n", 0, 1)
         else:
-            self._sink.feed(b"\n")
+            self._sink.feed(b"\n", 0, 1)
         return self._sink
 
     def finish(self) -> list[ServerSentEvent]:
@@ -250,11 +256,11 @@ class SSEDecoder:
 
         An event whose lines were all complete but lacked the closing blank line is still
         dispatched (some servers omit it after the last event); an event cut mid-line is
-        discarded whole, as the connection evidently dropped inside it.
+        discarded whole, as the connection evidently dropped inside it. The stream is over: the
+        decoder is not fed again.
         """
         truncated = bool(self._buffer) or self._sink_line
         self._buffer = bytearray()
-        self._skip_lf = False
         if truncated:
             self.close()
             self._event, self._data, self._retry, self._pending = None, [], None, False
@@ -266,46 +272,47 @@ class SSEDecoder:
             raise BadResponseError(f"stream event larger than {self._max_event_bytes} bytes")
 
     def _line(self, buf: bytes | bytearray, start: int, end: int) -> ServerSentEvent | None:
+        if self._first_line:
+            self._first_line = False
+            if buf.startswith(_BOM, start, end):
+                start += len(_BOM)
         if start == end:
             return self._dispatch()
         self._event_bytes += end - start
         if buf[start] == _COLON:
             return None  # comment / keep-alive
-        if buf.startswith(b"data:", start, end):  # nearly every line: no field name to decode
-            name, colon = "data", start + 4
-        else:
-            colon = buf.find(b":", start, end)
-            name = _text(buf, start, end if colon < 0 else colon)
-        if colon < 0:
-            value_start = end
-        else:
-            value_start = colon + 1
-            if value_start < end and buf[value_start] == _SPACE:
-                value_start += 1
-        if name == "data":
+        colon = buf.find(b":", start, end)
+        if colon == -1:
+            colon = end  # a field name alone: its value is empty
+        value_start = min(colon + 1, end)
+        if value_start < end and buf[value_start] == _SPACE:
+            value_start += 1
+        name = buf[start:colon]  # bytes: the known names are ASCII, nothing to decode
+        if name == b"data":
             if self._sink is not None or (
                 self._new_sink is not None and end - value_start >= self._stream_line_bytes
             ):
                 self._sink_for_line().feed(buf, value_start, end)
-            elif buf is self._buffer and end == len(buf):
-                # Take the carried-over buffer as it is: dropping its head only moves the
-                # start offset, so a multi-megabyte image line is never copied here.
+            elif buf is self._buffer:
+                # Take the carried-over buffer (always this whole line) as it is: dropping its
+                # head only moves the start offset, so a multi-megabyte line is never copied.
                 del buf[:value_start]
                 self._data.append(buf)
             else:
                 self._data.append(buf[value_start:end])
-        elif name == "event":
+        elif name == b"event":
             self._event = _text(buf, value_start, end)
-        elif name == "id":
+        elif name == b"id":
             value = _text(buf, value_start, end)
             if "\0" not in value:
                 self._last_id = value
-        elif name == "retry":
+        elif name == b"retry":
             value = _text(buf, value_start, end)
             if value.isascii() and value.isdigit():
                 self._retry = int(value)
         else:
-            return None  # unknown fields are ignored and do not make an event
+            _text(buf, start, colon)  # an unknown field is ignored (no event), but must be UTF-8
+            return None
         self._pending = True
         return None
 

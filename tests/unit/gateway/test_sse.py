@@ -160,6 +160,10 @@ def test_bad_retry_is_ignored() -> None:
 
 def test_event_cut_mid_line_is_discarded() -> None:
     assert decode([b'data: {"a":1}\n', b'data: {"trunc']) == []
+    decoder = SSEDecoder(max_event_bytes=LIMIT)
+    decoder.feed(b"event: e\ndata: trunc")
+    assert decoder.finish() == []
+    assert decoder.pending_bytes == 0  # the cut line is let go
 
 
 def test_complete_event_without_closing_blank_line_is_flushed() -> None:
@@ -171,13 +175,13 @@ def test_complete_event_without_closing_blank_line_is_flushed() -> None:
 
 def test_invalid_json_raises_bad_response() -> None:
     (event,) = decode([b"data: {nope\n\n"])
-    with pytest.raises(BadResponseError):
+    with pytest.raises(BadResponseError, match=r"^stream event is not valid JSON$"):
         event.json()
 
 
 def test_invalid_utf8_raises_bad_response() -> None:
     (event,) = decode([b"data: \xff\xfe\n\n"])
-    with pytest.raises(BadResponseError, match="UTF-8"):
+    with pytest.raises(BadResponseError, match=r"^stream line is not valid UTF-8$"):
         _ = event.data
     with pytest.raises(BadResponseError):
         event.json()
@@ -191,8 +195,9 @@ def test_invalid_utf8_in_a_field_name_raises() -> None:
 def test_big_carried_line_is_handed_over_without_copying() -> None:
     decoder = SSEDecoder(max_event_bytes=LIMIT)
     decoder.feed(b"data: " + b"x" * 100_000)
+    carried = decoder._buffer
     (event,) = decoder.feed(b"y\n\n")
-    assert isinstance(event.raw, bytearray)  # the decoder's own buffer, minus the field name
+    assert event.raw is carried  # the decoder's own buffer, minus the field name
     assert event.raw == b"x" * 100_000 + b"y"
 
 
@@ -442,6 +447,8 @@ def test_close_discards_a_half_fed_sink() -> None:
     decoder.feed(b"data: " + b"x" * 100)
     decoder.close()
     assert made[0].discarded
+    assert not decoder.streaming
+    assert decoder.sink is None
 
 
 # --- the large-event gate ---------------------------------------------------------------------
@@ -478,6 +485,7 @@ async def test_hold_is_taken_once_past_the_threshold_and_given_back_once() -> No
     hold.release()
     hold.release()
     assert gate.log == ["acquire", "release", "acquire", "release"]
+    assert hold.settled(0)  # released: a small event has nothing to do
 
 
 async def test_hold_without_a_gate_does_nothing() -> None:
@@ -519,6 +527,7 @@ async def test_iter_sse_gives_the_gate_back_when_the_consumer_stops() -> None:
 
 def test_pending_bytes_count_the_event_being_read() -> None:
     decoder = SSEDecoder(max_event_bytes=LIMIT)
+    assert decoder.streaming is False
     decoder.feed(b"event: e\ndata: ab")
     assert decoder.pending_bytes == len(b"event: e") + len(b"data: ab")
     decoder.feed(b"c\n\n")
@@ -583,3 +592,92 @@ async def test_settled_says_when_update_would_change_nothing() -> None:
     assert hold.settled(0)
     assert gate.log == ["acquire", "release"]
     assert LargeEventHold(None).settled(10**9)  # no gate: nothing ever to do
+
+
+# --- byte order mark ----------------------------------------------------------------------------
+
+BOM_STREAM = b"\xef\xbb\xbfdata: first\n\ndata: \xef\xbb\xbfkept\n\n"
+
+
+@pytest.mark.parametrize("position", range(len(BOM_STREAM)))
+def test_a_leading_bom_is_dropped_split_anywhere(position: int) -> None:
+    # The spec: one leading U+FEFF is ignored; a later one is data like any other character.
+    events = decode([BOM_STREAM[:position], BOM_STREAM[position:]])
+    assert events == [ev(data="first"), ev(data="\ufeffkept")]
+
+
+def test_only_one_leading_bom_is_dropped() -> None:
+    assert decode([b"\xef\xbb\xbf\xef\xbb\xbfdata: x\n\ndata: y\n\n"]) == [ev(data="y")]
+    assert decode([b"data: x\n\n\xef\xbb\xbfdata: y\n\n"]) == [ev(data="x")]  # not at the start
+    assert decode([b"\n\xef\xbb\xbfdata: x\n\ndata: y\n\n"]) == [ev(data="y")]  # after a blank line
+    assert decode([b"\xef\xbb\xbf: comment\n\xef\xbb\xbfdata: y\n\n"]) == []
+
+
+def test_a_leading_bom_before_a_streamed_line() -> None:
+    events, sinks = decode_with_sinks(
+        [b"\xef\xbb\xbfdata: " + b"x" * 100, b"\n\ndata: ok\n\n"], line_bytes=16
+    )
+    assert as_buffered(events) == [ev(data="x" * 100), ev(data="ok")]
+    assert len(sinks) == 1
+
+
+# --- streamed lines: where streaming starts, what the sink gets, the cap at its exact boundary --
+
+
+def test_streaming_starts_once_the_space_after_the_colon_is_known() -> None:
+    decoder = SSEDecoder(max_event_bytes=LIMIT, sink=RecordingSink, stream_line_bytes=4)
+    decoder.feed(b"data:")  # a space may follow, and would be dropped
+    assert not decoder.streaming
+    decoder.feed(b" y")
+    assert decoder.streaming
+    decoder = SSEDecoder(max_event_bytes=LIMIT, sink=RecordingSink, stream_line_bytes=4)
+    decoder.feed(b"data:x")
+    assert decoder.streaming
+    (event,) = decoder.feed(b"y\n\n")
+    assert event.sink.data == b"xy"  # type: ignore[union-attr]
+    decoder = SSEDecoder(max_event_bytes=LIMIT, sink=RecordingSink, stream_line_bytes=4)
+    decoder.feed(b"data: ")
+    assert decoder.streaming
+    (event,) = decoder.feed(b" z\n\n")
+    assert event.sink.data == b" z"  # type: ignore[union-attr]
+
+
+def test_earlier_data_lines_reach_the_sink_before_the_streamed_one() -> None:
+    chunks = [b"data: ab\ndata:\ndata: " + b"x" * 100, b"\ndata: cd\n\n"]
+    events, sinks = decode_with_sinks(chunks, line_bytes=16)
+    assert len(sinks) == 1
+    assert sinks[0].data == b"ab\n\n" + b"x" * 100 + b"\ncd"
+    assert as_buffered(events) == [ev(data="ab\n\n" + "x" * 100 + "\ncd")]
+
+
+@pytest.mark.parametrize("kind", [RecordingSink, RunSink])
+def test_a_streamed_event_exactly_at_the_limit_is_allowed(kind: type[RecordingSink]) -> None:
+    # An event line first (counted when the data line starts streaming), then the data line
+    # in three chunks: the sink takes runs of letters from a chunk's start, and the digits
+    # after them go through the decoder's scan.
+    chunks = [b"event: e\ndata: " + b"a" * 20, b"b" * 10 + b"0" * 10, b"c" * 5 + b"1" * 5]
+    size = sum(map(len, chunks)) - 1  # the event line's newline is not counted
+    events, _ = decode_with_sinks([*chunks, b"\n\n"], line_bytes=16, limit=size, kind=kind)
+    assert as_buffered(events) == [ev(event="e", data="a" * 20 + "b" * 10 + "0" * 10 + "c" * 5 + "1" * 5)]
+    with pytest.raises(BadResponseError, match=f"larger than {size - 1} bytes"):
+        decode_with_sinks([*chunks, b"\n\n"], line_bytes=16, limit=size - 1, kind=kind)
+
+
+def test_field_values_may_hold_colons() -> None:
+    events = decode([b"event: a:b\nid: 1:2\ndata: c: d\n\n"])
+    assert events == [ev(event="a:b", id="1:2", data="c: d")]
+
+
+@pytest.mark.parametrize("line", [b"data:", b"data", b"event:", b"id:"])
+def test_an_empty_value_carried_over_a_chunk_boundary(line: bytes) -> None:
+    # The line ends right after the colon (or the name), in the decoder's buffer.
+    assert decode([line, b"\n", b"\n"]) == decode([line + b"\n\n"])
+    assert decode([b"data", b":", b"\n\n"]) == [ev(data="")]
+
+
+def test_the_limit_counts_every_line_of_the_event() -> None:
+    lines = b"event: e\nid: 1\ndata: abc\ndata: de\n\n"
+    size = len(lines) - 5  # four line ends and the blank line are not counted
+    assert decode([lines], limit=size) == [ev(event="e", id="1", data="abc\nde")]
+    with pytest.raises(BadResponseError, match=f"larger than {size - 1} bytes"):
+        decode([lines], limit=size - 1)
