@@ -34,7 +34,7 @@ STREAM_LINE_BYTES = 64 * 1024
 class DataSink(Protocol):
     """Where a big event's data goes (see `SSEDecoder`)."""
 
-    def feed(self, data: bytes | bytearray, start: int, stop: int) -> None:
+    def feed(self, data: bytes | bytearray, start: int = 0, stop: int | None = None) -> None:
         """Consume `data[start:stop]` (the sink must not keep a reference to `data`)."""
 
     def feed_run(self, data: bytes | bytearray, start: int, stop: int) -> int:
@@ -233,7 +233,7 @@ class SSEDecoder:
         value_start = start + (6 if buf[start + 5] == _SPACE else 5)
         self._first_line = False
         self._event_bytes += len(buf)
-        self._sink_for_line().feed(buf, value_start, len(buf))
+        self._sink_for_line().feed(buf, value_start)
         self._buffer = bytearray()
         self._sink_line = True
         self._pending = True
@@ -245,10 +245,10 @@ class SSEDecoder:
             self._sink = self._new_sink()
             lines, self._data = self._data, []
             for line in lines:
-                self._sink.feed(line, 0, len(line))
-                self._sink.feed(b"\n", 0, 1)
+                self._sink.feed(line)
+                self._sink.feed(b"\n")
         else:
-            self._sink.feed(b"\n", 0, 1)
+            self._sink.feed(b"\n")
         return self._sink
 
     def finish(self) -> list[ServerSentEvent]:
@@ -274,8 +274,8 @@ class SSEDecoder:
     def _line(self, buf: bytes | bytearray, start: int, end: int) -> ServerSentEvent | None:
         if self._first_line:
             self._first_line = False
-            if buf.startswith(_BOM, start, end):
-                start += len(_BOM)
+            if buf.startswith(_BOM):  # the first line starts its chunk (or the carried buffer)
+                start = len(_BOM)
         if start == end:
             return self._dispatch()
         self._event_bytes += end - start

@@ -407,6 +407,7 @@ def test_big_line_reaches_the_sink_before_it_ends() -> None:
     assert event.sink.data == b"A" * 2000 + b"B" * 5000 + b"C"
     assert len(event.sink.pieces) == 3  # one piece per chunk: streamed, not joined
     assert event.raw == b""
+    assert decoder.streaming is False
 
 
 def test_twenty_megabyte_line_streams_in_small_chunks() -> None:
@@ -619,6 +620,11 @@ def test_a_leading_bom_before_a_streamed_line() -> None:
     )
     assert as_buffered(events) == [ev(data="x" * 100), ev(data="ok")]
     assert len(sinks) == 1
+    decoder = SSEDecoder(max_event_bytes=LIMIT, sink=RecordingSink, stream_line_bytes=16)
+    decoder.feed(b"\xef\xbb\xbfdata: " + b"x" * 100)
+    assert decoder.streaming  # the line streams at once, as it would without the BOM
+    (event,) = decoder.feed(b"\n\xef\xbb\xbfdata: y\n\n")  # a BOM on the next line is no BOM
+    assert event.sink.data == b"x" * 100  # type: ignore[union-attr]
 
 
 # --- streamed lines: where streaming starts, what the sink gets, the cap at its exact boundary --
@@ -681,3 +687,9 @@ def test_the_limit_counts_every_line_of_the_event() -> None:
     assert decode([lines], limit=size) == [ev(event="e", id="1", data="abc\nde")]
     with pytest.raises(BadResponseError, match=f"larger than {size - 1} bytes"):
         decode([lines], limit=size - 1)
+
+
+def test_only_a_field_name_has_to_be_utf8() -> None:
+    # Data stays bytes (a consumer may not need text); an unknown field's name is decoded alone.
+    events = decode([b"data: \xfe\nfoo: 1\ndata: \xff\n\n"])
+    assert events == [ServerSentEvent(raw=b"\xfe\n\xff")]
