@@ -581,6 +581,18 @@ def test_sink_is_the_current_events_sink_until_it_is_dispatched() -> None:
     assert decoder.sink is None
 
 
+def test_a_carried_line_streams_as_soon_as_it_reaches_the_threshold() -> None:
+    # The whole carried line (field name included) counts: 16 bytes here, at a chunk's end.
+    below = SSEDecoder(max_event_bytes=LIMIT, sink=RecordingSink, stream_line_bytes=16)
+    assert below.feed(b"data: 012345678") == []
+    assert below.sink is None  # 15 bytes: still buffered
+    at = SSEDecoder(max_event_bytes=LIMIT, sink=RecordingSink, stream_line_bytes=16)
+    assert at.feed(b"data: 0123456789") == []
+    assert isinstance(at.sink, RecordingSink)  # exactly the threshold: not one chunk later
+    [event] = at.feed(b"\n\n")
+    assert event.sink is not None
+
+
 async def test_settled_says_when_update_would_change_nothing() -> None:
     gate = CountingGate(large_event_bytes=10)
     hold = LargeEventHold(gate)
