@@ -45,8 +45,8 @@ class _Lane:
     """Arrivals of one priority waiting for a pass, and what a turn of theirs costs."""
 
     def __init__(self) -> None:
-        self.waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-        self.since: collections.deque[float] = collections.deque()  # wall-clock queueing times
+        # Who waits, in arrival order, with the wall-clock time each one queued.
+        self.queue: collections.deque[tuple[asyncio.Future[None], float]] = collections.deque()
         self.turn_cost = INITIAL_TURN_COST
         self.measured = False
         self.waited = 0
@@ -102,7 +102,7 @@ class BurstPacer:
     @property
     def queued(self) -> int:
         """Arrivals waiting for a later pass, both lanes."""
-        return len(self._urgent.waiters) + len(self._later.waiters)
+        return len(self._urgent.queue) + len(self._later.queue)
 
     @property
     def waited(self) -> int:
@@ -134,16 +134,15 @@ class BurstPacer:
                 lane.learn((now - self._window_start) / self._window_count)
                 self._window_count = 0
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        lane.waiters.append(waiter)
-        lane.since.append(self._wall_clock())
+        entry = (waiter, self._wall_clock())
+        lane.queue.append(entry)
         lane.waited += 1
         self._schedule_release()
         try:
             await waiter
         except asyncio.CancelledError:
-            if waiter in lane.waiters:
-                del lane.since[lane.waiters.index(waiter)]
-                lane.waiters.remove(waiter)
+            if entry in lane.queue:
+                lane.queue.remove(entry)
             raise
         if self._batch is not None and self._batch[2] < 0:
             self._batch = (self._batch[0], self._batch[1], self._clock())  # the batch starts now
@@ -172,8 +171,8 @@ class BurstPacer:
                 lane.learn((now - started) / size)
             self._batch = None
         for lane in (self._urgent, self._later):
-            overdue = lane is self._urgent and bool(lane.since)
-            overdue = overdue and self._wall_clock() - lane.since[0] >= self._max_urgent_wait
+            overdue = lane is self._urgent and bool(lane.queue)
+            overdue = overdue and self._wall_clock() - lane.queue[0][1] >= self._max_urgent_wait
             woken = self._wake(lane, everyone=overdue)
             if woken:
                 self._batch = (lane, woken, -1.0)
@@ -185,11 +184,10 @@ class BurstPacer:
 
     def _wake(self, lane: _Lane, *, everyone: bool = False) -> int:
         """Wake as many of `lane`'s first waiters as one slice holds (or all); how many were woken."""
-        size = len(lane.waiters) if everyone else max(1, int(self._slice / max(lane.turn_cost, 1e-6)))
+        size = len(lane.queue) if everyone else max(1, int(self._slice / max(lane.turn_cost, 1e-6)))
         woken = 0
-        while lane.waiters and woken < size:
-            waiter = lane.waiters.popleft()
-            lane.since.popleft()
+        while lane.queue and woken < size:
+            waiter, _ = lane.queue.popleft()
             if not waiter.done():  # not cancelled while it waited
                 waiter.set_result(None)
                 woken += 1
