@@ -24,7 +24,7 @@ from bot.gateway import _parse
 from bot.gateway import errors as gw
 from bot.gateway._extract import BlobExtractor, feed_body
 from bot.gateway.budget import ImageBudget, default_budget
-from bot.gateway.fetch import Resolver, system_resolver
+from bot.gateway.fetch import Resolver, body_pieces, system_resolver
 from bot.gateway.media import OFFLOAD_BYTES
 from bot.gateway.retry import RetryPolicy, parse_retry_after
 from bot.gateway.spool import ImageData
@@ -281,18 +281,6 @@ class GatewayHttp:
                 delay,
             )
         return delay
-
-
-async def body_pieces(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
-    """The body as the network delivered it, one buffered piece at a time.
-
-    `iter_any()` joins every piece buffered at the moment into one new bytes object: a copy of
-    each megabyte of a 20 MiB reply, on the loop, that the readers here never need (they carry
-    their state across pieces).
-    """
-    async for piece, _ in content.iter_chunks():
-        if piece:
-            yield piece
 
 
 async def offload(func: Callable[..., T], arg: Any, size: int) -> T:

@@ -22,9 +22,9 @@ import orjson
 
 from bot.gateway import _parse, _requests
 from bot.gateway import errors as gw
-from bot.gateway._http import ERROR_BODY_CAP, GatewayHttp, body_pieces, offload
+from bot.gateway._http import ERROR_BODY_CAP, GatewayHttp, offload
 from bot.gateway._stream import ChatStream
-from bot.gateway.fetch import fetch_image
+from bot.gateway.fetch import body_pieces, fetch_image
 from bot.gateway.media import (
     check_size,
     decode_data_url_async,

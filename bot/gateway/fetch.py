@@ -219,6 +219,18 @@ async def open_image_url(
     raise gw.UnsafeURLError(f"image download redirected more than {max_redirects} times")
 
 
+async def body_pieces(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    """The body as the network delivered it, one buffered piece at a time.
+
+    `iter_any()` joins every piece buffered at the moment into one new bytes object: a copy of
+    each megabyte of a 20 MiB reply, on the loop, that the gateway's readers (JSON bodies, SSE)
+    and image downloads never need (they carry their state across pieces, or keep the pieces).
+    """
+    async for piece, _ in content.iter_chunks():
+        if piece:
+            yield piece
+
+
 async def fetch_image(
     session: aiohttp.ClientSession,
     url: str,
@@ -250,7 +262,7 @@ async def fetch_image(
                 raise gw.ImageTooLargeError(
                     f"image of {resp.content_length} bytes exceeds the {max_bytes}-byte cap"
                 )
-            async for chunk in resp.content.iter_any():
+            async for chunk in body_pieces(resp.content):
                 if writer.size + len(chunk) > max_bytes:
                     raise gw.ImageTooLargeError(f"image exceeds the {max_bytes}-byte cap")
                 writer.write(chunk)

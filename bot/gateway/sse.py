@@ -390,7 +390,7 @@ class LargeEventHold:
 async def iter_sse(
     chunks: AsyncIterable[bytes], *, max_event_bytes: int, gate: LargeEventGate | None = None
 ) -> AsyncIterator[ServerSentEvent]:
-    """Yield the events of a byte stream (e.g. `resp.content.iter_any()`).
+    """Yield the events of a byte stream (e.g. `bot.gateway.fetch.body_pieces(resp.content)`).
 
     Args:
         chunks: Raw body chunks of any size, split anywhere.

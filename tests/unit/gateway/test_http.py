@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 from aiohttp.base_protocol import BaseProtocol
 
-from bot.gateway._http import body_pieces
+from bot.gateway.fetch import body_pieces
 
 
 def reader() -> aiohttp.StreamReader:
