@@ -246,9 +246,8 @@ class ImageWriter:
     ) -> None:
         self._budget = budget
         self._contiguous = contiguous
-        self._pieces: list[bytes] = []  # not contiguous: what was written, kept as it came
+        self._pieces: list[bytes] = []  # what was written, as it came (contiguous: only a first piece)
         self._hint = size_hint
-        self._first: bytes | None = None  # the only piece so far, kept without a copy
         self._memory: io.BytesIO | None = None  # the reserved buffer, once there are two
         self._capacity = 0
         self._file: BinaryIO | None = None
@@ -280,10 +279,9 @@ class ImageWriter:
 
     def _keep(self, piece: bytes | bytearray | memoryview, length: int) -> None:
         end = self.size + length
-        if not self._contiguous:
+        if not self._contiguous or (self.size == 0 and type(piece) is bytes):
+            # Contiguous: a first `bytes` piece waits here too, in case it is the only one.
             self._pieces.append(piece if type(piece) is bytes else bytes(piece))
-        elif self.size == 0 and type(piece) is bytes:
-            self._first = piece
         else:
             if end > self._capacity:
                 self._reserve(end)
@@ -300,9 +298,10 @@ class ImageWriter:
         # takes it over (it holds the only reference), writes into it in place and gives
         # it back from `getvalue()` shrunk to size, without copying.
         grown = io.BytesIO(bytes(capacity))
-        if self._first is not None:
-            grown.write(self._first)
-            self._first = None
+        if self._pieces:
+            for held_piece in self._pieces:
+                grown.write(held_piece)
+            self._pieces = []
         elif self._memory is not None:
             with self._memory.getbuffer() as held:
                 grown.write(held[: self.size])
@@ -315,9 +314,7 @@ class ImageWriter:
         try:
             for held_piece in self._pieces:
                 file.write(held_piece)
-            if self._first is not None:
-                file.write(self._first)
-            elif self._memory is not None:
+            if self._memory is not None:
                 with self._memory.getbuffer() as held:
                     file.write(held[: self.size])
         except BaseException:
@@ -329,7 +326,6 @@ class ImageWriter:
 
     def _drop(self) -> None:
         self._pieces = []
-        self._first = None
         self._memory = None
         self._capacity = 0
 
@@ -343,7 +339,7 @@ class ImageWriter:
             image = ImageData(size, file=file)
             image._track(_close_later, file)
             return image
-        data = self._first or b""
+        data = b""
         if self._pieces:
             data = self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
         elif self._memory is not None:
