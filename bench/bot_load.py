@@ -1258,6 +1258,13 @@ def main() -> None:
     parser.add_argument("--profile-out", default="", help="with --profile: also write the stats to this file")
     parser.add_argument("--tracemalloc", action="store_true", help="tracemalloc top allocations at the end")
     parser.add_argument("--stall-stacks", action="store_true", help="sample the loop's stack when it stalls")
+    parser.add_argument(
+        "--heap",
+        choices=("tuned", "plain"),
+        default="tuned",
+        help="the bot process's C allocator: tuned as `python -m bot` tunes it (bot.gateway.heap; "
+        "the default), or glibc's defaults",
+    )
     parser.add_argument("--serve-fakes", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--members", type=int, default=100, help=argparse.SUPPRESS)
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
@@ -1268,6 +1275,10 @@ def main() -> None:
     if args.timeout is None:
         drain = args.interactions * args.gateway_hold / max(1, args.jobs)  # the queue's own wait
         args.timeout = 900.0 if four_k else 60.0 + 2 * drain
+    if args.heap == "tuned" and not args.serve_fakes:
+        from bot.gateway.heap import process_heap
+
+        process_heap().tune()  # what `python -m bot` does first
     if args.serve_fakes:
         logging.basicConfig(level=logging.ERROR)
         asyncio.run(serve_fakes(args.members, args.image_bytes, args.scenario, args.gateway_hold))
@@ -1299,7 +1310,7 @@ def main() -> None:
             "  fakes process (child): FakeDiscord REST+gateway (keep_file_bytes=False), FakeAIGateway "
             "(one pre-serialised ImagesReply), control app.\n"
             "  bot process (this one): the real ImageBot (bot.discord.runner.build_bot, cogs, SQLite store, "
-            "make_session()), EventLoopMonitor, RSS probes."
+            f"make_session()), EventLoopMonitor, RSS probes; {args.heap} C heap (--heap)."
         )
         if args.debug_slow or args.profile or args.tracemalloc or args.stall_stacks:
             print("  diagnostics are on: they slow the bot down; use the figures of a plain run for budgets.")
@@ -1317,6 +1328,8 @@ def main() -> None:
             str(jobs),
             "--interactions",
             str(args.interactions),
+            "--heap",
+            args.heap,
         ]
         command += ["--image-bytes", str(args.image_bytes), "--timeout", str(args.timeout)]
         done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=str(ROOT))

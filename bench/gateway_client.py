@@ -366,9 +366,9 @@ def _env() -> dict[str, str]:
 class Worker:
     """One long-running (contender, payload) process, driven a round at a time."""
 
-    def __init__(self, client: str, payload: str, base_url: str, digests: list[str]) -> None:
+    def __init__(self, client: str, payload: str, base_url: str, digests: list[str], heap: str) -> None:
         self.client, self.payload = client, payload
-        command = [sys.executable, SCRIPT, "--worker", client, payload, base_url]
+        command = [sys.executable, SCRIPT, "--worker", client, payload, base_url, "--heap", heap]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env()
         )
@@ -420,11 +420,13 @@ def start_server(kind: str, replies: int) -> tuple[subprocess.Popen[str], str, t
     return server, line[1], (int(line[2]), int(line[3]))
 
 
-def measure(base_url: str, rounds: int) -> tuple[dict[tuple[str, str], Worker], dict[tuple[str, str], int]]:
+def measure(
+    base_url: str, rounds: int, heap: str
+) -> tuple[dict[tuple[str, str], Worker], dict[tuple[str, str], int]]:
     """Start every worker, run the rounds interleaved, and collect the peaks."""
     digests = {payload: digest(expected_images(payload)) for payload in PAYLOADS}
     workers = {
-        (client, payload): Worker(client, payload, base_url, digests[payload])
+        (client, payload): Worker(client, payload, base_url, digests[payload], heap)
         for payload in PAYLOADS
         for client in CLIENTS
     }
@@ -452,7 +454,7 @@ def report(
     """Print the table and the per-payload ratios; return the summary line."""
     mib = 2**20
     print(
-        f"gateway client bench ({server} server): bodies of {sizes[0] / mib:.1f} MiB (images) and"
+        f"gateway client bench ({server}): bodies of {sizes[0] / mib:.1f} MiB (images) and"
         f" {sizes[1] / mib:.1f} MiB (chat SSE); {rounds} timed rounds after 1 warm-up, interleaved"
         " round by round; median per round"
     )
@@ -504,6 +506,14 @@ def main() -> None:
         help="threads: blocking sendall of the fake's pre-serialised replies (default); "
         "fake: the aiohttp FakeAIGateway itself",
     )
+    parser.add_argument(
+        "--heap",
+        choices=("tuned", "plain"),
+        default="plain",
+        help="plain: glibc's defaults (the default); tuned: every worker (ours, the SDK, the "
+        "floor) runs with the allocator settings `python -m bot` applies (bot.gateway.heap). "
+        "A tuned heap keeps the warm-up round's pages, so its memory ratio means nothing",
+    )
     parser.add_argument("--serve", nargs=2, metavar=("KIND", "REPLIES"), help=argparse.SUPPRESS)
     parser.add_argument("--worker", nargs=3, metavar=("CLIENT", "PAYLOAD", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -516,6 +526,10 @@ def main() -> None:
         return
     if args.worker:
         client, payload, base_url = args.worker
+        if args.heap == "tuned":
+            from bot.gateway.heap import process_heap
+
+            process_heap().tune()
         digests = json.loads(sys.stdin.readline())
         asyncio.run(worker(client, payload, base_url, sys.stdin, digests))
         return
@@ -524,11 +538,11 @@ def main() -> None:
     replies = (args.rounds + 1) * len(CLIENTS)  # one scripted reply per image request
     server, base_url, sizes = start_server(args.server, replies)
     try:
-        workers, growth = measure(base_url, args.rounds)
+        workers, growth = measure(base_url, args.rounds, args.heap)
     finally:
         server.terminate()
         server.wait(timeout=10)
-    summary = report(workers, growth, args.rounds, sizes, args.server)
+    summary = report(workers, growth, args.rounds, sizes, f"{args.server} server, {args.heap} heap")
     print(f"(bench took {time.perf_counter() - started:.0f} s)")
     print(summary)
 

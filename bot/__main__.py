@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot import cli
 from bot.discord.runner import run
+from bot.gateway.heap import process_heap
 from bot.observability import setup_logging
 from bot.settings import ConfigError, load_settings
 
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point. Returns the process exit code."""
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    process_heap().tune()  # before any image buffer exists (see bot.gateway.heap)
     try:
         settings = load_settings()
         secrets = [s.get_secret_value() for s in (settings.discord_token, settings.gateway_credential) if s]

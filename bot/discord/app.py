@@ -24,6 +24,7 @@ from bot.discord.translator import CommandTranslator
 from bot.discord.tree import ImageBotTree
 from bot.discord.views.buttons import Action
 from bot.gateway.catalog import ModelCatalog
+from bot.gateway.heap import process_heap
 from bot.generation import GenerationService
 from bot.jobs import Plan
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
@@ -47,6 +48,8 @@ CATALOG_REFRESH_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 60.0
 RETENTION_SWEEP_SECONDS = 3600.0
 """How often old rows are deleted (and `/forgetme`'s held ids removed after midnight UTC)."""
+HEAP_TRIM_SECONDS = 60.0
+"""An idle bot gives freed image memory back at most this long after its jobs stopped."""
 LOOP_MONITOR_INTERVAL = 0.05  # stalls shorter than this can slip between samples
 
 
@@ -113,6 +116,8 @@ class ImageBot(commands.AutoShardedBot):
         self._cancellable: dict[str, tuple[asyncio.Task[Any], Plan]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
+        self._jobs_started = 0
+        self.heap_trimmed = asyncio.Event()  # set after each idle trim of the C heap
         self.primer = priming.GuildPrimer(store.prime_guilds)
         self._heap_frozen = False
 
@@ -134,8 +139,26 @@ class ImageBot(commands.AutoShardedBot):
         await recovery.reconcile(self)
         self.spawn(recovery.keep_alive(self), name="heartbeat")
         self.spawn(self._sweep_retention_forever(), name="retention")
+        self.spawn(self._trim_heap_when_idle(), name="heap-trim")
         if self.sync_commands:
             await self.sync_if_changed()
+
+    async def _trim_heap_when_idle(self) -> None:
+        """Give the C heap's freed image memory back once jobs have stopped (`bot.gateway.heap`).
+
+        Checked every `HEAP_TRIM_SECONDS`: when no job is in flight and some ran since the last
+        trim. Between those, freed buffers stay in the heap to be reused without page faults.
+        """
+        heap = process_heap()
+        trimmed_after = 0
+        while True:
+            await asyncio.sleep(HEAP_TRIM_SECONDS)
+            if self._jobs or self._jobs_started == trimmed_after:
+                continue
+            trimmed_after = self._jobs_started
+            if await asyncio.to_thread(heap.trim):
+                log.debug("idle: freed heap memory given back to the system")
+            self.heap_trimmed.set()
 
     async def _use_gateway_of_rest_base(self) -> None:
         """Make the gateway that ``GET /gateway/bot`` names discord.py's default gateway too.
@@ -205,6 +228,7 @@ class ImageBot(commands.AutoShardedBot):
         task = asyncio.current_task()
         assert task is not None
         self._jobs.add(task)
+        self._jobs_started += 1
         self._idle.clear()
         if plan is not None:
             self._cancellable[plan.job_id] = (task, plan)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+import bot.discord.app as app_module
 from bot.discord.command_sync import SYNC_HASH_KEY
+from bot.gateway.heap import process_heap
 from tests.bot.conftest import BotEnv
 from tests.fakes.ai_gateway import ImagesReply, make_png
 
@@ -81,3 +85,26 @@ async def test_the_event_loop_lag_monitor_runs_while_the_bot_runs(bot_env: BotEn
     assert gauge >= 0.1
     await bot.close()
     assert not monitor.running
+
+
+async def test_an_idle_bot_gives_freed_image_memory_back_once(
+    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heap = process_heap()
+    if not heap.supported:
+        pytest.skip("malloc_trim is glibc's")
+    monkeypatch.setattr(app_module, "HEAP_TRIM_SECONDS", 0.02)
+    await bot_env.restart()  # the trimmer's first wait is taken at start-up
+    before = heap.trims
+    bot_env.ai.push("images", ImagesReply([make_png(50_000, seed=5)]))
+    h = bot_env.h
+    rec = await h.interact(h.payloads.slash("imagine", options={"prompt": "tidal pools"}))
+    await rec.wait_for(lambda r: r.route == "webhook_edit_original" and bool(r.files), timeout=10)
+    async with asyncio.timeout(10):
+        await bot_env.bot.heap_trimmed.wait()  # the trimmer's first check after the job
+    assert heap.trims == before + 1
+    bot_env.bot.heap_trimmed.clear()
+    # Idle with no new job: later checks leave the heap alone (ten more intervals).
+    await asyncio.sleep(0.2)
+    assert heap.trims == before + 1
+    assert not bot_env.bot.heap_trimmed.is_set()
