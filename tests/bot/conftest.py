@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from bot.discord.app import ImageBot
+from bot.discord.flows import progress
 from bot.discord.runner import build_bot
 from bot.settings import Settings
 from bot.storage import Store
@@ -164,3 +165,9 @@ async def start_bot(
 async def one_slot(start_bot: Callable[..., Awaitable[BotEnv]]) -> BotEnv:
     """The bot running one generation at a time (`MAX_CONCURRENT_JOBS=1`), so jobs queue."""
     return await start_bot(max_concurrent_jobs=1)
+
+
+@pytest.fixture
+def prompt_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Progress edits without the first-edit delay: for tests about the progress text itself."""
+    monkeypatch.setattr(progress, "FIRST_EDIT_DELAY", 0.0)

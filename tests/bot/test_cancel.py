@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.bot.conftest import BotEnv
 from tests.bot.harness import InteractionRecord
 from tests.fakes.ai_gateway import ImagesReply, make_png
@@ -29,6 +31,7 @@ async def queued(rec: InteractionRecord) -> str:
     return found
 
 
+@pytest.mark.usefixtures("prompt_progress")
 async def test_requester_cancels_a_queued_job(one_slot: BotEnv) -> None:
     env = one_slot
     h = env.h
@@ -65,6 +68,7 @@ async def test_requester_cancels_a_queued_job(one_slot: BotEnv) -> None:
     assert not [r for r in second.requests if r.files]  # no result was posted
 
 
+@pytest.mark.usefixtures("prompt_progress")
 async def test_cancel_after_the_job_started_is_refused(one_slot: BotEnv) -> None:
     env = one_slot
     h = env.h

@@ -7,6 +7,8 @@ import base64
 import itertools
 from collections import defaultdict
 
+import pytest
+
 from tests.bot.checks import (
     AIArrivals,
     assert_no_secrets,
@@ -205,6 +207,7 @@ async def test_an_8_mb_image_in_one_sse_line_arrives_intact(bot_env: BotEnv) -> 
     assert uploaded.data == image
 
 
+@pytest.mark.usefixtures("prompt_progress")
 async def test_queue_position_then_stream_edits_stay_within_the_edit_limits(one_slot: BotEnv) -> None:
     h = one_slot.h
     world = h.fake.world

@@ -23,6 +23,7 @@ def result_edits(requests: list[RecordedRequest]) -> list[RecordedRequest]:
     return [r for r in requests if r.route == "webhook_edit_original" and r.files]
 
 
+@pytest.mark.usefixtures("prompt_progress")
 @pytest.mark.parametrize("status", [429, 502])
 async def test_a_rate_limited_or_failing_result_edit_is_retried(bot_env: BotEnv, status: int) -> None:
     h = bot_env.h

@@ -22,6 +22,7 @@ async def _record(env: BotEnv, caplog: pytest.LogCaptureFixture, prefix: str) ->
     return json.loads(JsonFormatter().format(record))
 
 
+@pytest.mark.usefixtures("prompt_progress")
 async def test_success_and_failure_lines_have_keys(bot_env: BotEnv, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="bot.generation")
     images = [make_png(10_000, seed=1), make_png(12_000, seed=2)]

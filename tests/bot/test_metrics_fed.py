@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from prometheus_client import Counter, Gauge, Histogram
 
 from bot.observability import Metrics
@@ -20,6 +21,7 @@ def errors_counted(env: BotEnv, code: str) -> float:
     return value or 0.0
 
 
+@pytest.mark.usefixtures("prompt_progress")
 async def test_discord_error_answers_are_counted_by_status(bot_env: BotEnv) -> None:
     h = bot_env.h
     assert errors_counted(bot_env, "502") == 0

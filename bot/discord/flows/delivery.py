@@ -252,6 +252,9 @@ def progress_for(interaction: Interaction, job_id: str) -> ProgressMessage:
     """A throttled editor of the deferred message: queue position (with a Cancel button), then progress."""
 
     async def edit(english: str) -> None:
+        # Queued like the work after a deferral: the first edits of a burst's jobs come due
+        # together, and go out a loop-pass-sized batch at a time, behind any deferral.
+        await interaction.client.pacer.turn(urgent=False)
         state = state_of(interaction)
         if token_usable(interaction) and not state.placeholder_gone:
             queued = english.startswith(QUEUED_PREFIX)

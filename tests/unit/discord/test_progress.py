@@ -6,7 +6,13 @@ import asyncio
 
 import pytest
 
-from bot.discord.flows.progress import PROGRESS_EDIT_INTERVAL, ProgressMessage, meaningful, queue_position
+from bot.discord.flows.progress import (
+    FIRST_EDIT_DELAY,
+    PROGRESS_EDIT_INTERVAL,
+    ProgressMessage,
+    meaningful,
+    queue_position,
+)
 from bot.jobs import QUEUED_PREFIX
 
 
@@ -57,7 +63,7 @@ async def test_first_text_at_once_then_one_edit_per_interval_on_halving() -> Non
     async def edit(text: str) -> None:
         edits.append((clock.now, text))
 
-    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)
+    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep, first_delay=0)
     await progress.update(queued(40))
     await settle(progress)
     assert edits == [(0.0, queued(40))]
@@ -80,7 +86,8 @@ async def test_close_drops_a_pending_edit() -> None:
     async def edit(text: str) -> None:
         edits.append(text)
 
-    progress = ProgressMessage(edit, clock=clock, sleep=asyncio.sleep)  # real sleep: never reached
+    # Real sleep: never reached.
+    progress = ProgressMessage(edit, clock=clock, sleep=asyncio.sleep, first_delay=0)
     await progress.update(queued(8))
     await asyncio.sleep(0)
     await progress.update("Generating with `m`…")  # within the interval: pending
@@ -105,7 +112,8 @@ class ManualClock(Clock):
         for deadline, future in list(self.sleepers):
             if deadline <= self.now + 1e-9:
                 self.sleepers.remove((deadline, future))
-                future.set_result(None)
+                if not future.done():  # a sleeper cancelled meanwhile (close) stays cancelled
+                    future.set_result(None)
         for _ in range(3):
             await asyncio.sleep(0)  # let the flusher run
 
@@ -119,7 +127,7 @@ async def test_edits_grow_with_jobs_not_with_wait(depth: int) -> None:
     async def edit(text: str) -> None:
         edits.append(text)
 
-    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)
+    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep, first_delay=0)
     for position in range(depth, 0, -1):
         for _ in range(10):  # the same position reported for a second: no edit for repeats
             await progress.update(queued(position))
@@ -131,3 +139,53 @@ async def test_edits_grow_with_jobs_not_with_wait(depth: int) -> None:
     # The wait is `depth` seconds, yet the edits are bounded by the quarterings of the position.
     assert len(edits) <= (depth.bit_length() + 1) // 2 + 2
     await progress.close()
+
+
+async def test_the_first_edit_waits_for_the_first_delay() -> None:
+    clock = Clock()
+    edits: list[tuple[float, str]] = []
+
+    async def edit(text: str) -> None:
+        edits.append((clock.now, text))
+
+    clock.now = 100.0
+    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)  # made at the deferral
+    clock.now = 100.25
+    await progress.update(queued(40))
+    await settle(progress)
+    assert edits == [(pytest.approx(100.0 + FIRST_EDIT_DELAY), queued(40))]
+    assert clock.slept == [pytest.approx(FIRST_EDIT_DELAY - 0.25)]
+    await progress.close()
+
+
+async def test_a_text_replaced_within_the_first_delay_is_never_shown() -> None:
+    clock = ManualClock()
+    edits: list[str] = []
+
+    async def edit(text: str) -> None:
+        edits.append(text)
+
+    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)
+    await progress.update(queued(3))
+    await clock.tick(FIRST_EDIT_DELAY / 2)
+    assert edits == []
+    await progress.update("Generating with `m`…")  # the job started before anything was shown
+    await clock.tick(FIRST_EDIT_DELAY / 2)
+    assert edits == ["Generating with `m`…"]
+    await progress.close()
+
+
+async def test_a_job_done_within_the_first_delay_edits_nothing() -> None:
+    clock = ManualClock()
+    edits: list[str] = []
+
+    async def edit(text: str) -> None:
+        edits.append(text)
+
+    progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)
+    await progress.update("Generating with `m`…")
+    await clock.tick(FIRST_EDIT_DELAY / 2)
+    await progress.close()  # the result replaces the deferral's "thinking…"
+    await clock.tick(FIRST_EDIT_DELAY)
+    assert edits == []
+    assert progress.edits == 0
