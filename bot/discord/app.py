@@ -29,6 +29,7 @@ from bot.generation import GenerationService
 from bot.jobs import Plan
 from bot.observability import EventLoopMonitor, Metrics, discord_http_trace
 from bot.pacing import BurstPacer
+from bot.policy import folding
 from bot.settings import Settings
 from bot.storage.store import Store
 
@@ -126,6 +127,9 @@ class ImageBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Load the cogs, register restart-proof buttons, warm the catalogue, sync if needed."""
         self.loop_monitor.start()
+        # The confusables table (a file read and a few thousand entries) is built on first
+        # use: here, not inside the first command's deferral window.
+        folding.confusables()
         # Before the cogs: the synced schema carries every command's localised names.
         await self.tree.set_translator(CommandTranslator())
         for extension in EXTENSIONS:

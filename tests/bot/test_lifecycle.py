@@ -9,6 +9,7 @@ import pytest
 import bot.discord.app as app_module
 from bot.discord.command_sync import SYNC_HASH_KEY
 from bot.gateway.heap import process_heap
+from bot.policy import folding
 from tests.bot.conftest import BotEnv
 from tests.fakes.ai_gateway import ImagesReply, make_png
 
@@ -108,3 +109,10 @@ async def test_an_idle_bot_gives_freed_image_memory_back_once(
     await asyncio.sleep(0.2)
     assert heap.trims == before + 1
     assert not bot_env.bot.heap_trimmed.is_set()
+
+
+async def test_the_confusables_table_is_built_at_start_up(bot_env: BotEnv) -> None:
+    """Not in the first command's deferral window (a file read on first use)."""
+    folding.confusables.cache_clear()
+    await bot_env.restart()
+    assert folding.confusables.cache_info().currsize == 1
