@@ -36,9 +36,22 @@ JOB_ID_LENGTH = 10  # 62**10: about 59.5 random bits
 JOB_ID_PATTERN = r"[A-Za-z0-9]{4,32}"  # what custom_id templates accept (ids of older versions included)
 
 
+_JOB_ID_SPACE = len(JOB_ID_ALPHABET) ** JOB_ID_LENGTH
+
+
 def new_job_id() -> str:
-    """A new random job id of `JOB_ID_LENGTH` characters from `JOB_ID_ALPHABET`."""
-    return "".join(secrets.choice(JOB_ID_ALPHABET) for _ in range(JOB_ID_LENGTH))
+    """A new random job id of `JOB_ID_LENGTH` characters from `JOB_ID_ALPHABET`.
+
+    One draw of 128 random bits, written in base 62 (the modulo's bias is below 2**-68): a
+    `secrets.choice` per character read the system's random source ten times, 6 µs an id,
+    inside each command's deferral window.
+    """
+    value = int.from_bytes(secrets.token_bytes(16), "big") % _JOB_ID_SPACE
+    letters = []
+    for _ in range(JOB_ID_LENGTH):
+        value, digit = divmod(value, len(JOB_ID_ALPHABET))
+        letters.append(JOB_ID_ALPHABET[digit])
+    return "".join(letters)
 
 
 @dataclass(frozen=True, slots=True)

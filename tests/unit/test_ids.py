@@ -31,3 +31,13 @@ def test_ten_thousand_ids_fit_every_custom_id_template() -> None:
 
 def test_one_generator_for_plans_and_the_ledger() -> None:
     assert bot.storage._ledger.new_job_id is new_job_id
+
+
+def test_every_position_of_an_id_is_drawn_from_the_whole_alphabet() -> None:
+    ids = [new_job_id() for _ in range(10_000)]
+    for position in range(JOB_ID_LENGTH):
+        letters = {job_id[position] for job_id in ids}
+        # 10,000 draws from 62 letters: each letter has about 161 chances at each position.
+        assert letters == set(JOB_ID_ALPHABET), position
+    # Positions are independent draws, not one letter repeated or shifted along the id.
+    assert sum(len(set(job_id)) <= 3 for job_id in ids) == 0
