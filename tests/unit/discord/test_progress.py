@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -30,6 +31,16 @@ class Clock:
         self.slept.append(delay)
         self.now += delay
         await asyncio.sleep(0)
+
+
+def recorder() -> tuple[list[str], Callable[[str], Awaitable[None]]]:
+    """An `edit` callback and the list of texts it was called with."""
+    edits: list[str] = []
+
+    async def edit(text: str) -> None:
+        edits.append(text)
+
+    return edits, edit
 
 
 def queued(position: int) -> str:
@@ -81,11 +92,7 @@ async def test_first_text_at_once_then_one_edit_per_interval_on_halving() -> Non
 
 async def test_close_drops_a_pending_edit() -> None:
     clock = Clock()
-    edits: list[str] = []
-
-    async def edit(text: str) -> None:
-        edits.append(text)
-
+    edits, edit = recorder()
     # Real sleep: never reached.
     progress = ProgressMessage(edit, clock=clock, sleep=asyncio.sleep, first_delay=0)
     await progress.update(queued(8))
@@ -122,11 +129,7 @@ class ManualClock(Clock):
 async def test_edits_grow_with_jobs_not_with_wait(depth: int) -> None:
     """A job reported every 0.1 s of a long wait, from position `depth` to 1, then started."""
     clock = ManualClock()
-    edits: list[str] = []
-
-    async def edit(text: str) -> None:
-        edits.append(text)
-
+    edits, edit = recorder()
     progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep, first_delay=0)
     for position in range(depth, 0, -1):
         for _ in range(10):  # the same position reported for a second: no edit for repeats
@@ -160,11 +163,7 @@ async def test_the_first_edit_waits_for_the_first_delay() -> None:
 
 async def test_a_text_replaced_within_the_first_delay_is_never_shown() -> None:
     clock = ManualClock()
-    edits: list[str] = []
-
-    async def edit(text: str) -> None:
-        edits.append(text)
-
+    edits, edit = recorder()
     progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)
     await progress.update(queued(3))
     await clock.tick(FIRST_EDIT_DELAY / 2)
@@ -177,11 +176,7 @@ async def test_a_text_replaced_within_the_first_delay_is_never_shown() -> None:
 
 async def test_a_job_done_within_the_first_delay_edits_nothing() -> None:
     clock = ManualClock()
-    edits: list[str] = []
-
-    async def edit(text: str) -> None:
-        edits.append(text)
-
+    edits, edit = recorder()
     progress = ProgressMessage(edit, clock=clock, sleep=clock.sleep)
     await progress.update("Generating with `m`…")
     await clock.tick(FIRST_EDIT_DELAY / 2)
