@@ -369,6 +369,9 @@ class RssSampler(threading.Thread):
         self.join()
 
 
+BURST_SECONDS = 0.5  # the deferrals of 400 at once are all sent well within this
+
+
 class GcPauses:
     """Time every garbage collection (`gc.callbacks`): a full collection blocks the loop."""
 
@@ -1045,6 +1048,11 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
             f"total {sum(p[1] for p in pauses) * 1000:.0f} ms, "
             f"longest {worst[1] * 1000:.1f} ms (gen {worst[0]}, {worst[2]} objects freed, "
             f"+{worst[3] - result.started_at:.1f} s)"
+        )
+        burst = [p for p in pauses if p[3] - result.started_at <= BURST_SECONDS]
+        print(
+            f"    in the first {BURST_SECONDS:g} s (the burst of deferrals): {len(burst)} collections, "
+            f"total {sum(p[1] for p in burst) * 1000:.1f} ms"
         )
         for _, seconds, collected, at in full:
             print(
