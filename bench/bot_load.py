@@ -516,7 +516,6 @@ class BotSide:
             path = params.url.path
             context.key, context.started, context.multipart = None, now, False
             if (match := callback.search(path)) is not None:
-                self.defer_sent.setdefault(int(match.group(1)), now)
                 context.key = ("callback", int(match.group(1)))
             elif params.method == "PATCH" and (match := edit.search(path)) is not None:
                 context.key = ("edit", match.group(1))
@@ -524,6 +523,10 @@ class BotSide:
         async def headers_sent(
             session: Any, context: Any, params: aiohttp.TraceRequestHeadersSentParams
         ) -> None:
+            # The deferral is written (its connection made or taken from the pool): not at
+            # `on_request_start`, which fires before aiohttp has a connection for it.
+            if context.key is not None and context.key[0] == "callback":
+                self.defer_sent.setdefault(context.key[1], time.monotonic())
             # aiohttp sets the multipart Content-Type itself: only the sent headers show it.
             context.multipart = params.headers.get("Content-Type", "").startswith("multipart/")
 
@@ -538,7 +541,7 @@ class BotSide:
                 self.uploads.setdefault(key[1], []).append((context.started, now))
 
         trace = aiohttp.TraceConfig()
-        trace.on_request_start.append(start)  # runs as the request is written: before any await
+        trace.on_request_start.append(start)
         trace.on_request_headers_sent.append(headers_sent)
         trace.on_request_end.append(end)
         return trace
@@ -1004,8 +1007,8 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
         wire.append((row["callback_at"] - sent) * 1000)
         if ident in side.defer_answered:
             answered.append((side.defer_answered[ident] - row["dispatched_at"]) * 1000)
-    print(f"  bot side        {_dist(to_request)}   (dispatch -> bot starts the callback request)")
-    print(f"  wire + fake     {_dist(wire)}   (request start -> fake records it)")
+    print(f"  bot side        {_dist(to_request)}   (dispatch -> bot has written the callback request)")
+    print(f"  wire + fake     {_dist(wire)}   (request written -> fake records it)")
     print(f"  bot sees 204    {_dist(answered)}   (dispatch -> defer() answered, bot's clock)")
     bot_defer = [
         (side.defer_sent[ident] - side.received[ident]) * 1000
