@@ -187,7 +187,7 @@ class FakesServer:
         finished = time.monotonic()
         self.ids = [state.id for state in states]
         for state in states:
-            self._tracked[state.id] = {"files": 0, "error": None}
+            self._tracked[state.id] = {"files": 0, "error": None, "altered": [], "said_reencoded": False}
         return web.json_response(
             {
                 "ids": [str(i) for i in self.ids],
@@ -211,11 +211,14 @@ class FakesServer:
                 tracked["error"] = tracked["error"] or f"error message: {text[:120]!r}"
             elif record.files:
                 tracked["files"] += len(record.files)
-                reencoded = "re-encoded" in json.dumps(record.json)  # the bot says so in the embed
-                altered = [f.filename for f in record.files if (f.size, f.crc32) not in self.sent]
-                if altered and not reencoded:
+                # The result card says which images were re-encoded; a result in several
+                # messages has one card, so the note may be in another message than the file.
+                tracked["said_reencoded"] |= "re-encoded" in json.dumps(record.json)
+                tracked["altered"] += [f.filename for f in record.files if (f.size, f.crc32) not in self.sent]
+                done = tracked["files"] >= IMAGES_PER_JOB
+                if done and tracked["altered"] and not tracked["said_reencoded"]:
                     tracked["error"] = (
-                        tracked["error"] or f"not byte for byte, not said re-encoded: {altered}"
+                        tracked["error"] or f"not byte for byte, not said re-encoded: {tracked['altered']}"
                     )
         self._seen = len(requests)
         return all(t["files"] >= IMAGES_PER_JOB or t["error"] for t in self._tracked.values())
