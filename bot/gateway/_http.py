@@ -109,6 +109,8 @@ class GatewayHttp:
         self._stream_timeout = aiohttp.ClientTimeout(
             total=total_timeout, connect=connect_timeout, sock_read=sock_read_timeout
         )
+        # Inside a stream's body the silence is watched by `fetch.body_pieces_until_silent`.
+        self.stream_silence: float | None = sock_read_timeout
 
     @property
     def session(self) -> aiohttp.ClientSession:

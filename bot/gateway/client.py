@@ -24,7 +24,7 @@ from bot.gateway import _parse, _requests
 from bot.gateway import errors as gw
 from bot.gateway._http import ERROR_BODY_CAP, GatewayHttp, offload
 from bot.gateway._stream import ChatStream
-from bot.gateway.fetch import body_pieces, fetch_image
+from bot.gateway.fetch import body_pieces, body_pieces_until_silent, fetch_image
 from bot.gateway.media import (
     check_size,
     decode_data_url_async,
@@ -232,7 +232,13 @@ class GatewayClient(GatewayHttp):
             max_images=self.max_chat_images,
             max_total_bytes=self.max_job_bytes,
         )
-        return translator.events(body_pieces(resp.content))
+        silence = self.stream_silence
+        if silence is None or resp.connection is None:
+            return translator.events(body_pieces(resp.content))
+        # The headers came within aiohttp's `sock_read`; the body's silences are watched by one
+        # timer per quiet spell instead of aiohttp's timer per piece.
+        resp.connection.protocol.read_timeout = None  # type: ignore[union-attr]
+        return translator.events(body_pieces_until_silent(resp, silence))
 
     async def _events_from_json(self, resp: aiohttp.ClientResponse) -> AsyncGenerator[StreamEvent, None]:
         cap = self.max_chat_images

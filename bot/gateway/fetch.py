@@ -231,6 +231,49 @@ async def body_pieces(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
             yield piece
 
 
+async def body_pieces_until_silent(resp: aiohttp.ClientResponse, silence: float) -> AsyncIterator[bytes]:
+    """`body_pieces` of a stream that fails with `TimeoutError` after `silence` seconds without one.
+
+    aiohttp's `sock_read` timeout does the same by making a timer and cancelling the previous
+    one for every piece the socket delivers (a streamed reply: hundreds a second). Here one
+    timer looks once per `silence` at when the last piece came, and only time spent waiting for
+    the body counts: not the time the consumer takes between two pieces (aiohttp stops its
+    timer while the consumer lags, too). On silence the response is closed, which fails the
+    pending read; that failure becomes the `TimeoutError`.
+    """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    waiting_since: float | None = started  # None while the consumer holds a piece
+    timed_out = False
+    handle: asyncio.TimerHandle | None = None
+
+    def check() -> None:
+        nonlocal handle, timed_out
+        now = loop.time()
+        if waiting_since is not None and now - waiting_since >= silence:
+            timed_out = True
+            resp.close()
+            return
+        handle = loop.call_at((now if waiting_since is None else waiting_since) + silence, check)
+
+    handle = loop.call_at(started + silence, check)
+    try:
+        async for piece, _ in resp.content.iter_chunks():
+            waiting_since = None
+            if piece:
+                yield piece
+            waiting_since = loop.time()
+    except aiohttp.ClientError as exc:
+        if timed_out:
+            raise TimeoutError(f"no data for {silence:g} s") from exc
+        raise
+    finally:
+        if handle is not None:
+            handle.cancel()
+    if timed_out:
+        raise TimeoutError(f"no data for {silence:g} s")
+
+
 async def fetch_image(
     session: aiohttp.ClientSession,
     url: str,

@@ -189,6 +189,8 @@ class ChatReply:
     write, `crlf` line ends, `keepalive` comments, `error` (an in-stream error chunk after
     the text deltas; the stream then ends without `[DONE]`), `drop_after_events` /
     `drop_after_bytes` (cut the connection mid-body after that many events or bytes),
+    `stall_after_events` (send that many events, then nothing, the connection left open until
+    the client goes),
     `done` (send `[DONE]`), `ignore_stream` (answer JSON even to a stream request).
     """
 
@@ -206,6 +208,7 @@ class ChatReply:
     error: dict[str, Any] | None = None
     drop_after_events: int | None = None
     drop_after_bytes: int | None = None
+    stall_after_events: int | None = None
     done: bool = True
     ignore_stream: bool = False
 
@@ -502,6 +505,9 @@ class FakeAIGateway:
         drop = cut is not None or behaviour.drop_after_bytes is not None
         if cut is not None:
             events = events[:cut]
+        stall = behaviour.stall_after_events
+        if stall is not None:
+            events = events[:stall]
         body = b"".join(events)[: behaviour.drop_after_bytes]
         size = behaviour.chunk_size or 0
         if size:
@@ -513,6 +519,14 @@ class FakeAIGateway:
         for piece in pieces:
             await resp.write(piece)
             await self._pause(behaviour.delay)
+        if stall is not None:
+            # Silent until the client goes (aiohttp does not cancel a handler when it does).
+            transport = request.transport
+            for _ in range(1200):  # at most a minute
+                if transport is None or transport.is_closing():
+                    break
+                await asyncio.sleep(0.05)
+            return resp
         if drop:
             assert request.transport is not None
             request.transport.abort()  # no terminating chunk: the client sees a payload error
