@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
@@ -115,7 +114,7 @@ class ChatStream:
                         if len(raw) < _EXTRACT_EVENT_BYTES:  # a text delta: no coroutine for it
                             chunk, blobs = _parse.load_object([raw]), []
                         else:
-                            chunk, blobs = await self._load(raw)
+                            chunk, blobs = await self._load_large(raw)
                         del raw
                     else:
                         continue
@@ -171,10 +170,11 @@ class ChatStream:
     def _room(self) -> int | None:
         return None if self._max_images is None else max(0, self._max_images - self._index)
 
-    async def _load(self, raw: bytes | bytearray) -> tuple[dict[str, Any], list[ImageData]]:
-        """Parse one chunk; a big one (an image) goes through the extractor, off the loop."""
-        if len(raw) < _EXTRACT_EVENT_BYTES:
-            return _parse.load_object([raw]), []
+    async def _load_large(self, raw: bytes | bytearray) -> tuple[dict[str, Any], list[ImageData]]:
+        """Parse a chunk of at least `_EXTRACT_EVENT_BYTES` (an image): the extractor, off the loop.
+
+        `events` parses smaller chunks itself, with no coroutine for them.
+        """
         scan = functools.partial(
             extract,
             max_blob_bytes=self._max_image_bytes,
@@ -182,10 +182,7 @@ class ChatStream:
             max_blobs=self._room(),  # images past the cap are skipped undecoded
             max_total_bytes=None if self._max_total is None else self._max_total - self._total,
         )
-        if self._budget is not None:
-            skeleton, blobs, _ = await self._budget.run_bytes(scan, raw)
-        else:
-            skeleton, blobs, _ = await asyncio.to_thread(scan, raw)
+        skeleton, blobs, _ = await (self._budget or default_budget()).run_bytes(scan, raw)
         return _parse.load_object([skeleton]), blobs
 
     def _chunk_parts(self, chunk: dict[str, Any]) -> list[StreamEvent | str]:

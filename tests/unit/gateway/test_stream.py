@@ -253,3 +253,16 @@ async def test_an_image_that_goes_to_a_spool_file_is_decoded_all_the_same() -> N
     assert not images[0].content.in_memory
     assert images[0].data == big
     assert budget.spooled_images == 1
+
+
+async def test_an_event_of_short_data_lines_over_64_kib_in_all_goes_through_the_extractor() -> None:
+    """Each line is under the streaming threshold, so the event is buffered whole, then parsed
+    with its images decoded out of it (the path for big events that never streamed)."""
+    image = make_png(30_000, seed=7)
+    text = "x" * 40_000
+    first = orjson.dumps(delta(content=text))[: -len(b"}}]}")] + b","  # the JSON goes on below
+    second = b'"images":[' + orjson.dumps(image_part(data_url(image))) + b"]}}]}"
+    assert len(first) < 64 * KiB and len(second) < 64 * KiB <= len(first) + len(second)
+    data = b"data: " + first + b"\ndata: " + second + b"\n\n" + body([b"[DONE]"])
+    events = await run([data], make_stream(stream_line_bytes=64 * KiB))
+    assert summary(events)[:2] == [TextDelta(text), ("image", 0, image, "image/png")]
