@@ -262,7 +262,8 @@ async def test_an_event_of_short_data_lines_over_64_kib_in_all_goes_through_the_
     text = "x" * 40_000
     first = orjson.dumps(delta(content=text))[: -len(b"}}]}")] + b","  # the JSON goes on below
     second = b'"images":[' + orjson.dumps(image_part(data_url(image))) + b"]}}]}"
-    assert len(first) < 64 * KiB and len(second) < 64 * KiB <= len(first) + len(second)
+    assert len(first) < 64 * KiB
+    assert len(second) < 64 * KiB <= len(first) + len(second)
     data = b"data: " + first + b"\ndata: " + second + b"\n\n" + body([b"[DONE]"])
     events = await run([data], make_stream(stream_line_bytes=64 * KiB))
     assert summary(events)[:2] == [TextDelta(text), ("image", 0, image, "image/png")]
