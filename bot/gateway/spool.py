@@ -227,8 +227,8 @@ class ImageWriter:
     That suits a whole `b64_json` body decoded in large pieces (bench/bot_load.py: reserving a
     zeroed buffer instead doubled the decode thread's CPU on 4 × 4 MiB results).
 
-    A `contiguous` writer copies the pieces into one buffer of `size_hint` bytes (default: the
-    largest image kept in RAM, at most `RESERVE_BYTES`), doubled if the image outgrows it, and
+    A `contiguous` writer copies the pieces into one buffer of `RESERVE_BYTES` (at most the
+    largest image kept in RAM), doubled if the image outgrows it, and
     `finish` hands that buffer out without another copy. That suits a streamed reply, decoded
     in many small network-sized pieces whose pages would otherwise fault in besides the
     image's (SSE bench: page faults per round 4,711 -> 3,074). Either way a single `bytes`
@@ -238,16 +238,12 @@ class ImageWriter:
     Args:
         budget: The process-wide budget.
         contiguous: Write into one reserved buffer rather than keeping pieces.
-        size_hint: The expected size, when known (e.g. a download's Content-Length).
     """
 
-    def __init__(
-        self, budget: ImageBudget, *, contiguous: bool = False, size_hint: int | None = None
-    ) -> None:
+    def __init__(self, budget: ImageBudget, *, contiguous: bool = False) -> None:
         self._budget = budget
         self._contiguous = contiguous
         self._pieces: list[bytes] = []  # what was written, as it came (contiguous: only a first piece)
-        self._hint = size_hint
         self._memory: io.BytesIO | None = None  # the reserved buffer, once there are two
         self._capacity = 0
         self._file: BinaryIO | None = None
@@ -292,8 +288,7 @@ class ImageWriter:
     def _reserve(self, need: int) -> None:
         """Move what is held into a buffer with room for at least `need` bytes."""
         limit = self._budget.max_image_in_memory
-        default = self._hint if self._hint is not None else min(limit, RESERVE_BYTES)
-        capacity = min(limit, max(need, default, 2 * self._capacity))
+        capacity = min(limit, max(need, RESERVE_BYTES, 2 * self._capacity))
         # `bytes(n)` is calloc'd: pages the image never reaches are never touched. BytesIO
         # takes it over (it holds the only reference), writes into it in place and gives
         # it back from `getvalue()` shrunk to size, without copying.

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from aiohttp import payload as aiohttp_payload
 
+from bot.gateway import spool
 from bot.gateway.budget import ImageBudget
 from bot.gateway.spool import ImageData, ImageWriter
 
@@ -306,10 +307,11 @@ def test_a_single_bytes_piece_is_kept_without_a_copy(contiguous: bool) -> None:
     assert writer.finish().read() is piece
 
 
-def test_a_size_hint_too_small_grows_the_buffer() -> None:
+def test_an_image_past_the_reserve_grows_the_buffer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spool, "RESERVE_BYTES", 100)
     budget = ImageBudget()
     data = bytes(range(256)) * 64
-    writer = ImageWriter(budget, contiguous=True, size_hint=100)
+    writer = ImageWriter(budget, contiguous=True)
     for start in range(0, len(data), 30):
         writer.write(memoryview(data)[start : start + 30])
     assert writer.finish().read() == data
