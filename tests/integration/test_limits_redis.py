@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import redis.asyncio as redis
@@ -164,11 +164,20 @@ async def test_open_limits_with_redis(redis_url: str, client: redis.Redis, uniqu
         await limits.close()
 
 
-async def test_open_limits_namespaces_keys_under_imagebot_by_default(
-    redis_url: str, client: redis.Redis
+async def _opened(redis_url: str) -> Limits:
+    return await open_limits(redis_url)
+
+
+async def _constructed(redis_url: str) -> Limits:
+    return RedisLimits(redis_url)
+
+
+@pytest.mark.parametrize("make", [_opened, _constructed], ids=["open_limits", "RedisLimits"])
+async def test_keys_are_namespaced_under_imagebot_by_default(
+    redis_url: str, client: redis.Redis, make: Callable[[str], Awaitable[Limits]]
 ) -> None:
     key = f"{uuid.uuid4().int % 10**12}:{uuid.uuid4().int % 10**12}"  # a member no other test uses
-    limits = await open_limits(redis_url)
+    limits = await make(redis_url)
     try:
         await limits.hit_cooldown(key, 30)
         assert await client.exists(f"imagebot:cd:{key}") == 1
@@ -180,19 +189,6 @@ async def test_open_limits_namespaces_keys_under_imagebot_by_default(
 async def test_open_limits_fails_fast_when_unreachable() -> None:
     with pytest.raises(redis.ConnectionError):
         await open_limits("redis://127.0.0.1:1/0")
-
-
-async def test_redis_limits_namespace_keys_under_imagebot_by_default(
-    redis_url: str, client: redis.Redis
-) -> None:
-    key = f"{uuid.uuid4().int % 10**12}:{uuid.uuid4().int % 10**12}"
-    limits = RedisLimits(redis_url)
-    try:
-        await limits.hit_cooldown(key, 30)
-        assert await client.exists(f"imagebot:cd:{key}") == 1
-    finally:
-        await client.delete(f"imagebot:cd:{key}")
-        await limits.close()
 
 
 # --- a server that answers badly (loopback fakes, no real Redis needed) ---------------------------
