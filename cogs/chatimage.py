@@ -87,7 +87,7 @@ class ChatImage(commands.Cog):
             return
         await run_with_image(interaction, prompt, image, requested)
 
-    @commands.Cog.listener("on_interaction")
+    @commands.Cog.listener("on_modal_submit")
     async def edit_image_submitted(self, interaction: Interaction) -> None:
         """Answer "Edit image" modals opened before a restart (live ones answer themselves)."""
         await answer_edit_image_submit(interaction, self.open_modals)

@@ -36,7 +36,7 @@ class Results(commands.Cog):
         """Unregister the dynamic buttons."""
         self.bot.remove_dynamic_items(JobButton, ImageActionSelect, ImagePickSelect)
 
-    @commands.Cog.listener("on_interaction")
+    @commands.Cog.listener("on_modal_submit")
     async def edit_prompt_submitted(self, interaction: Interaction) -> None:
         """Answer edit-prompt modal submits, including those opened before a restart."""
         await on_edit_prompt_submit(interaction)

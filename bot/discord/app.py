@@ -122,6 +122,17 @@ class ImageBot(commands.AutoShardedBot):
         self.primer = priming.GuildPrimer(store.prime_guilds)
         self._heap_frozen = False
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """discord.py's dispatch, plus a `modal_submit` event for every modal submit.
+
+        Cogs that answer modals opened before a restart listen to `on_modal_submit`: an
+        `on_interaction` listener would cost a task for every command of a burst, only to
+        return at once.
+        """
+        super().dispatch(event_name, *args, **kwargs)
+        if event_name == "interaction" and args[0].type is discord.InteractionType.modal_submit:
+            super().dispatch("modal_submit", *args, **kwargs)
+
     # --- lifecycle -----------------------------------------------------------------------
 
     async def setup_hook(self) -> None:

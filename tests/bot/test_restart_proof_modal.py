@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 
+import discord
+
 from tests.bot.cards import card_job_id, card_text
 from tests.bot.checks import ephemeral_answer, final_result, text_input_ids
 from tests.bot.conftest import BotEnv
@@ -140,3 +142,26 @@ async def test_an_edit_image_modal_is_answered_once_in_the_process_that_opened_i
     assert len([r for r in submitted.requests if r.route == "interaction_callback"]) == 1
     chats = [r for r in bot_env.ai.requests if r.path.endswith("/chat/completions")]
     assert len(chats) == 1
+
+
+async def test_only_modal_submits_reach_the_modal_listeners_and_commands_spawn_no_listener_task(
+    bot_env: BotEnv,
+) -> None:
+    # The restart-proof modal listeners hear `modal_submit`, dispatched for modal submits only:
+    # an `on_interaction` listener would be a task for every command of a burst.
+    bot = bot_env.bot
+    assert not bot.extra_events.get("on_interaction")
+    heard: list[int] = []
+
+    async def listener(interaction: discord.Interaction) -> None:
+        heard.append(interaction.type.value)
+
+    bot.add_listener(listener, "on_modal_submit")
+    rec, job_id = await first_result(bot_env, "a grey kite")  # a command and its result
+    opened = await bot_env.h.interact(rec.click(f"ib:edit:{job_id}"))  # a button click
+    await opened.callback()
+    assert heard == []
+    (field,) = text_input_ids(opened.state.modal["components"])  # type: ignore[index]
+    submitted = await bot_env.h.interact(opened.submit_modal({field: "a white kite"}))
+    await final_result(submitted)
+    assert heard == [discord.InteractionType.modal_submit.value]

@@ -169,7 +169,7 @@ async def rerun(interaction: Interaction, job: JobRecord, prompt: str, *, keep_s
 async def on_edit_prompt_submit(interaction: Interaction) -> bool:
     """Handle an edit-prompt modal submit, from this process or an earlier one.
 
-    Registered as an ``on_interaction`` listener; other interactions are left alone.
+    Registered as an ``on_modal_submit`` listener (`ImageBot.dispatch`); other modals are left alone.
 
     Returns:
         Whether the interaction was an edit-prompt submit (and so was answered).
