@@ -507,6 +507,10 @@ class BotSide:
     received: dict[int, float] = field(default_factory=dict)  # INTERACTION_CREATE parsed
     defer_sent: dict[int, float] = field(default_factory=dict)
     defer_answered: dict[int, float] = field(default_factory=dict)
+    # The loop thread's CPU time (`time.thread_time`) at the first INTERACTION_CREATE and at the
+    # latest deferral written: the CPU a burst costs up to its last deferral.
+    burst_cpu_start: float | None = None
+    burst_cpu_last_defer: float = 0.0
     uploads: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
     def trace(self) -> aiohttp.TraceConfig:
@@ -530,6 +534,7 @@ class BotSide:
             # `on_request_start`, which fires before aiohttp has a connection for it.
             if context.key is not None and context.key[0] == "callback":
                 self.defer_sent.setdefault(context.key[1], time.monotonic())
+                self.burst_cpu_last_defer = time.thread_time()
             # aiohttp sets the multipart Content-Type itself: only the sent headers show it.
             context.multipart = params.headers.get("Content-Type", "").startswith("multipart/")
 
@@ -751,6 +756,8 @@ def _stamp_interactions(bot: Any, side: BotSide) -> None:
 
     def parse(data: dict[str, Any]) -> None:
         side.received.setdefault(int(data["id"]), time.monotonic())
+        if side.burst_cpu_start is None:
+            side.burst_cpu_start = time.thread_time()
         original(data)
 
     parsers["INTERACTION_CREATE"] = parse
@@ -1019,6 +1026,12 @@ def report(result: Round) -> dict[str, Any]:  # noqa: C901 - a flat list of opti
         if ident in side.defer_sent
     ]
     print(f"  bot only        {_dist(bot_defer)}   (INTERACTION_CREATE parsed -> deferral request written)")
+    if side.burst_cpu_start is not None and side.defer_sent:
+        burst_cpu = side.burst_cpu_last_defer - side.burst_cpu_start
+        print(
+            f"  the loop thread's CPU from the first INTERACTION_CREATE to the last deferral written: "
+            f"{burst_cpu * 1000:.1f} ms, {burst_cpu / len(side.defer_sent) * 1e6:.0f} us per interaction"
+        )
     hist = result.defer_hist
     if hist.get("count"):
         print(
