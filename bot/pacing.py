@@ -16,7 +16,10 @@ queues in a second lane behind the deferrals still to send (`turn(urgent=False)`
 The price: the burst's last deferral is sent later than if the whole burst ran in one pass, by the
 other work that now runs in between (bench/bot_load.py, 400 at once on 2 busy cores: most passes
 fell from 65-130 ms to 15-27 ms of CPU, the deferral p99 rose from about 0.1 s to 0.23-0.29 s,
-well inside Discord's 3 s). A deferral never waits more than `MAX_URGENT_WAIT_SECONDS`.
+well inside Discord's 3 s). Once the oldest queued deferral has waited `MAX_URGENT_WAIT_SECONDS`,
+each pass takes one more slice's worth of deferrals per such wait (two slices at 0.1 s, three
+at 0.2 s...), so a slow machine still gets through a burst quickly without one pass of the whole
+rest; after `ALL_AT_ONCE_SECONDS` the rest go in one pass, whatever it costs.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ DEFAULT_SLICE_SECONDS = 0.01
 INITIAL_TURN_COST = 0.0005
 # Weight of the newest batch in the running estimate of a turn's cost.
 COST_SMOOTHING = 0.3
-# A deferral never waits longer than this (wall clock) for its turn: once the oldest queued one
-# has, the whole urgent lane goes in one pass. Discord's 3-second window comes before a smooth
-# loop: on a quiet machine a burst of 400 is paced out well within it; on a starved one (where
-# 0.25 s still let 5 of 400 interactions expire in bench/bot_load.py) the rest go at once.
+# Once the oldest queued deferral has waited this long (wall clock), deferral batches grow by one
+# slice per such wait: on a slow machine a burst gets through sooner, in passes that stay bounded.
 MAX_URGENT_WAIT_SECONDS = 0.1
+# After this wait, the whole urgent lane goes in one pass. Discord's 3-second window comes before
+# a smooth loop: on a starved machine (where a 0.25 s wait before the rest went at once still let
+# 5 of 400 interactions expire in bench/bot_load.py) nothing more is paced.
+ALL_AT_ONCE_SECONDS = 1.0
 
 
 class _Lane:
@@ -71,8 +76,10 @@ class BurstPacer:
             wait for a later pass.
         clock: Seconds of the loop thread's CPU time (`time.thread_time`): a slice is work
             done, not time the OS gave another process; tests pass their own.
-        max_urgent_wait: Wall-clock seconds after which queued deferrals all go at once.
-        wall_clock: Seconds, monotonic, for `max_urgent_wait`; tests pass their own.
+        max_urgent_wait: Wall-clock seconds of the oldest deferral's wait per extra slice in a
+            pass (a pass takes `1 + wait // max_urgent_wait` slices' worth of deferrals).
+        all_at_once: Wall-clock seconds after which queued deferrals all go in one pass.
+        wall_clock: Seconds, monotonic, for both waits; tests pass their own.
     """
 
     def __init__(
@@ -81,6 +88,7 @@ class BurstPacer:
         *,
         clock: Callable[[], float] = time.thread_time,
         max_urgent_wait: float = MAX_URGENT_WAIT_SECONDS,
+        all_at_once: float = ALL_AT_ONCE_SECONDS,
         wall_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if slice_seconds <= 0:
@@ -88,6 +96,7 @@ class BurstPacer:
         self._slice = slice_seconds
         self._clock = clock
         self._max_urgent_wait = max_urgent_wait
+        self._all_at_once = all_at_once
         self._wall_clock = wall_clock
         self._urgent = _Lane()
         self._later = _Lane()
@@ -171,9 +180,11 @@ class BurstPacer:
                 lane.learn((now - started) / size)
             self._batch = None
         for lane in (self._urgent, self._later):
-            overdue = lane is self._urgent and bool(lane.queue)
-            overdue = overdue and self._wall_clock() - lane.queue[0][1] >= self._max_urgent_wait
-            woken = self._wake(lane, everyone=overdue)
+            slices = 1.0
+            if lane is self._urgent and lane.queue:
+                waited = self._wall_clock() - lane.queue[0][1]
+                slices = math.inf if waited >= self._all_at_once else 1 + waited // self._max_urgent_wait
+            woken = self._wake(lane, slices)
             if woken:
                 self._batch = (lane, woken, -1.0)
                 self.batches += 1
@@ -182,9 +193,12 @@ class BurstPacer:
                 return
         self._window_start = None  # the burst is over: the next arrival opens a fresh pass
 
-    def _wake(self, lane: _Lane, *, everyone: bool = False) -> int:
-        """Wake as many of `lane`'s first waiters as one slice holds (or all); how many were woken."""
-        size = len(lane.queue) if everyone else max(1, int(self._slice / max(lane.turn_cost, 1e-6)))
+    def _wake(self, lane: _Lane, slices: float) -> int:
+        """Wake as many of `lane`'s first waiters as `slices` slices hold (inf: all); how many were woken."""
+        if math.isinf(slices):
+            size = len(lane.queue)
+        else:
+            size = max(1, int(slices * self._slice / max(lane.turn_cost, 1e-6)))
         woken = 0
         while lane.queue and woken < size:
             waiter, _ = lane.queue.popleft()

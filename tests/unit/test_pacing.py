@@ -156,32 +156,53 @@ async def test_after_a_burst_the_next_arrival_goes_straight_through() -> None:
     assert pacer.waited == waited
 
 
-async def test_deferrals_queued_too_long_all_go_in_the_next_pass() -> None:
-    clock, wall = FakeClock(), FakeClock()
-    pacer = BurstPacer(1.0, clock=clock, wall_clock=wall, max_urgent_wait=0.25)
+async def paced_with_wall_clock(
+    pacer: BurstPacer, clock: FakeClock, wall: FakeClock, count: int
+) -> list[int]:
+    """`count` arrivals at once, each working half a slice of CPU while 0.1 s of wall clock passes.
 
-    async def slow_arrival(index: int, order: list[int]) -> None:
+    Returns the number of arrivals that got through in each pass, in pass order.
+    """
+    passes = Passes()
+    passes.start()
+    order: list[int] = []
+    seen: list[int] = []
+
+    async def arrival(index: int) -> None:
         await pacer.turn()
         order.append(index)
         clock.now += 0.5  # two per slice
         wall.now += 0.1  # ... and the wall clock runs on
-
-    order: list[int] = []
-    passes = Passes()
-    passes.start()
-    seen: list[int] = []
-
-    async def arrival(index: int) -> None:
-        await slow_arrival(index, order)
         seen.append(passes.number)
 
-    await asyncio.gather(*(arrival(i) for i in range(30)))
+    await asyncio.gather(*(arrival(i) for i in range(count)))
     passes.stop()
-    assert order == list(range(30))
+    assert order == list(range(count))  # first come, first served, whatever the batch sizes
     counts = collections.Counter(seen)
+    return [counts[number] for number in sorted(counts)]
+
+
+async def test_deferrals_queued_too_long_go_in_growing_batches() -> None:
+    clock, wall = FakeClock(), FakeClock()
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=wall, max_urgent_wait=0.25, all_at_once=1e9)
+    sizes = await paced_with_wall_clock(pacer, clock, wall, 30)
+    # Two a pass (one slice) while the oldest has waited less than 0.25 s; then one more slice's
+    # worth per 0.25 s it has waited: the passes grow, but none takes the whole rest.
+    assert sizes[:2] == [2, 2]
+    assert max(sizes) > 2
+    assert sizes == sorted(sizes)
+    assert max(sizes) < 30 - sum(sizes[:2])  # the rest was not released in one pass
+    assert len(sizes) >= 5
+
+
+async def test_deferrals_queued_past_the_last_limit_all_go_in_the_next_pass() -> None:
+    clock, wall = FakeClock(), FakeClock()
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=wall, max_urgent_wait=1e9, all_at_once=0.25)
+    sizes = await paced_with_wall_clock(pacer, clock, wall, 30)
     # Paced at first (two a pass), then the oldest waiter is 0.25 s old: the rest go together.
-    assert sorted(counts.values())[-1] >= 20
-    assert len(counts) <= 6
+    assert sizes[0] == 2
+    assert sizes[-1] >= 20
+    assert len(sizes) <= 6
 
 
 def test_a_slice_must_be_positive() -> None:
