@@ -19,6 +19,7 @@ reader in one write of a view of its bytes (`_MemoryPayload`).
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import io
 import os
 import threading
@@ -33,6 +34,35 @@ from bot.gateway.budget import ImageBudget, background_priority
 _READ_BUFFER = 256 * 1024
 RESERVE_BYTES = 16 * 2**20
 """The most an `ImageWriter` reserves before it knows the size (it grows past it if need be)."""
+
+
+def _bytes_factory() -> Any:
+    """CPython's `PyBytes_FromStringAndSize`, to make a `bytes` object without filling it."""
+    try:
+        factory = ctypes.pythonapi.PyBytes_FromStringAndSize
+    except AttributeError:  # not CPython
+        return None
+    factory.restype = ctypes.py_object  # a new reference, which ctypes takes over
+    factory.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
+    return factory
+
+
+_PYBYTES_FROM_SIZE = _bytes_factory()
+
+
+def unfilled_bytes(size: int) -> bytes:
+    """A `bytes` object of `size` bytes whose content is whatever its memory held before.
+
+    For a buffer that is written before it is read, and read only as far as it was written
+    (`ImageWriter` truncates to what it wrote). `bytes(size)` zeroes the whole buffer: from
+    the allocator's reused heap (`bot.gateway.heap`) that is a 16 MiB memset, and every page of
+    it made resident, for each streamed image, however small. Elsewhere than on CPython it is
+    `bytes(size)`.
+    """
+    if _PYBYTES_FROM_SIZE is None:
+        return bytes(size)
+    made: bytes = _PYBYTES_FROM_SIZE(None, size)
+    return made
 
 
 class _MemoryReader(io.BytesIO):
@@ -289,10 +319,10 @@ class ImageWriter:
         """Move what is held into a buffer with room for at least `need` bytes."""
         limit = self._budget.max_image_in_memory
         capacity = min(limit, max(need, RESERVE_BYTES, 2 * self._capacity))
-        # `bytes(n)` is calloc'd: pages the image never reaches are never touched. BytesIO
-        # takes it over (it holds the only reference), writes into it in place and gives
-        # it back from `getvalue()` shrunk to size, without copying.
-        grown = io.BytesIO(bytes(capacity))
+        # Not zeroed: pages the image never reaches are never touched. BytesIO takes it over
+        # (it holds the only reference), writes into it in place and gives it back from
+        # `getvalue()` truncated to what was written, without copying.
+        grown = io.BytesIO(unfilled_bytes(capacity))
         if self._pieces:
             for held_piece in self._pieces:
                 grown.write(held_piece)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
+import sys
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -351,3 +353,29 @@ def test_abort_after_pieces_gives_back_the_budget(contiguous: bool) -> None:
     writer.abort()
     assert budget.in_memory == 0
     assert writer.finish().read() == b""
+
+
+def test_unfilled_bytes_are_a_bytes_object_of_the_size_owned_by_the_caller_alone() -> None:
+    made = spool.unfilled_bytes(4096)
+    assert type(made) is bytes
+    assert len(made) == 4096
+    # One reference (ours; getrefcount adds its own): BytesIO writes into it in place and the
+    # memory goes back when it is dropped (a reference too many would leak every reserve).
+    assert sys.getrefcount(made) == 2
+
+
+def test_a_contiguous_image_holds_only_what_was_written_never_the_reserves_old_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The reserve is not zeroed: whatever an earlier buffer left there must not reach the image.
+    monkeypatch.setattr(spool, "RESERVE_BYTES", 64 * KiB)
+    for _ in range(20):  # the allocator hands the same memory back: fill it with a marker
+        stale = spool.unfilled_bytes(64 * KiB)
+        io.BytesIO(stale).write(b"\xaa" * 64 * KiB)
+        del stale
+    writer = ImageWriter(ImageBudget(), contiguous=True)
+    writer.write(b"first")
+    writer.write(bytearray(b"-second"))
+    image = writer.finish()
+    assert image.read() == b"first-second"
+    assert image.size == 12
