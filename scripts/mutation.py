@@ -1,4 +1,4 @@
-"""Mutation scores of the modules issue 11 names: bot/policy, bot/gateway/sse.py, _parse.py, bot/limits.
+"""Mutation scores of the core: bot/policy, bot/gateway/sse.py, _parse.py, bot/limits, bot/pacing.py.
 
 Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`) from scratch, one group after
 another - the `mutants/` directory is removed before each, because results cached from an
@@ -40,9 +40,11 @@ GROUPS = {
     "bot/gateway/sse.py": "bot.gateway.sse.",
     "bot/gateway/_parse.py": "bot.gateway._parse.",
     "bot/limits": "bot.limits.",
+    "bot/pacing.py": "bot.pacing.",
 }
 SELECTIONS = {
     "bot/gateway/sse.py": ["tests/unit/gateway"],
+    "bot/pacing.py": ["tests/unit/test_pacing.py"],
 }
 """Test selection of a group, instead of pyproject's `pytest_add_cli_args_test_selection`."""
 BOOTSTRAP = (

@@ -12,7 +12,7 @@ import collections
 
 import pytest
 
-from bot.pacing import INITIAL_TURN_COST, BurstPacer
+from bot.pacing import COST_SMOOTHING, INITIAL_TURN_COST, BurstPacer, _Lane
 
 
 class FakeClock:
@@ -95,6 +95,7 @@ async def test_a_burst_is_cut_into_slices_in_arrival_order() -> None:
     assert len(counts) >= 4
     assert pacer.waited == 16
     assert pacer.queued == 0
+    assert pacer.batches == len(counts) - 1  # every pass after the first is one released batch
     # The cost was learnt from the batches (it moved from its initial guess towards 0.25).
     assert pacer.turn_cost > 10 * INITIAL_TURN_COST
 
@@ -208,3 +209,112 @@ async def test_deferrals_queued_past_the_last_limit_all_go_in_the_next_pass() ->
 def test_a_slice_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         BurstPacer(0)
+
+
+async def test_each_pass_opens_a_fresh_slice() -> None:
+    # 0.6 of a slice in one pass, then 0.6 in the next: the second is not charged for the first.
+    clock = FakeClock()
+    clock.now = 100.0
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
+    for _ in range(3):
+        await pacer.turn()
+        clock.now += 0.6
+        await asyncio.sleep(0)  # the next pass of the loop
+    assert pacer.waited == 0
+    assert pacer.batches == 0
+
+
+async def test_the_cost_is_relearnt_from_each_batch() -> None:
+    # The opening slice's arrivals are dear (four a slice), the queued ones cheap: the batches
+    # grow as the pacer learns it, to far more than the four a slice the first cost allowed.
+    clock = FakeClock()
+    clock.now = 100.0  # a clock that does not start at zero
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
+    costs = [0.25] * 4 + [0.02] * 200
+    counts = per_pass(await burst(pacer, clock, costs))
+    sizes = [counts[number] for number in sorted(counts)]
+    assert sizes[:2] == [4, 4]  # the opening slice, then a batch sized by its cost
+    assert max(sizes) >= 20
+    assert pacer.turn_cost < 0.1
+    # The first estimate came from the opening slice: 0.25 a turn, not its clock reading.
+    first = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
+    clock.now = 500.0
+    await burst(first, clock, [0.25] * 5)
+    assert first.turn_cost == pytest.approx(0.25)
+
+
+async def test_a_batch_is_a_slice_worth_of_the_measured_cost_whatever_the_slice() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(0.5, clock=clock, wall_clock=FROZEN)
+    counts = per_pass(await burst(pacer, clock, [0.125] * 24))
+    assert sorted(counts.values()) == [4] * 6  # 0.5 / 0.125 a pass
+
+
+async def test_an_arrival_dearer_than_a_slice_goes_alone() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
+    counts = per_pass(await burst(pacer, clock, [1.5] * 5))
+    assert sorted(counts.values()) == [1] * 5
+
+
+async def test_a_cancelled_waiter_deep_in_the_queue_leaves_it() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
+
+    async def arrival() -> None:
+        await pacer.turn()
+        clock.now += 1.0  # a whole slice: one a pass
+
+    first, second, third = (asyncio.ensure_future(arrival()) for _ in range(3))
+    await asyncio.sleep(0)  # the pass in which all three arrive
+    assert pacer.queued == 2
+    third.cancel()  # still queued when the next batch (of one: second) is released
+    await second
+    with pytest.raises(asyncio.CancelledError):
+        await third
+    assert first.done()
+    assert pacer.queued == 0
+
+
+async def test_a_newcomer_does_not_overtake_a_released_batch() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
+    order: list[object] = []
+
+    async def arrival(name: object) -> None:
+        await pacer.turn()
+        order.append(name)
+        clock.now += 0.5  # two a slice
+
+    early = [asyncio.ensure_future(arrival(index)) for index in range(4)]
+    await asyncio.sleep(0)  # the four arrive: two get through, two queue
+    assert pacer.queued == 2
+    # Arrives in the pass that releases the last two: the slice is theirs, it waits for them.
+    late = asyncio.ensure_future(arrival("late"))
+    await asyncio.gather(*early, late)
+    assert order == [0, 1, 2, 3, "late"]
+
+
+async def test_work_after_a_deferral_is_paced_a_slice_a_pass_too() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
+    counts = per_pass(await burst(pacer, clock, [0.25] * 20, urgent=[False] * 20))
+    assert sorted(counts.values()) == [4] * 5
+
+
+async def test_a_second_burst_is_paced_like_the_first() -> None:
+    clock = FakeClock()
+    pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
+    first = per_pass(await burst(pacer, clock, [0.25] * 12))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    second = per_pass(await burst(pacer, clock, [0.25] * 12))
+    assert sorted(first.values()) == sorted(second.values()) == [4, 4, 4]
+
+
+def test_a_lane_takes_its_first_cost_whole_then_smooths_the_next() -> None:
+    lane = _Lane()
+    lane.learn(1.0)
+    assert lane.turn_cost == 1.0
+    lane.learn(0.0)
+    assert lane.turn_cost == pytest.approx(1.0 - COST_SMOOTHING)
