@@ -16,8 +16,8 @@ from bot.pacing import COST_SMOOTHING, INITIAL_TURN_COST, BurstPacer, _Lane
 
 
 class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
 
     def __call__(self) -> float:
         return self.now
@@ -47,10 +47,17 @@ class Passes:
 
 
 async def burst(
-    pacer: BurstPacer, clock: FakeClock, costs: list[float], *, urgent: list[bool] | None = None
+    pacer: BurstPacer,
+    clock: FakeClock,
+    costs: list[float],
+    *,
+    urgent: list[bool] | None = None,
+    wall: FakeClock | None = None,
+    wall_step: float = 0.0,
 ) -> list[tuple[int, int]]:
     """Start one task per cost at once; each takes its turn, then works `cost` seconds.
 
+    With `wall`, each arrival's work also moves that wall clock on by `wall_step`.
     Returns (arrival index, pass number) in the order the arrivals got through.
     """
     passes = Passes()
@@ -61,6 +68,8 @@ async def burst(
         await pacer.turn(urgent=is_urgent)
         order.append((index, passes.number))
         clock.now += cost
+        if wall is not None:
+            wall.now += wall_step
 
     lanes = urgent or [True] * len(costs)
     await asyncio.gather(*(arrival(i, cost, lanes[i]) for i, cost in enumerate(costs)))
@@ -70,6 +79,12 @@ async def burst(
 
 def per_pass(order: list[tuple[int, int]]) -> collections.Counter[int]:
     return collections.Counter(number for _, number in order)
+
+
+def sizes_in_pass_order(order: list[tuple[int, int]]) -> list[int]:
+    """How many arrivals got through in each pass, first pass first."""
+    counts = per_pass(order)
+    return [counts[number] for number in sorted(counts)]
 
 
 async def test_arrivals_within_a_slice_go_through_in_the_same_pass() -> None:
@@ -164,23 +179,9 @@ async def paced_with_wall_clock(
 
     Returns the number of arrivals that got through in each pass, in pass order.
     """
-    passes = Passes()
-    passes.start()
-    order: list[int] = []
-    seen: list[int] = []
-
-    async def arrival(index: int) -> None:
-        await pacer.turn()
-        order.append(index)
-        clock.now += 0.5  # two per slice
-        wall.now += 0.1  # ... and the wall clock runs on
-        seen.append(passes.number)
-
-    await asyncio.gather(*(arrival(i) for i in range(count)))
-    passes.stop()
-    assert order == list(range(count))  # first come, first served, whatever the batch sizes
-    counts = collections.Counter(seen)
-    return [counts[number] for number in sorted(counts)]
+    order = await burst(pacer, clock, [0.5] * count, wall=wall, wall_step=0.1)  # two per slice
+    assert [index for index, _ in order] == list(range(count))  # first come, first served
+    return sizes_in_pass_order(order)
 
 
 async def test_deferrals_queued_too_long_go_in_growing_batches() -> None:
@@ -213,8 +214,7 @@ def test_a_slice_must_be_positive() -> None:
 
 async def test_each_pass_opens_a_fresh_slice() -> None:
     # 0.6 of a slice in one pass, then 0.6 in the next: the second is not charged for the first.
-    clock = FakeClock()
-    clock.now = 100.0
+    clock = FakeClock(100.0)
     pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
     for _ in range(3):
         await pacer.turn()
@@ -227,12 +227,10 @@ async def test_each_pass_opens_a_fresh_slice() -> None:
 async def test_the_cost_is_relearnt_from_each_batch() -> None:
     # The opening slice's arrivals are dear (four a slice), the queued ones cheap: the batches
     # grow as the pacer learns it, to far more than the four a slice the first cost allowed.
-    clock = FakeClock()
-    clock.now = 100.0  # a clock that does not start at zero
+    clock = FakeClock(100.0)  # a clock that does not start at zero
     pacer = BurstPacer(1.0, clock=clock, wall_clock=FROZEN)
     costs = [0.25] * 4 + [0.02] * 200
-    counts = per_pass(await burst(pacer, clock, costs))
-    sizes = [counts[number] for number in sorted(counts)]
+    sizes = sizes_in_pass_order(await burst(pacer, clock, costs))
     assert sizes[:2] == [4, 4]  # the opening slice, then a batch sized by its cost
     assert max(sizes) >= 20
     assert pacer.turn_cost < 0.1
